@@ -1,0 +1,44 @@
+"""The executor interface: what the agent loop needs to run code somewhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+ExecutionStatus = Literal["ok", "error", "aborted"]
+
+
+@dataclass
+class ExecutionResult:
+    """Outcome of running one code cell, as reported by an executor."""
+
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+    """nbformat v4 output dicts (possibly compacted by the executor)."""
+    execution_count: int | None = None
+    cell_id: str | None = None
+    cell_index: int | None = None
+    failure: str | None = None
+    """Set when the code could not be run at all (notebook closed, kernel dead...)."""
+
+    @property
+    def error(self) -> dict[str, Any] | None:
+        """The first error output, if the cell raised."""
+        for output in self.outputs:
+            if output.get("output_type") == "error":
+                return output
+        return None
+
+    @property
+    def status(self) -> ExecutionStatus:
+        """`aborted` if it could not run, `error` if it raised, else `ok`."""
+        if self.failure is not None:
+            return "aborted"
+        return "error" if self.error is not None else "ok"
+
+
+class Executor(Protocol):
+    """Runs code as a new cell of one notebook, in that notebook's kernel."""
+
+    async def execute(self, code: str) -> ExecutionResult:
+        """Insert `code` as a new code cell after the last one this turn inserted and run it."""
+        ...

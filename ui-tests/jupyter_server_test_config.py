@@ -1,0 +1,23 @@
+"""Server configuration for integration tests.
+
+!! Never use this configuration in production because it
+opens the server to the world and provide access to JupyterLab
+JavaScript objects through the global window variable.
+"""
+
+import tempfile
+
+from jupyterlab.galata import configure_jupyter_server
+
+configure_jupyter_server(c)  # noqa: F821
+
+# The machines running the tests run as root.
+c.ServerApp.allow_root = True  # noqa: F821
+# Keep test notebooks out of the repository.
+c.ServerApp.root_dir = tempfile.mkdtemp(prefix="code-interp-ui-")  # noqa: F821
+
+# The scripted OpenAI-compatible server started by playwright.config.js.
+c.CodeInterpreter.base_url = "http://127.0.0.1:8765/v1"  # noqa: F821
+c.CodeInterpreter.api_key = "scripted-test-key"  # noqa: F821
+c.CodeInterpreter.models = ["scripted-model", "scripted-fenced"]  # noqa: F821
+c.CodeInterpreter.tool_modes = {"scripted-fenced": "fenced"}  # noqa: F821

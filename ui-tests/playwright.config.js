@@ -1,0 +1,46 @@
+/**
+ * Playwright configuration: Galata defaults, Debian's Chromium (Playwright cannot download its
+ * own browser here), the scripted OpenAI-compatible server and JupyterLab as web servers.
+ */
+const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+
+/** Port of the scripted LLM server; jupyter_server_test_config.py points the extension at it. */
+const LLM_PORT = 8765;
+
+module.exports = {
+  ...baseConfig,
+  workers: 1,
+  retries: 0,
+  timeout: 120 * 1000,
+  use: {
+    ...baseConfig.use,
+    video: 'off',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--headless',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic'
+      ]
+    }
+  },
+  webServer: [
+    {
+      command: `python ../tests/scripted_llm.py --port ${LLM_PORT}`,
+      url: `http://127.0.0.1:${LLM_PORT}/v1/models`,
+      timeout: 30 * 1000,
+      reuseExistingServer: false
+    },
+    {
+      command: 'jlpm start',
+      url: 'http://localhost:8888/lab',
+      timeout: 120 * 1000,
+      reuseExistingServer: false
+    }
+  ]
+};
