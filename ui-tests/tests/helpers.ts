@@ -1,0 +1,89 @@
+import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { APIRequestContext } from '@playwright/test';
+
+/** Base URL of the scripted OpenAI-compatible server started by playwright.config.js. */
+export const LLM = 'http://127.0.0.1:8765';
+
+/** A reply the scripted server streams, in the JSON form tests/scripted_llm.py accepts. */
+export type Reply = Record<string, unknown>;
+
+/** A streamed text answer. */
+export function textReply(text: string): Reply {
+  return { text };
+}
+
+/** A streamed `run_code` tool call, optionally after some text. */
+export function toolReply(code: string, text = ''): Reply {
+  return { text, toolCalls: [{ name: 'run_code', arguments: { code } }] };
+}
+
+/** Forget earlier replies and requests, then queue these replies. */
+export async function script(
+  request: APIRequestContext,
+  ...replies: Reply[]
+): Promise<void> {
+  expect((await request.post(`${LLM}/_reset`)).ok()).toBeTruthy();
+  expect(
+    (await request.post(`${LLM}/_script`, { data: replies })).ok()
+  ).toBeTruthy();
+}
+
+/** The chat-completions request bodies the scripted server received. */
+export async function received(
+  request: APIRequestContext
+): Promise<Array<{ model: string; messages: Array<Record<string, unknown>> }>> {
+  const response = await request.get(`${LLM}/_requests`);
+  expect(response.ok()).toBeTruthy();
+  return response.json();
+}
+
+/** Cells of the current notebook, read from its model. */
+export async function notebookCells(page: IJupyterLabPageFixture): Promise<
+  Array<{
+    type: string;
+    source: string;
+    executionCount: number | null;
+    outputs: Array<Record<string, unknown>>;
+  }>
+> {
+  return page.evaluate(() => {
+    const app = (window as any).jupyterapp;
+    const panel = app.shell.currentWidget;
+    return panel.content.model.sharedModel.cells.map((cell: any) => {
+      const json = cell.toJSON();
+      return {
+        type: json.cell_type,
+        source: cell.getSource(),
+        executionCount: json.execution_count ?? null,
+        outputs: json.outputs ?? []
+      };
+    });
+  });
+}
+
+/** Open the Code Interpreter panel through its command. */
+export async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
+  await page.evaluate(async () => {
+    await (window as any).jupyterapp.commands.execute('code-interp:open');
+  });
+  await expect(page.locator('#jp-code-interp-panel')).toBeVisible();
+}
+
+/** Type an instruction in the composer and send it with Enter. */
+export async function send(
+  page: IJupyterLabPageFixture,
+  instruction: string
+): Promise<void> {
+  const input = page.locator('#jp-code-interp-panel .jp-CodeInterp-input');
+  await input.fill(instruction);
+  await input.press('Enter');
+}
+
+/** Wait until the panel reports no running turn. */
+export async function waitIdle(page: IJupyterLabPageFixture): Promise<void> {
+  await expect(page.locator('#jp-code-interp-panel')).toHaveAttribute(
+    'data-busy',
+    'false',
+    { timeout: 60000 }
+  );
+}
