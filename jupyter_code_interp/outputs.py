@@ -1,0 +1,156 @@
+"""Turning nbformat outputs into the text a model reads."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import struct
+from typing import Any
+
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+_IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml")
+MIN_LIMIT = 200
+"""Limits below this are raised to it, so a marker and some head and tail always fit."""
+
+
+def strip_ansi(text: str) -> str:
+    """`text` without ANSI escape sequences (colours in tracebacks)."""
+    return _ANSI.sub("", text)
+
+
+def _joined(value: Any) -> str:
+    """nbformat multiline strings may be lists of lines."""
+    if isinstance(value, list):
+        return "".join(str(part) for part in value)
+    return "" if value is None else str(value)
+
+
+def _image_dimensions(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from PNG, GIF or JPEG header bytes, or None if unreadable."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24 and data[12:16] == b"IHDR":
+        width, height = struct.unpack(">II", data[16:24])
+        return int(width), int(height)
+    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
+        width, height = struct.unpack("<HH", data[6:10])
+        return int(width), int(height)
+    if data[:2] == b"\xff\xd8":
+        return _jpeg_dimensions(data)
+    return None
+
+
+def _jpeg_dimensions(data: bytes) -> tuple[int, int] | None:
+    """Walk the JPEG segments to the first start-of-frame marker."""
+    position = 2
+    while position + 9 < len(data):
+        if data[position] != 0xFF:
+            return None
+        marker = data[position + 1]
+        if marker == 0xFF:
+            position += 1
+            continue
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            position += 2
+            continue
+        (length,) = struct.unpack(">H", data[position + 2 : position + 4])
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            height, width = struct.unpack(">HH", data[position + 5 : position + 9])
+            return int(width), int(height)
+        position += 2 + length
+    return None
+
+
+def _size_text(size: int) -> str:
+    """A human size: bytes under 1 KB, else rounded KB or MB."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def image_placeholder(mime: str, value: Any) -> str:
+    """`[image/png 640×480, 23 KB]` for base64 image data (svg is text)."""
+    text = _joined(value)
+    if mime == "image/svg+xml":
+        return f"[{mime}, {_size_text(len(text.encode('utf-8')))}]"
+    try:
+        data = base64.b64decode(re.sub(r"\s+", "", text), validate=True)
+    except (binascii.Error, ValueError):
+        return f"[{mime}, unreadable data]"
+    dimensions = _image_dimensions(data)
+    if dimensions is None:
+        return f"[{mime}, {_size_text(len(data))}]"
+    return f"[{mime} {dimensions[0]}×{dimensions[1]}, {_size_text(len(data))}]"
+
+
+def _format_bundle(data: dict[str, Any]) -> str:
+    """An execute_result or display_data bundle: image placeholders and text/plain."""
+    parts = [image_placeholder(mime, data[mime]) for mime in _IMAGE_TYPES if mime in data]
+    if "text/plain" in data:
+        parts.append(strip_ansi(_joined(data["text/plain"])))
+    elif not parts:
+        kinds = ", ".join(sorted(data)) or "nothing"
+        parts.append(f"[output without a text form: {kinds}]")
+    return "\n".join(parts)
+
+
+def format_output(output: dict[str, Any]) -> str:
+    """One nbformat output as text for the model."""
+    kind = output.get("output_type")
+    if kind == "stream":
+        text = strip_ansi(_joined(output.get("text")))
+        return f"[stderr]\n{text}" if output.get("name") == "stderr" else text
+    if kind in ("execute_result", "display_data"):
+        data = output.get("data")
+        return _format_bundle(data if isinstance(data, dict) else {})
+    if kind == "error":
+        head = f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"
+        traceback = output.get("traceback")
+        lines = traceback if isinstance(traceback, list) else []
+        body = strip_ansi("\n".join(str(line) for line in lines))
+        return f"{head}\n{body}" if body else head
+    return f"[{kind or 'unknown'} output]"
+
+
+def truncate_middle(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, keeping head and tail around an elision marker."""
+    limit = max(limit, MIN_LIMIT)
+    if len(text) <= limit:
+        return text
+    # The marker's own length depends on the count it states; reserve room for the widest one.
+    marker_room = len(f"\n… [{len(text)} characters elided] …\n")
+    keep = limit - marker_room
+    head = keep * 2 // 3
+    tail = keep - head
+    elided = len(text) - head - tail
+    return f"{text[:head]}\n… [{elided} characters elided] …\n{text[len(text) - tail :]}"
+
+
+def _merge_streams(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Consecutive stream outputs of the same stream joined, as a notebook displays them."""
+    merged: list[dict[str, Any]] = []
+    for output in outputs:
+        if not isinstance(output, dict):
+            merged.append({"output_type": "malformed"})
+            continue
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and output.get("output_type") == "stream"
+            and previous.get("output_type") == "stream"
+            and previous.get("name") == output.get("name")
+        ):
+            previous["text"] = _joined(previous.get("text")) + _joined(output.get("text"))
+        else:
+            merged.append(dict(output))
+    return merged
+
+
+def format_outputs_for_model(outputs: list[dict[str, Any]], limit: int) -> str:
+    """All outputs of a cell as text, at most `limit` characters; `(no output)` when empty."""
+    pieces = [format_output(output) for output in _merge_streams(outputs)]
+    text = "\n".join(piece.strip("\n") for piece in pieces if piece.strip("\n"))
+    if not text.strip():
+        return "(no output)"
+    return truncate_middle(text, limit)

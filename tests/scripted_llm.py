@@ -1,0 +1,391 @@
+"""A scripted OpenAI-compatible chat server for tests (stdlib only).
+
+Replies are queued with `push` (or `POST /_script`) and served in order, one per request to
+`POST /v1/chat/completions`, streamed as server-sent events like the OpenAI API does. It runs in
+a daemon thread, so it works under any event loop, and standalone:
+
+    python tests/scripted_llm.py --port 8765
+
+Reply dicts (what the builders below return; the same JSON is accepted by `POST /_script`):
+  text, chunk        answer text, streamed `chunk` characters at a time
+  tool_calls         [{"name", "arguments" (JSON text), "id"?}], streamed as several deltas
+  delay              seconds to wait between chunks
+  status, error      an HTTP error with an OpenAI-style body; retry_after adds Retry-After
+  cut                stream part of the text, then drop the connection mid-body
+  stream_error       stream the text, then an SSE `error` event with this message
+  tools_unsupported  400 "tools are not supported" (for the auto-mode fallback)
+  raw, content_type  send this body verbatim (for non-OpenAI replies)
+  usage              {"prompt_tokens", "completion_tokens"} reported when asked for
+  omit_usage         never send a usage chunk (a provider that ignores stream_options)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+
+DEFAULT_MODELS = ["scripted-model", "gpt-4o-mini"]
+
+
+def text_reply(text: str, chunk: int = 4) -> dict[str, Any]:
+    """A streamed answer without tool calls."""
+    return {"text": text, "chunk": chunk}
+
+
+def tool_reply(code: str, text: str = "", name: str = "run_code") -> dict[str, Any]:
+    """Optional leading text, then one tool call whose arguments arrive in several deltas."""
+    return {"text": text, "tool_calls": [{"name": name, "arguments": json.dumps({"code": code})}]}
+
+
+def error_reply(status: int, message: str, retry_after: float | None = None) -> dict[str, Any]:
+    """An HTTP error with an OpenAI-style JSON error body."""
+    reply: dict[str, Any] = {
+        "status": status,
+        "error": {"message": message, "type": "scripted_error", "code": None},
+    }
+    if retry_after is not None:
+        reply["retry_after"] = retry_after
+    return reply
+
+
+def cut_reply(text: str) -> dict[str, Any]:
+    """Streams the first half of `text`, then drops the connection mid-body."""
+    return {"text": text, "chunk": 2, "cut": True}
+
+
+def stream_error_reply(text: str, message: str) -> dict[str, Any]:
+    """Streams `text`, then an SSE `error` event carrying `message`."""
+    return {"text": text, "stream_error": message}
+
+
+def tools_unsupported_reply() -> dict[str, Any]:
+    """The 400 a server without function calling gives when a request has tools."""
+    return {"tools_unsupported": True}
+
+
+def raw_reply(body: str, status: int = 200, content_type: str = "text/html") -> dict[str, Any]:
+    """A reply sent verbatim: what a non-OpenAI web server would answer."""
+    return {"raw": body, "status": status, "content_type": content_type}
+
+
+def _pieces(text: str, size: int) -> list[str]:
+    """`text` in pieces of `size` characters (at least one character each)."""
+    size = max(1, int(size))
+    return [text[index : index + size] for index in range(0, len(text), size)]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """One HTTP connection to the scripted server."""
+
+    protocol_version = "HTTP/1.1"
+    timeout = 60
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay quiet: tests read `requests`, not logs."""
+
+    def _send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        """A complete JSON response."""
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _read_json(self) -> Any:
+        """The request body as JSON (None if empty or malformed)."""
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            return json.loads(raw.decode("utf-8")) if raw else None
+        except ValueError:
+            return None
+
+    def do_GET(self) -> None:
+        """Model list and the control endpoint listing received requests."""
+        owner = self.server.owner
+        if self.path.rstrip("/") == "/v1/models":
+            data = [
+                {"id": m, "object": "model", "created": 0, "owned_by": "scripted"}
+                for m in owner.models
+            ]
+            self._send_json(200, {"object": "list", "data": data})
+        elif self.path == "/_requests":
+            with owner.lock:
+                self._send_json(200, list(owner.requests))
+        else:
+            self._send_json(
+                404, {"error": {"message": f"no route {self.path}", "type": "not_found"}}
+            )
+
+    def do_POST(self) -> None:
+        """Chat completions and the control endpoints."""
+        owner = self.server.owner
+        body = self._read_json()
+        if self.path == "/_script":
+            replies = body if isinstance(body, list) else [body]
+            owner.push(*[reply for reply in replies if isinstance(reply, dict)])
+            self._send_json(200, {"queued": len(owner.queue)})
+        elif self.path == "/_reset":
+            owner.reset()
+            self._send_json(200, {"reset": True})
+        elif self.path.rstrip("/") == "/v1/chat/completions":
+            with owner.lock:
+                owner.requests.append(body if isinstance(body, dict) else {"invalid": True})
+                owner.headers.append({k.lower(): v for k, v in self.headers.items()})
+                reply = owner.queue.pop(0) if owner.queue else None
+            self._chat(body if isinstance(body, dict) else {}, reply)
+        else:
+            self._send_json(
+                404, {"error": {"message": f"no route {self.path}", "type": "not_found"}}
+            )
+
+    def _chat(self, request: dict[str, Any], reply: dict[str, Any] | None) -> None:
+        """Serve one scripted reply to a chat completion request."""
+        if reply is None:
+            self._send_json(
+                500,
+                {"error": {"message": "scripted server: no reply queued", "type": "server_error"}},
+            )
+            return
+        if "raw" in reply:
+            data = str(reply["raw"]).encode("utf-8")
+            self.send_response(int(reply.get("status", 200)))
+            self.send_header("Content-Type", str(reply.get("content_type", "text/html")))
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
+        if reply.get("tools_unsupported"):
+            message = "tools are not supported by this model"
+            self._send_json(400, {"error": {"message": message, "type": "invalid_request_error"}})
+            return
+        if "status" in reply:
+            headers = {}
+            if reply.get("retry_after") is not None:
+                headers["Retry-After"] = f"{reply['retry_after']:g}"
+            self._send_json(int(reply["status"]), {"error": reply.get("error", {})}, headers)
+            return
+        if request.get("stream"):
+            self._stream(request, reply)
+        else:
+            self._send_json(200, _completion(request, reply))
+
+    def _write_chunk(self, data: bytes) -> None:
+        """One piece of a chunked HTTP body."""
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
+    def _event(self, payload: Any, event: str | None = None) -> None:
+        """One server-sent event."""
+        prefix = f"event: {event}\n" if event else ""
+        text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+        self._write_chunk(f"{prefix}data: {text}\n\n".encode())
+
+    def _stream(self, request: dict[str, Any], reply: dict[str, Any]) -> None:
+        """Serve a reply as a chat.completion.chunk event stream."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        delay = float(reply.get("delay", 0))
+        model = request.get("model", "scripted-model")
+        base = {
+            "id": f"chatcmpl-scripted-{id(reply)}",
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": model,
+        }
+
+        def chunk(delta: dict[str, Any], finish: str | None = None) -> None:
+            if delay:
+                time.sleep(delay)
+            self._event(
+                {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+            )
+
+        text = str(reply.get("text") or "")
+        pieces = _pieces(text, int(reply.get("chunk", 4)))
+        if reply.get("cut"):
+            for piece in pieces[: max(1, len(pieces) // 2)]:
+                chunk({"content": piece})
+            # Drop the connection without the terminating zero-length chunk.
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        chunk({"role": "assistant", "content": ""})
+        for piece in pieces:
+            chunk({"content": piece})
+        if reply.get("stream_error"):
+            self._event(
+                {"error": {"message": reply["stream_error"], "type": "server_error"}}, event="error"
+            )
+            self._write_chunk(b"")
+            return
+        for index, call in enumerate(reply.get("tool_calls") or []):
+            call_id = call.get("id") or f"call_scripted_{index}_{id(reply) % 100000}"
+            opening = {
+                "index": index,
+                "id": call_id,
+                "type": "function",
+                "function": {"name": call["name"], "arguments": ""},
+            }
+            chunk({"tool_calls": [opening]})
+            for piece in _pieces(str(call.get("arguments", "")), 7):
+                chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
+        chunk({}, "tool_calls" if reply.get("tool_calls") else "stop")
+        options = request.get("stream_options")
+        if (
+            isinstance(options, dict)
+            and options.get("include_usage")
+            and not reply.get("omit_usage")
+        ):
+            self._event({**base, "choices": [], "usage": _usage(request, reply)})
+        self._event("[DONE]")
+        self._write_chunk(b"")
+
+
+def _usage(request: dict[str, Any], reply: dict[str, Any]) -> dict[str, int]:
+    """The reply's scripted usage, else a deterministic estimate (4 characters a token)."""
+    if isinstance(reply.get("usage"), dict):
+        usage = reply["usage"]
+        prompt, completion = (
+            int(usage.get("prompt_tokens", 0)),
+            int(usage.get("completion_tokens", 0)),
+        )
+    else:
+        prompt = len(json.dumps(request.get("messages", []), ensure_ascii=False)) // 4
+        calls = json.dumps(reply.get("tool_calls") or [])
+        completion = (len(str(reply.get("text") or "")) + len(calls)) // 4 + 1
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
+
+
+def _completion(request: dict[str, Any], reply: dict[str, Any]) -> dict[str, Any]:
+    """A non-streaming chat.completion for the reply."""
+    message: dict[str, Any] = {"role": "assistant", "content": reply.get("text") or None}
+    calls = reply.get("tool_calls") or []
+    if calls:
+        message["tool_calls"] = [
+            {
+                "id": call.get("id") or f"call_scripted_{index}",
+                "type": "function",
+                "function": {"name": call["name"], "arguments": call.get("arguments", "")},
+            }
+            for index, call in enumerate(calls)
+        ]
+    return {
+        "id": "chatcmpl-scripted",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": request.get("model", "scripted-model"),
+        "choices": [
+            {"index": 0, "message": message, "finish_reason": "tool_calls" if calls else "stop"}
+        ],
+        "usage": _usage(request, reply),
+    }
+
+
+class _Server(ThreadingHTTPServer):
+    """The HTTP server, pointing back at its ScriptedLLM."""
+
+    daemon_threads = True
+    block_on_close = False
+    owner: ScriptedLLM
+
+
+class ScriptedLLM:
+    """An OpenAI-compatible server that answers with queued, scripted replies."""
+
+    def __init__(self, port: int = 0, models: list[str] | None = None) -> None:
+        """Configure; `start` binds 127.0.0.1:`port` (0 picks a free port)."""
+        self.port = port
+        self.models = list(models or DEFAULT_MODELS)
+        self.base_url = ""
+        self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
+        self.queue: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> ScriptedLLM:
+        """Serve in a daemon thread; `base_url` is set once this returns."""
+        self._server = _Server(("127.0.0.1", self.port), _Handler)
+        self._server.owner = self
+        self.port = self._server.server_address[1]
+        self.base_url = f"http://127.0.0.1:{self.port}/v1"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # shutdown() waits up to one poll
+            name="scripted-llm",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and free the port."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def push(self, *replies: dict[str, Any]) -> None:
+        """Queue replies; each chat request takes the next one."""
+        with self.lock:
+            self.queue.extend(replies)
+
+    def reset(self) -> None:
+        """Forget queued replies and received requests."""
+        with self.lock:
+            self.queue.clear()
+            self.requests.clear()
+            self.headers.clear()
+
+    def __enter__(self) -> ScriptedLLM:  # noqa: PYI034 - stdlib only, no typing_extensions
+        """Start on entering a `with` block."""
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Stop on leaving the `with` block."""
+        self.stop()
+
+
+def main() -> None:
+    """Serve until killed, printing the base URL."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--models", nargs="*", default=None, help="model ids for GET /v1/models")
+    options = parser.parse_args()
+    server = ScriptedLLM(options.port, options.models).start()
+    print(server.base_url, flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""The c.CodeInterpreter configuration: defaults, status payload, key handling."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from traitlets import TraitError
+from traitlets.config import Config
+
+from jupyter_code_interp.config import CodeInterpreter
+
+SECRET = "sk-config-S3CRET-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+
+
+def _configured(**settings: object) -> CodeInterpreter:
+    config = Config()
+    for name, value in settings.items():
+        setattr(config.CodeInterpreter, name, value)
+    return CodeInterpreter(config=config)
+
+
+def test_status_payload_of_a_configured_key() -> None:
+    status = _configured(api_key=SECRET, tool_modes={"gpt-4o-mini": "tools"}).status()
+    assert status == {
+        "ready": True,
+        "problem": None,
+        "models": [{"id": "gpt-4o-mini", "toolMode": "tools"}],
+        "defaultModel": "gpt-4o-mini",
+        "baseUrl": "https://api.openai.com/v1",
+        "maxSteps": 10,
+        "outputLimit": 4000,
+    }
+    assert "S3CRET" not in json.dumps(status)
+
+
+def test_nothing_configured_is_not_ready_and_says_what_to_set() -> None:
+    status = CodeInterpreter().status()
+    assert status["ready"] is False
+    for setting in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "c.CodeInterpreter.api_key",
+        "c.CodeInterpreter.base_url",
+    ):
+        assert setting in status["problem"]
+
+
+def test_base_url_alone_is_enough() -> None:
+    status = _configured(base_url="http://localhost:11434/v1", models=["qwen2.5-coder"]).status()
+    assert status["ready"] is True
+    assert status["baseUrl"] == "http://localhost:11434/v1"
+    assert status["models"] == [{"id": "qwen2.5-coder", "toolMode": "auto"}]
+
+
+def test_environment_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    monkeypatch.setenv("OPENAI_BASE_URL", "https://llm.example.com/v1")
+    settings = CodeInterpreter()
+    assert settings.api_key == SECRET
+    assert settings.base_url == "https://llm.example.com/v1"
+    assert settings.status()["baseUrl"] == "https://llm.example.com/v1"
+
+
+def test_empty_environment_values_count_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "")
+    assert CodeInterpreter().status()["ready"] is False
+
+
+def test_scrub_environment_keeps_the_key_but_removes_it_from_os_environ(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    settings = CodeInterpreter()
+    settings.scrub_environment()
+    assert "OPENAI_API_KEY" not in os.environ
+    assert settings.api_key == SECRET
+    assert settings.make_provider()._api_key == SECRET
+
+
+def test_resolve_model() -> None:
+    settings = _configured(api_key=SECRET, models=["a", "b"])
+    assert settings.resolve_model("b") == "b"
+    assert settings.resolve_model(None) == "a"
+    assert settings.resolve_model("") == "a"
+    settings.default_model = "b"
+    assert settings.resolve_model(None) == "b"
+    assert settings.status()["defaultModel"] == "b"
+
+
+def test_default_model_outside_models_is_listed() -> None:
+    status = _configured(api_key=SECRET, models=["a"], default_model="z").status()
+    assert [model["id"] for model in status["models"]] == ["z", "a"]
+
+
+def test_bad_tool_mode_is_refused_with_the_model_name() -> None:
+    with pytest.raises(TraitError, match="'m1'.*'tools', 'fenced' or 'auto'"):
+        _configured(tool_modes={"m1": "function-calling"})
+
+
+def test_limits_must_be_positive() -> None:
+    with pytest.raises(TraitError, match="max_steps must be positive"):
+        _configured(max_steps=0)
+    with pytest.raises(TraitError, match="output_limit must be positive"):
+        _configured(output_limit=-5)
+
+
+def test_make_provider_carries_the_settings() -> None:
+    settings = _configured(
+        base_url="http://127.0.0.1:9/v1", request_timeout=7.5, tool_modes={"m": "fenced"}
+    )
+    provider = settings.make_provider()
+    assert provider.base_url == "http://127.0.0.1:9/v1"
+    assert provider.timeout == 7.5
+    assert provider.tool_mode("m") == "fenced"
+    assert "S3CRET" not in repr(provider)
