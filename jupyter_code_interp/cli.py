@@ -1,0 +1,243 @@
+"""`jupyter code-interp run NOTEBOOK.ipynb "INSTRUCTION"`: one headless turn in a real kernel.
+
+Exit codes: 0 done, 1 the model or the kernel failed, 2 bad arguments or an unreadable notebook,
+3 the step limit was reached, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from jupyter_core.application import JupyterApp
+
+from .agent import TurnOutcome, run_turn
+from .config import CodeInterpreter
+from .conversation import Conversation
+from .kernel_executor import KernelExecutor
+from .providers import ProviderError
+
+EXIT_DONE = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_MAX_STEPS = 3
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    """Bad arguments or an unusable notebook file; the message is shown as one line."""
+
+
+class _ServerConfigReader(JupyterApp):
+    """Loads jupyter_server_config.{py,json} from the Jupyter config path, as the server does."""
+
+    name = "jupyter-code-interp"
+    description = "Reads the configuration of the code interpreter."
+
+    def _config_file_name_default(self) -> str:
+        """The server's config file, so the CLI sees the same `c.CodeInterpreter`."""
+        return "jupyter_server_config"
+
+
+def load_settings() -> CodeInterpreter:
+    """`c.CodeInterpreter` from the server's config files; environment variables fill defaults."""
+    reader = _ServerConfigReader()
+    reader.load_config_file()
+    return CodeInterpreter(config=reader.config)
+
+
+def read_notebook(path: Path) -> tuple[nbformat.NotebookNode, bool]:
+    """The notebook at `path` (and False), or a new empty one (and True) if there is no file."""
+    if path.suffix != ".ipynb":
+        raise UsageError(f"{path} is not a notebook: the file name must end in .ipynb.")
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory, not a notebook.")
+    if not path.exists():
+        if not path.parent.is_dir():
+            raise UsageError(f"Cannot create {path}: the directory {path.parent} does not exist.")
+        return nbformat.v4.new_notebook(), True
+    try:
+        text = path.read_text(encoding="utf-8")
+        notebook = nbformat.reader.reads(text)
+        notebook = nbformat.convert(notebook, 4)
+        nbformat.validate(notebook)
+    except Exception as error:  # noqa: BLE001 - any unreadable file is reported the same way
+        detail = " ".join(str(error).split())[:200] or type(error).__name__
+        raise UsageError(f"{path} is not a valid notebook ({detail}); it was left untouched.")
+    if int(notebook.get("nbformat_minor", 0)) < 5:
+        # Cell ids (needed to place and report new cells) arrived in nbformat 4.5.
+        notebook = nbformat.v4.upgrade(notebook, from_version=4, from_minor=notebook.nbformat_minor)
+    return notebook, False
+
+
+def write_notebook_atomically(notebook: nbformat.NotebookNode, path: Path) -> None:
+    """Validate and write `notebook`: a temporary file beside `path`, then a rename over it."""
+    nbformat.validate(notebook)
+    text = nbformat.writes(notebook)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+            if not text.endswith("\n"):
+                file.write("\n")
+        os.chmod(temporary, _file_mode(path))
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _file_mode(path: Path) -> int:
+    """The permissions `path` has, or those a new file gets (mkstemp's are owner-only)."""
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+class _Printer:
+    """Shows a turn's events: the model's text on stdout, step lines on stderr."""
+
+    def __init__(self) -> None:
+        """Nothing printed yet."""
+        self.text_ends_with_newline = True
+
+    async def emit(self, event: dict[str, Any]) -> None:
+        """Print one event of the agent loop."""
+        kind = event.get("type")
+        if kind == "text":
+            delta = str(event.get("delta", ""))
+            sys.stdout.write(delta)
+            sys.stdout.flush()
+            if delta:
+                self.text_ends_with_newline = delta.endswith("\n")
+        elif kind == "step_started":
+            self.end_text_line()
+            print(f"[step {event.get('step')}] running…", file=sys.stderr, flush=True)
+        elif kind == "step_finished":
+            status = event.get("status")
+            if status == "ok":
+                mark = "✓"
+            elif status == "error":
+                mark = f"✗ {event.get('ename') or 'error'}"
+            else:
+                mark = "✗ could not run"
+            print(f"[step {event.get('step')}] {mark}", file=sys.stderr, flush=True)
+
+    def end_text_line(self) -> None:
+        """Finish the model's current line of text, so step lines start on their own line."""
+        if not self.text_ends_with_newline:
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+            self.text_ends_with_newline = True
+
+
+async def run_headless(
+    path: Path, instruction: str, model: str | None, max_steps: int | None
+) -> int:
+    """One turn on the notebook at `path`; returns the exit code."""
+    settings = load_settings()
+    settings.scrub_environment()
+    notebook, created = read_notebook(path)
+    problem = settings.problem()
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_FAILED
+    chosen_model = settings.resolve_model(model)
+    steps = max_steps if max_steps is not None else settings.max_steps
+    provider = settings.make_provider()
+    printer = _Printer()
+    executor = KernelExecutor(notebook, path)
+    outcome: TurnOutcome | None = None
+    try:
+        try:
+            await executor.start()
+        except Exception as error:  # noqa: BLE001 - missing kernelspec, launch or timeout errors
+            print(
+                f"error: could not start the kernel '{executor.kernel_name}': {error}",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
+        outcome = await run_turn(
+            Conversation(str(path)),
+            instruction,
+            provider=provider,
+            executor=executor,
+            model=chosen_model,
+            emit=printer.emit,
+            max_steps=steps,
+            output_limit=settings.output_limit,
+        )
+    finally:
+        await executor.shutdown()
+        await provider.aclose()
+        printer.end_text_line()
+        if executor.inserted or (created and outcome is not None and outcome.reason != "error"):
+            write_notebook_atomically(notebook, path)
+    assert outcome is not None  # set unless an exception left the function above
+    if outcome.reason == "done":
+        return EXIT_DONE
+    if outcome.reason == "max_steps":
+        print(f"error: step limit reached: {outcome.message}", file=sys.stderr)
+        return EXIT_MAX_STEPS
+    print(f"error: {outcome.message or 'the turn failed'}", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: `run NOTEBOOK INSTRUCTION [--model M] [--max-steps N]`."""
+    parser = argparse.ArgumentParser(
+        prog="jupyter code-interp",
+        description="Run the code interpreter on a notebook without JupyterLab.",
+        epilog="Exit codes: 0 done, 1 the model or kernel failed, 2 bad input, "
+        "3 step limit reached. Configuration: c.CodeInterpreter.* in jupyter_server_config, "
+        "OPENAI_API_KEY, OPENAI_BASE_URL.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run one instruction on a notebook")
+    run.add_argument("notebook", type=Path, help="the .ipynb file (created if missing)")
+    run.add_argument("instruction", help="what the model should do")
+    run.add_argument("--model", help="model id (default: c.CodeInterpreter.default_model)")
+    run.add_argument("--max-steps", type=int, help="most cells to run (default: config, 10)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `jupyter code-interp`; returns the exit code."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
+    arguments = build_parser().parse_args(argv)
+    if not arguments.instruction.strip():
+        print("error: the instruction is empty.", file=sys.stderr)
+        return EXIT_USAGE
+    if arguments.max_steps is not None and arguments.max_steps < 1:
+        print("error: --max-steps must be at least 1.", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return asyncio.run(
+            run_headless(
+                arguments.notebook, arguments.instruction, arguments.model, arguments.max_steps
+            )
+        )
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except ProviderError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("error: interrupted; the kernel was shut down.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""WebSocket /code-interp/chat: decodes frames for a ChatSession and writes its frames back."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from jupyter_core.utils import ensure_async
+from jupyter_server.auth.decorator import ws_authenticated
+from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.base.websocket import WebSocketMixin
+from tornado import web, websocket
+
+from ..config import CodeInterpreter
+from ..conversation import ConversationStore
+from ..session import ChatSession
+from .status import AUTH_RESOURCE
+
+
+class ChatWebSocketHandler(WebSocketMixin, websocket.WebSocketHandler, JupyterHandler):
+    """One panel's chat socket; the session behind it owns the turns."""
+
+    auth_resource = AUTH_RESOURCE
+
+    def initialize(
+        self, code_interpreter: CodeInterpreter, conversations: ConversationStore
+    ) -> None:
+        """Keep the dependencies the app hands over."""
+        self.code_interpreter = code_interpreter
+        self.conversations = conversations
+        self.session: ChatSession | None = None
+
+    def set_default_headers(self) -> None:
+        """No JupyterHandler default headers (CSP etc.): they make no sense on a websocket."""
+
+    async def pre_get(self) -> None:
+        """Refuse (403) users the authorizer does not allow to execute code."""
+        user = self.current_user
+        allowed = await ensure_async(
+            self.authorizer.is_authorized(self, user, "execute", AUTH_RESOURCE)
+        )
+        if not allowed:
+            raise web.HTTPError(403)
+
+    @ws_authenticated
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        """Authorize, then upgrade to a websocket."""
+        await self.pre_get()
+        await super().get(*args, **kwargs)
+
+    def open(self, *args: Any, **kwargs: Any) -> None:
+        """Start pinging and make the session for this socket."""
+        super().open(*args, **kwargs)
+        self.session = ChatSession(
+            self.send_frame, self.code_interpreter, self.conversations, self.log
+        )
+
+    async def send_frame(self, frame: dict[str, Any]) -> None:
+        """Write one frame as JSON text (non-ASCII kept as is)."""
+        try:
+            await self.write_message(json.dumps(frame, ensure_ascii=False))
+        except websocket.WebSocketClosedError:
+            self.log.debug("code-interp: socket closed, frame %s dropped", frame.get("type"))
+
+    async def on_message(self, message: str | bytes) -> None:
+        """Decode a frame and hand it to the session; undecodable ones get an `error` frame."""
+        if self.session is None:
+            return
+        try:
+            frame = json.loads(message)
+        except (ValueError, UnicodeDecodeError):
+            await self.send_frame({"type": "error", "message": "The frame is not valid JSON."})
+            return
+        if not isinstance(frame, dict):
+            await self.send_frame({"type": "error", "message": "A frame must be a JSON object."})
+            return
+        await self.session.handle(frame)
+
+    def on_close(self) -> None:
+        """Cancel the session's turns and pending executions."""
+        if self.session is not None:
+            self.session.close()

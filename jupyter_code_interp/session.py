@@ -1,0 +1,423 @@
+"""One chat socket's session: validates client frames, runs turns, bridges code execution.
+
+Plain async Python: the tornado handler only feeds it decoded frames and gives it a `send`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .agent import run_turn
+from .config import CodeInterpreter
+from .conversation import ConversationStore
+from .executor import ExecutionResult
+from .providers import ChatProvider, ProviderError
+
+SendFrame = Callable[[dict[str, Any]], Awaitable[None]]
+
+MAX_STEPS_RANGE = (1, 50)
+OUTPUT_LIMIT_RANGE = (500, 100_000)
+MAX_ID_LENGTH = 200
+CLOSED_MESSAGE = "The chat connection closed before the code could run."
+
+
+class FrameError(Exception):
+    """A client frame that cannot be accepted; its message is sent back in an `error` frame."""
+
+    def __init__(self, message: str, turn_id: str | None = None) -> None:
+        """Keep the message and the turn it concerns, if known."""
+        super().__init__(message)
+        self.turn_id = turn_id
+
+
+def _field(frame: dict[str, Any], name: str, kind: type, *, required: bool = True) -> Any:
+    """`frame[name]` checked to be of `kind`; None when optional and absent."""
+    if name not in frame or frame[name] is None:
+        if required:
+            raise FrameError(f"'{frame.get('type')}' frame is missing the field '{name}'.")
+        return None
+    value = frame[name]
+    # bool is an int subclass; a JSON true is never a valid count.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise FrameError(
+            f"Field '{name}' of a '{frame.get('type')}' frame must be {_kind_name(kind)}, "
+            f"not {_json_type(value)}."
+        )
+    return value
+
+
+def _kind_name(kind: type) -> str:
+    """The JSON name of a Python type, for messages."""
+    names = {str: "a string", int: "an integer", dict: "an object", list: "an array"}
+    return names.get(kind, kind.__name__)
+
+
+def _json_type(value: Any) -> str:
+    """The JSON type of a decoded value, for messages."""
+    if isinstance(value, bool):
+        return "a boolean"
+    for kind in (str, int, dict, list):
+        if isinstance(value, kind):
+            return _kind_name(kind)
+    if isinstance(value, float):
+        return "a number"
+    return "null"
+
+
+def _identifier(frame: dict[str, Any], name: str) -> str:
+    """A non-empty, reasonably short id field."""
+    value: str = _field(frame, name, str)
+    if not value.strip() or len(value) > MAX_ID_LENGTH:
+        raise FrameError(f"Field '{name}' must be a non-empty string of at most {MAX_ID_LENGTH}.")
+    return value
+
+
+def validate_notebook_path(path: str) -> str:
+    """`path` if it is a relative path inside the server root, else a FrameError."""
+    if not path.strip():
+        raise FrameError("Field 'notebook' must not be empty.")
+    if "\x00" in path:
+        raise FrameError("Field 'notebook' contains a NUL character.")
+    normalized = path.replace("\\", "/")
+    if normalized.startswith("/") or (len(normalized) > 1 and normalized[1] == ":"):
+        raise FrameError(
+            f"Notebook path '{path}' is absolute; send it relative to the server root."
+        )
+    if ".." in normalized.split("/"):
+        raise FrameError(f"Notebook path '{path}' contains '..'; it must stay inside the root.")
+    return path
+
+
+def _clamp(value: int, bounds: tuple[int, int]) -> int:
+    """`value` moved into the closed range `bounds`."""
+    low, high = bounds
+    return max(low, min(high, value))
+
+
+def parse_execution_result(frame: dict[str, Any]) -> ExecutionResult:
+    """The ExecutionResult an `execute_result` frame carries (its `error` or its `result`)."""
+    if frame.get("error") is not None:
+        why: str = _field(frame, "error", str)
+        return ExecutionResult(failure=why.strip() or "The panel could not run the code.")
+    result: dict[str, Any] = _field(frame, "result", dict)
+    outputs = result.get("outputs", [])
+    if not isinstance(outputs, list) or not all(
+        isinstance(output, dict) and isinstance(output.get("output_type"), str)
+        for output in outputs
+    ):
+        raise FrameError("'result.outputs' must be a list of nbformat output objects.")
+    typed = {"executionCount": int, "cellId": str, "cellIndex": int}
+    for name, kind in typed.items():
+        value = result.get(name)
+        if value is not None and (
+            not isinstance(value, kind) or (kind is int and isinstance(value, bool))
+        ):
+            raise FrameError(f"'result.{name}' must be {_kind_name(kind)} or null.")
+    return ExecutionResult(
+        outputs=outputs,
+        execution_count=result.get("executionCount"),
+        cell_id=result.get("cellId"),
+        cell_index=result.get("cellIndex"),
+    )
+
+
+@dataclass
+class _PendingExecution:
+    """An `execute_request` sent to the panel whose answer has not arrived."""
+
+    turn_id: str
+    future: asyncio.Future[ExecutionResult]
+
+
+class SocketExecutor:
+    """Runs code through the panel: sends `execute_request`, awaits the matching result."""
+
+    def __init__(self, session: ChatSession, turn_id: str) -> None:
+        """An executor for one turn of `session`."""
+        self._session = session
+        self.turn_id = turn_id
+        self.step = 0
+        """The step the loop announced last (set from its `step_started` events)."""
+
+    async def execute(self, code: str) -> ExecutionResult:
+        """Ask the panel to insert and run `code`; wait for its answer."""
+        return await self._session.request_execution(self.turn_id, self.step, code)
+
+
+@dataclass
+class _RunningTurn:
+    """A turn whose task is still running."""
+
+    turn_id: str
+    notebook: str
+    task: asyncio.Task[None]
+
+
+class ChatSession:
+    """The state of one chat socket: running turns and pending executions."""
+
+    def __init__(
+        self,
+        send: SendFrame,
+        settings: CodeInterpreter,
+        store: ConversationStore,
+        log: logging.Logger,
+    ) -> None:
+        """A session that writes frames with `send`."""
+        self._send = send
+        self._settings = settings
+        self._store = store
+        self._log = log
+        self._turns: dict[str, _RunningTurn] = {}
+        self._pending: dict[str, _PendingExecution] = {}
+        self._provider: ChatProvider | None = None
+        self._closed = False
+        self._cleanup: asyncio.Task[None] | None = None
+
+    @property
+    def running_notebooks(self) -> list[str]:
+        """Notebooks that have a turn running now."""
+        return [turn.notebook for turn in self._turns.values()]
+
+    async def handle(self, frame: dict[str, Any]) -> None:
+        """Act on one decoded client frame; bad frames are answered with an `error` frame."""
+        try:
+            kind = frame.get("type")
+            if not isinstance(kind, str):
+                raise FrameError("Every frame needs a string field 'type'.")
+            if self._closed:
+                raise FrameError("The session is closed.")
+            if kind == "turn":
+                self._start_turn(frame)
+            elif kind == "execute_result":
+                self._resolve_execution(frame)
+            elif kind == "stop":
+                self._stop_turn(frame)
+            elif kind == "reset":
+                self._reset(frame)
+            else:
+                raise FrameError(
+                    f"Unknown frame type '{kind}'; expected turn, execute_result, stop or reset."
+                )
+        except FrameError as error:
+            reply: dict[str, Any] = {"type": "error", "message": str(error)}
+            if error.turn_id is not None:
+                reply["turnId"] = error.turn_id
+            await self._safe_send(reply)
+
+    def _start_turn(self, frame: dict[str, Any]) -> None:
+        """Validate a `turn` frame and start its task."""
+        turn_id = _identifier(frame, "turnId")
+        try:
+            notebook = validate_notebook_path(_field(frame, "notebook", str))
+            instruction: str = _field(frame, "instruction", str)
+            if not instruction.strip():
+                raise FrameError("The instruction is empty.")
+            problem = self._settings.problem()
+            if problem is not None:
+                raise FrameError(problem)
+            requested: str | None = _field(frame, "model", str, required=False)
+            offered = [model["id"] for model in self._settings.status()["models"]]
+            if requested is not None and requested not in offered:
+                raise FrameError(
+                    f"Model '{requested}' is not configured; choose one of: " + ", ".join(offered)
+                )
+            model = self._settings.resolve_model(requested)
+            max_steps = _field(frame, "maxSteps", int, required=False)
+            output_limit = _field(frame, "outputLimit", int, required=False)
+            if turn_id in self._turns:
+                raise FrameError(f"Turn '{turn_id}' is already running.")
+            if notebook in self.running_notebooks:
+                raise FrameError(
+                    f"A turn is already running in '{notebook}'; stop it or wait for it to end."
+                )
+        except FrameError as error:
+            error.turn_id = turn_id
+            raise
+        task = asyncio.create_task(
+            self._run_turn(
+                turn_id,
+                notebook,
+                instruction,
+                model,
+                _clamp(
+                    self._settings.max_steps if max_steps is None else max_steps, MAX_STEPS_RANGE
+                ),
+                _clamp(
+                    self._settings.output_limit if output_limit is None else output_limit,
+                    OUTPUT_LIMIT_RANGE,
+                ),
+            )
+        )
+        self._turns[turn_id] = _RunningTurn(turn_id, notebook, task)
+
+    async def _run_turn(
+        self,
+        turn_id: str,
+        notebook: str,
+        instruction: str,
+        model: str,
+        max_steps: int,
+        output_limit: int,
+    ) -> None:
+        """Run one turn to its end and always report `turn_finished`."""
+        executor = SocketExecutor(self, turn_id)
+
+        async def emit(event: dict[str, Any]) -> None:
+            if event.get("type") == "step_started":
+                executor.step = int(event.get("step", executor.step + 1))
+            await self._safe_send({**event, "turnId": turn_id})
+
+        finished: dict[str, Any] = {"type": "turn_finished", "turnId": turn_id}
+        try:
+            await self._safe_send(
+                {"type": "turn_started", "turnId": turn_id, "notebook": notebook, "model": model}
+            )
+            if self._provider is None:
+                self._provider = self._settings.make_provider()
+            outcome = await run_turn(
+                self._store.get(notebook),
+                instruction,
+                provider=self._provider,
+                executor=executor,
+                model=model,
+                emit=emit,
+                max_steps=max_steps,
+                output_limit=output_limit,
+            )
+            finished["reason"] = outcome.reason
+            if outcome.message is not None:
+                finished["message"] = outcome.message
+        except asyncio.CancelledError:
+            finished.update(reason="stopped", message="The turn was stopped.")
+        except ProviderError as error:
+            finished.update(reason="error", message=str(error))
+        except Exception as error:  # noqa: BLE001 - a turn must always end with turn_finished
+            self._log.error(
+                "code-interp turn %s failed:\n%s", turn_id, self._redact(_describe(error))
+            )
+            finished.update(
+                reason="error",
+                message=f"Internal error ({type(error).__name__}); see the server log.",
+            )
+        finally:
+            self._turns.pop(turn_id, None)
+            self._abandon_executions(turn_id)
+        await self._safe_send(finished)
+
+    async def request_execution(self, turn_id: str, step: int, code: str) -> ExecutionResult:
+        """Send an `execute_request` for `code` and wait for the panel's `execute_result`."""
+        if self._closed:
+            return ExecutionResult(failure=CLOSED_MESSAGE)
+        request_id = uuid.uuid4().hex
+        future: asyncio.Future[ExecutionResult] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = _PendingExecution(turn_id, future)
+        try:
+            await self._send(
+                {
+                    "type": "execute_request",
+                    "turnId": turn_id,
+                    "requestId": request_id,
+                    "step": step,
+                    "code": code,
+                }
+            )
+        except Exception as error:  # noqa: BLE001 - a vanished socket must not crash the loop
+            self._pending.pop(request_id, None)
+            return ExecutionResult(failure=f"Could not reach the panel ({type(error).__name__}).")
+        try:
+            return await future
+        finally:
+            self._pending.pop(request_id, None)
+
+    def _resolve_execution(self, frame: dict[str, Any]) -> None:
+        """Hand an `execute_result` to the execution waiting for it."""
+        request_id = _identifier(frame, "requestId")
+        pending = self._pending.get(request_id)
+        if pending is None or pending.future.done():
+            raise FrameError(
+                f"Unknown requestId '{request_id}': no execution is waiting for it "
+                "(it finished, was stopped, or never existed)."
+            )
+        try:
+            result = parse_execution_result(frame)
+        except FrameError as error:
+            # The turn would wait forever otherwise: the step fails, the model hears why.
+            pending.future.set_result(ExecutionResult(failure=f"Invalid result: {error}"))
+            error.turn_id = pending.turn_id
+            raise
+        pending.future.set_result(result)
+
+    def _stop_turn(self, frame: dict[str, Any]) -> None:
+        """Cancel the turn a `stop` frame names."""
+        turn_id = _identifier(frame, "turnId")
+        turn = self._turns.get(turn_id)
+        if turn is None:
+            raise FrameError(f"No running turn has turnId '{turn_id}'.", turn_id)
+        turn.task.cancel()
+
+    def _reset(self, frame: dict[str, Any]) -> None:
+        """Forget a notebook's conversation."""
+        notebook = validate_notebook_path(_field(frame, "notebook", str))
+        if notebook in self.running_notebooks:
+            raise FrameError(f"A turn is running in '{notebook}'; stop it before a reset.")
+        self._store.reset(notebook)
+
+    def _abandon_executions(self, turn_id: str, why: str = "The turn ended.") -> None:
+        """Fail the pending executions of one turn."""
+        for pending in list(self._pending.values()):
+            if pending.turn_id == turn_id and not pending.future.done():
+                pending.future.set_result(ExecutionResult(failure=why))
+
+    def close(self) -> None:
+        """The socket closed: fail pending executions, cancel running turns, release the client."""
+        if self._closed:
+            return
+        self._closed = True
+        for pending in list(self._pending.values()):
+            if not pending.future.done():
+                pending.future.set_result(ExecutionResult(failure=CLOSED_MESSAGE))
+        tasks = [turn.task for turn in self._turns.values()]
+        for task in tasks:
+            task.cancel()
+        self._cleanup = asyncio.ensure_future(self._release(tasks))
+
+    async def _release(self, tasks: list[asyncio.Task[None]]) -> None:
+        """Wait for cancelled turns to end, then close the provider's connections."""
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._provider is not None:
+            await self._provider.aclose()
+
+    async def join(self) -> None:
+        """Wait until every running turn (and the cleanup after `close`) is over."""
+        while self._turns:
+            await asyncio.gather(
+                *(turn.task for turn in list(self._turns.values())), return_exceptions=True
+            )
+        if self._cleanup is not None:
+            await self._cleanup
+
+    async def _safe_send(self, frame: dict[str, Any]) -> None:
+        """Send unless the socket is gone; a vanished client is not an error of ours."""
+        if self._closed:
+            return
+        try:
+            await self._send(frame)
+        except Exception as error:  # noqa: BLE001 - a vanished client is not our error
+            self._log.debug("code-interp: could not send a frame (%s)", type(error).__name__)
+
+    def _redact(self, text: str) -> str:
+        """`text` without the API key."""
+        key = self._settings.api_key
+        return text.replace(key, "***") if key else text
+
+
+def _describe(error: BaseException) -> str:
+    """The traceback of `error` as text."""
+    return "".join(traceback.format_exception(type(error), error, error.__traceback__))

@@ -1,0 +1,244 @@
+"""`jupyter code-interp run` end to end, as a subprocess, against the scripted LLM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from scripted_llm import ScriptedLLM, error_reply, text_reply, tool_reply
+
+REPO = Path(__file__).resolve().parent.parent
+SECRET = "sk-cli-test-0123456789abcdefSECRET"
+
+
+def cli_environment(
+    llm: ScriptedLLM, tmp_path: Path, base_url_in_env: bool = True
+) -> dict[str, str]:
+    """A clean Jupyter config dir and the key (and maybe the URL) in the environment."""
+    config_dir = tmp_path / "jupyter-config"
+    config_dir.mkdir(exist_ok=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "JUPYTER_CONFIG_DIR": str(config_dir),
+        "OPENAI_API_KEY": SECRET,
+        "PYTHONIOENCODING": "utf-8",
+    }
+    env.pop("OPENAI_BASE_URL", None)
+    if base_url_in_env:
+        env["OPENAI_BASE_URL"] = llm.base_url
+    return env
+
+
+def run_cli(
+    llm: ScriptedLLM, tmp_path: Path, *arguments: str, base_url_in_env: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run the CLI to completion."""
+    return subprocess.run(
+        [sys.executable, "-m", "jupyter_code_interp.cli", *arguments],
+        check=False,
+        env=cli_environment(llm, tmp_path, base_url_in_env),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+    )
+
+
+def error_lines(stderr: str) -> list[str]:
+    """The `error: ...` lines the CLI printed."""
+    return [line for line in stderr.splitlines() if line.startswith("error:")]
+
+
+def process_gone(pid: int) -> bool:
+    """True once no process has `pid` (polled: the kernel may take a moment to be reaped)."""
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_run_inserts_cells_with_outputs_and_saves_a_valid_notebook(
+    scripted_llm: ScriptedLLM, tmp_path: Path
+) -> None:
+    path = tmp_path / "分析.ipynb"
+    existing = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 数据")])
+    nbformat.write(existing, path)
+    scripted_llm.push(
+        tool_reply(
+            "import os\n"
+            "print('key:', os.environ.get('OPENAI_API_KEY', 'absent'))\n"
+            "print('pid:', os.getpid())",
+            text="先看环境。",
+        ),
+        tool_reply("1 / 0"),
+        text_reply("完成了: done."),
+    )
+    completed = run_cli(scripted_llm, tmp_path, "run", str(path), "检查环境")
+
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout == "先看环境。\n完成了: done.\n"
+    assert "[step 1] running…" in completed.stderr
+    assert "[step 1] ✓" in completed.stderr
+    assert "[step 2] ✗ ZeroDivisionError" in completed.stderr
+    assert scripted_llm.requests[0]["messages"][-1]["content"] == "检查环境"
+
+    saved = nbformat.read(path, as_version=4)
+    nbformat.validate(saved)
+    assert [cell.cell_type for cell in saved.cells] == ["markdown", "code", "code"]
+    first, second = saved.cells[1], saved.cells[2]
+    printed = "".join(output.get("text", "") for output in first.outputs)
+    assert "key: absent" in printed
+    assert second.source == "1 / 0"
+    assert second.outputs[0]["output_type"] == "error"
+    assert second.outputs[0]["ename"] == "ZeroDivisionError"
+    assert saved.metadata["kernelspec"]["name"] == "python3"
+    everything = completed.stdout + completed.stderr + path.read_text(encoding="utf-8")
+    assert SECRET not in everything
+    pid = int(printed.split("pid:")[1].split()[0])
+    assert process_gone(pid), "the kernel outlived the CLI"
+    assert not list(tmp_path.glob(".*.tmp")), "the temporary file was left behind"
+
+
+def test_missing_notebook_is_created_with_config_from_the_jupyter_config_dir(
+    scripted_llm: ScriptedLLM, tmp_path: Path
+) -> None:
+    config_dir = tmp_path / "jupyter-config"
+    config_dir.mkdir()
+    (config_dir / "jupyter_server_config.py").write_text(
+        f"c.CodeInterpreter.base_url = {scripted_llm.base_url!r}\n"
+        "c.CodeInterpreter.models = ['configured-model']\n",
+        encoding="utf-8",
+    )
+    scripted_llm.push(tool_reply("print(1 + 1)"), text_reply("two"))
+    path = tmp_path / "new.ipynb"
+    completed = run_cli(scripted_llm, tmp_path, "run", str(path), "add", base_url_in_env=False)
+
+    assert completed.returncode == 0, completed.stderr
+    assert scripted_llm.requests[0]["model"] == "configured-model"
+    saved = nbformat.read(path, as_version=4)
+    nbformat.validate(saved)
+    assert len(saved.cells) == 1
+    assert saved.cells[0].outputs[0]["text"] == "2\n"
+
+
+def test_provider_error_exits_1_with_one_line_and_leaves_the_notebook(
+    scripted_llm: ScriptedLLM, tmp_path: Path
+) -> None:
+    path = tmp_path / "keep.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), path)
+    before = path.read_bytes()
+    scripted_llm.push(error_reply(401, f"Incorrect API key provided: {SECRET}"))
+    completed = run_cli(scripted_llm, tmp_path, "run", str(path), "anything")
+
+    assert completed.returncode == 1
+    lines = error_lines(completed.stderr)
+    assert len(lines) == 1 and "401" in lines[0]
+    assert "Traceback" not in completed.stderr
+    assert SECRET not in completed.stderr + completed.stdout
+    assert path.read_bytes() == before
+
+
+def test_corrupt_notebook_exits_2_and_is_left_untouched(
+    scripted_llm: ScriptedLLM, tmp_path: Path
+) -> None:
+    path = tmp_path / "broken.ipynb"
+    path.write_bytes(b'{"cells": [ {"cell_type": "code", "sour')
+    before = path.read_bytes()
+    completed = run_cli(scripted_llm, tmp_path, "run", str(path), "fix it")
+
+    assert completed.returncode == 2
+    lines = error_lines(completed.stderr)
+    assert len(lines) == 1 and "broken.ipynb is not a valid notebook" in lines[0]
+    assert "Traceback" not in completed.stderr
+    assert path.read_bytes() == before
+    assert scripted_llm.requests == []
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (json.dumps({"cells": "not a list", "nbformat": 4, "nbformat_minor": 5}), "not a valid"),
+        ("[]", "not a valid"),
+    ],
+)
+def test_invalid_notebook_structure_exits_2(
+    scripted_llm: ScriptedLLM, tmp_path: Path, content: str, expected: str
+) -> None:
+    path = tmp_path / "odd.ipynb"
+    path.write_text(content, encoding="utf-8")
+    completed = run_cli(scripted_llm, tmp_path, "run", str(path), "go")
+    assert completed.returncode == 2
+    assert expected in error_lines(completed.stderr)[0]
+    assert path.read_text(encoding="utf-8") == content
+
+
+def test_step_cap_exits_3_and_keeps_the_cells_that_ran(
+    scripted_llm: ScriptedLLM, tmp_path: Path
+) -> None:
+    scripted_llm.push(tool_reply("print('one')"), tool_reply("print('two')"))
+    path = tmp_path / "capped.ipynb"
+    completed = run_cli(scripted_llm, tmp_path, "run", str(path), "loop", "--max-steps", "1")
+
+    assert completed.returncode == 3
+    lines = error_lines(completed.stderr)
+    assert len(lines) == 1 and "step limit" in lines[0]
+    saved = nbformat.read(path, as_version=4)
+    assert [cell.source for cell in saved.cells] == ["print('one')"]
+
+
+def test_bad_arguments_exit_2(scripted_llm: ScriptedLLM, tmp_path: Path) -> None:
+    not_a_notebook = run_cli(scripted_llm, tmp_path, "run", str(tmp_path / "x.txt"), "go")
+    assert not_a_notebook.returncode == 2
+    assert "must end in .ipynb" in error_lines(not_a_notebook.stderr)[0]
+    empty = run_cli(scripted_llm, tmp_path, "run", str(tmp_path / "x.ipynb"), "  ")
+    assert empty.returncode == 2
+    assert "instruction is empty" in error_lines(empty.stderr)[0]
+    assert not (tmp_path / "x.ipynb").exists()
+
+
+def test_interrupt_shuts_the_kernel_down_and_keeps_the_inserted_cell(
+    scripted_llm: ScriptedLLM, tmp_path: Path
+) -> None:
+    scripted_llm.push(
+        tool_reply(
+            "import os, time\nopen('kernel.pid', 'w').write(str(os.getpid()))\ntime.sleep(120)"
+        )
+    )
+    path = tmp_path / "long.ipynb"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jupyter_code_interp.cli", "run", str(path), "wait"],
+        env=cli_environment(scripted_llm, tmp_path),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+    try:
+        pid_file = tmp_path / "kernel.pid"
+        for _ in range(600):
+            if pid_file.exists() and pid_file.read_text():
+                break
+            time.sleep(0.1)
+        kernel_pid = int(pid_file.read_text())
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    assert "interrupted" in error_lines(stderr)[0]
+    assert process_gone(kernel_pid)
+    saved = nbformat.read(path, as_version=4)
+    assert "time.sleep(120)" in saved.cells[0].source
