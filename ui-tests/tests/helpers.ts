@@ -14,7 +14,10 @@ export function textReply(text: string): Reply {
 
 /** A streamed `run_code` tool call, optionally after some text. */
 export function toolReply(code: string, text = ''): Reply {
-  return { text, toolCalls: [{ name: 'run_code', arguments: { code } }] };
+  return {
+    text,
+    tool_calls: [{ name: 'run_code', arguments: JSON.stringify({ code }) }]
+  };
 }
 
 /** Forget earlier replies and requests, then queue these replies. */

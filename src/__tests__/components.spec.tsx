@@ -1,0 +1,172 @@
+import { nullTranslator } from '@jupyterlab/translation';
+import { ReactWidget } from '@jupyterlab/ui-components';
+import { Widget } from '@lumino/widgets';
+import React, { act } from 'react';
+
+import { Composer } from '../components/Composer';
+import { Step } from '../components/Step';
+import { IStepEntry } from '../model';
+
+// Tell React this is a test environment so `act` flushes renders.
+(globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
+
+const trans = nullTranslator.load('jupyter_code_interp');
+
+async function mount(element: JSX.Element): Promise<Widget> {
+  const widget = ReactWidget.create(element);
+  await act(async () => {
+    Widget.attach(widget, document.body);
+    widget.update();
+    await new Promise(resolve => requestAnimationFrame(resolve));
+  });
+  return widget;
+}
+
+async function type(area: HTMLTextAreaElement, value: string): Promise<void> {
+  const setter = Object.getOwnPropertyDescriptor(
+    HTMLTextAreaElement.prototype,
+    'value'
+  )!.set!;
+  await act(async () => {
+    setter.call(area, value);
+    area.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+}
+
+async function press(
+  area: HTMLTextAreaElement,
+  init: KeyboardEventInit
+): Promise<void> {
+  await act(async () => {
+    area.dispatchEvent(
+      new KeyboardEvent('keydown', {
+        key: 'Enter',
+        bubbles: true,
+        cancelable: true,
+        ...init
+      })
+    );
+  });
+}
+
+describe('Composer', () => {
+  let widget: Widget;
+  let sent: string[];
+
+  beforeEach(async () => {
+    sent = [];
+    widget = await mount(
+      <Composer
+        busy={false}
+        trans={trans}
+        onSend={text => {
+          sent.push(text);
+          return true;
+        }}
+        onStop={() => undefined}
+      />
+    );
+  });
+
+  afterEach(() => widget.dispose());
+
+  const area = () =>
+    widget.node.querySelector('.jp-CodeInterp-input') as HTMLTextAreaElement;
+
+  it('sends on Enter and clears the box', async () => {
+    await type(area(), '画一个正弦曲线');
+    await press(area(), {});
+    expect(sent).toEqual(['画一个正弦曲线']);
+    expect(area().value).toBe('');
+  });
+
+  it('does not send on Shift+Enter', async () => {
+    await type(area(), 'line 1');
+    await press(area(), { shiftKey: true });
+    expect(sent).toEqual([]);
+  });
+
+  it('does not send on Enter while an IME composes', async () => {
+    await type(area(), 'hua');
+    await press(area(), { isComposing: true });
+    await press(area(), { keyCode: 229 } as KeyboardEventInit);
+    expect(sent).toEqual([]);
+    expect(area().value).toBe('hua');
+  });
+
+  it('sends with the Send button, which is disabled when empty', async () => {
+    const button = widget.node.querySelector(
+      '.jp-CodeInterp-send'
+    ) as HTMLButtonElement;
+    expect(button.disabled).toBe(true);
+    await type(area(), 'describe df');
+    expect(button.disabled).toBe(false);
+    await act(async () => button.click());
+    expect(sent).toEqual(['describe df']);
+  });
+});
+
+describe('Composer while a turn runs', () => {
+  it('disables Send and offers Stop', async () => {
+    let stopped = 0;
+    const widget = await mount(
+      <Composer
+        busy={true}
+        trans={trans}
+        onSend={() => true}
+        onStop={() => (stopped += 1)}
+      />
+    );
+    const send = widget.node.querySelector(
+      '.jp-CodeInterp-send'
+    ) as HTMLButtonElement;
+    expect(send.disabled).toBe(true);
+    const stop = widget.node.querySelector(
+      '.jp-CodeInterp-stop'
+    ) as HTMLButtonElement;
+    await act(async () => stop.click());
+    expect(stopped).toBe(1);
+    widget.dispose();
+  });
+});
+
+describe('Step', () => {
+  const base: IStepEntry = {
+    kind: 'step',
+    id: 't:1',
+    turnId: 't',
+    step: 1,
+    code: '1/0',
+    status: 'running',
+    ename: null,
+    evalue: null,
+    executionCount: null,
+    cellId: 'c1',
+    cellIndex: 2
+  };
+
+  it.each([
+    [{}, 'running', 'Running cell [3]…'],
+    [{ status: 'ok', executionCount: 5 }, 'ok', '✓ Cell [5] done'],
+    [
+      { status: 'error', executionCount: 5, ename: 'ZeroDivisionError' },
+      'error',
+      '✗ Cell [5]: ZeroDivisionError'
+    ],
+    [{ status: 'aborted' }, 'aborted', '⊘ Cell [3] aborted']
+  ] as const)('shows %j', async (change, status, label) => {
+    const shown: IStepEntry[] = [];
+    const step = { ...base, ...change } as IStepEntry;
+    const widget = await mount(
+      <Step step={step} trans={trans} onShowCell={s => shown.push(s)} />
+    );
+    const node = widget.node.querySelector(
+      '.jp-CodeInterp-step'
+    ) as HTMLElement;
+    expect(node.dataset.status).toBe(status);
+    expect(node.textContent).toContain(label);
+    await act(async () => node.click());
+    expect(shown).toEqual([step]);
+    widget.dispose();
+  });
+});

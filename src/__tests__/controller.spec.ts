@@ -1,0 +1,287 @@
+import type { NotebookPanel } from '@jupyterlab/notebook';
+import { PromiseDelegate } from '@lumino/coreutils';
+
+import { CodeInterpreterController, ITurnSettings } from '../controller';
+import { IStepEntry } from '../model';
+import { ConversationStore } from '../store';
+import { IExecutionResult, IServerStatus } from '../protocol';
+import { ChatSocket } from '../socket';
+import { IExecuteOptions, INotebookExecutor } from '../tokens';
+import { FakeWebSocket, fakeSettings } from './fakeSocket';
+
+class FakeExecutor implements INotebookExecutor {
+  begun: [string, NotebookPanel][] = [];
+  calls: { turnId: string; code: string; options: IExecuteOptions }[] = [];
+  pending: PromiseDelegate<IExecutionResult>[] = [];
+  interrupted: string[] = [];
+  ended: string[] = [];
+
+  beginTurn(turnId: string, panel: NotebookPanel): void {
+    this.begun.push([turnId, panel]);
+  }
+
+  execute(
+    turnId: string,
+    code: string,
+    options: IExecuteOptions
+  ): Promise<IExecutionResult> {
+    this.calls.push({ turnId, code, options });
+    const delegate = new PromiseDelegate<IExecutionResult>();
+    this.pending.push(delegate);
+    return delegate.promise;
+  }
+
+  async interrupt(turnId: string): Promise<void> {
+    this.interrupted.push(turnId);
+  }
+
+  endTurn(turnId: string): void {
+    this.ended.push(turnId);
+  }
+}
+
+function fakePanel(path: string): NotebookPanel {
+  return { context: { path } } as unknown as NotebookPanel;
+}
+
+const READY: IServerStatus = {
+  ready: true,
+  problem: null,
+  models: [{ id: 'm', toolMode: 'auto' }],
+  defaultModel: 'm',
+  baseUrl: 'http://127.0.0.1:9/v1',
+  maxSteps: 10,
+  outputLimit: 4000
+};
+
+/** Let pending promise callbacks run. */
+async function flush(): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    await Promise.resolve();
+  }
+}
+
+describe('CodeInterpreterController', () => {
+  let socket: ChatSocket;
+  let store: ConversationStore;
+  let executor: FakeExecutor;
+  let settings: ITurnSettings;
+  let controller: CodeInterpreterController;
+  let ws: FakeWebSocket;
+
+  beforeEach(() => {
+    FakeWebSocket.instances = [];
+    socket = new ChatSocket({ serverSettings: fakeSettings() });
+    store = new ConversationStore();
+    executor = new FakeExecutor();
+    settings = { maxSteps: 7, outputLimit: 1234, defaultModel: '' };
+    controller = new CodeInterpreterController({
+      socket,
+      store,
+      executor,
+      settings: () => settings,
+      fetchStatus: async () => READY
+    });
+    controller.connect();
+    ws = FakeWebSocket.last;
+    ws.open();
+  });
+
+  afterEach(() => {
+    controller.dispose();
+    socket.dispose();
+  });
+
+  async function startTurn(path = 'a.ipynb', text = '画图'): Promise<string> {
+    const turnId = controller.startTurn(fakePanel(path), text)!;
+    await flush();
+    return turnId;
+  }
+
+  it('sends a turn frame with the user settings and captures the notebook', async () => {
+    const panel = fakePanel('数据/a.ipynb');
+    const turnId = controller.startTurn(panel, '  画一个直方图  ');
+    await flush();
+    expect(ws.frames).toEqual([
+      {
+        type: 'turn',
+        turnId,
+        notebook: '数据/a.ipynb',
+        instruction: '画一个直方图',
+        maxSteps: 7,
+        outputLimit: 1234
+      }
+    ]);
+    expect(executor.begun).toEqual([[turnId, panel]]);
+    expect(store.isBusy('数据/a.ipynb')).toBe(true);
+  });
+
+  it('sends the model only when one is set', async () => {
+    settings = { ...settings, defaultModel: 'gpt-x' };
+    await startTurn();
+    expect(ws.frames[0].model).toBe('gpt-x');
+  });
+
+  it('refuses empty instructions and a second turn in a busy notebook', async () => {
+    expect(controller.startTurn(fakePanel('a.ipynb'), '   ')).toBeNull();
+    await startTurn('a.ipynb');
+    expect(controller.startTurn(fakePanel('a.ipynb'), 'again')).toBeNull();
+    expect(controller.startTurn(fakePanel('b.ipynb'), 'other')).not.toBeNull();
+  });
+
+  it('runs execute_requests through the executor and returns the result', async () => {
+    const turnId = await startTurn();
+    ws.receive({
+      type: 'turn_started',
+      turnId,
+      notebook: 'a.ipynb',
+      model: 'm'
+    });
+    ws.receive({ type: 'step_started', turnId, step: 1, code: 'print(1)' });
+    ws.receive({
+      type: 'execute_request',
+      turnId,
+      requestId: 'r1',
+      step: 1,
+      code: 'print(1)'
+    });
+    expect(executor.calls).toHaveLength(1);
+    expect(executor.calls[0].code).toBe('print(1)');
+    expect(executor.calls[0].options.outputLimit).toBe(1234);
+
+    executor.calls[0].options.onInserted?.('cell-1', 3);
+    const step = store.get('a.ipynb').entries[1] as IStepEntry;
+    expect(step).toMatchObject({ cellId: 'cell-1', cellIndex: 3 });
+
+    const result: IExecutionResult = {
+      outputs: [{ output_type: 'stream', name: 'stdout', text: '1\n' }],
+      executionCount: 4,
+      cellId: 'cell-1',
+      cellIndex: 3
+    };
+    executor.pending[0].resolve(result);
+    await flush();
+    expect(ws.frames[1]).toEqual({
+      type: 'execute_result',
+      requestId: 'r1',
+      result
+    });
+  });
+
+  it('reports why code could not run', async () => {
+    const turnId = await startTurn();
+    ws.receive({
+      type: 'turn_started',
+      turnId,
+      notebook: 'a.ipynb',
+      model: 'm'
+    });
+    ws.receive({
+      type: 'execute_request',
+      turnId,
+      requestId: 'r2',
+      step: 1,
+      code: 'x'
+    });
+    executor.pending[0].reject(
+      new Error('The notebook a.ipynb has no kernel.')
+    );
+    await flush();
+    expect(ws.frames[1]).toEqual({
+      type: 'execute_result',
+      requestId: 'r2',
+      error: 'The notebook a.ipynb has no kernel.'
+    });
+  });
+
+  it('does not answer for a turn that ended meanwhile, and forgets it', async () => {
+    const turnId = await startTurn();
+    ws.receive({
+      type: 'execute_request',
+      turnId,
+      requestId: 'r3',
+      step: 1,
+      code: 'x'
+    });
+    ws.receive({ type: 'turn_finished', turnId, reason: 'stopped' });
+    expect(executor.ended).toEqual([turnId]);
+    executor.pending[0].resolve({
+      outputs: [],
+      executionCount: 1,
+      cellId: 'c',
+      cellIndex: 0
+    });
+    await flush();
+    expect(ws.frames.map(f => f.type)).toEqual(['turn']);
+    expect(store.isBusy('a.ipynb')).toBe(false);
+  });
+
+  it('stops: sends stop and interrupts the kernel', async () => {
+    const turnId = await startTurn();
+    controller.stop('a.ipynb');
+    expect(ws.frames[1]).toEqual({ type: 'stop', turnId });
+    expect(executor.interrupted).toEqual([turnId]);
+  });
+
+  it('resets a notebook’s conversation, not while a turn runs', async () => {
+    const turnId = await startTurn();
+    controller.reset('a.ipynb');
+    expect(ws.frames).toHaveLength(1);
+    ws.receive({ type: 'turn_finished', turnId, reason: 'done' });
+    controller.reset('a.ipynb');
+    expect(ws.frames[1]).toEqual({ type: 'reset', notebook: 'a.ipynb' });
+    expect(store.get('a.ipynb').entries).toEqual([]);
+  });
+
+  it('ends running turns when the connection is lost', async () => {
+    const turnId = await startTurn();
+    ws.drop();
+    expect(store.isBusy('a.ipynb')).toBe(false);
+    expect(store.connection).toBe('disconnected');
+    const last = store.get('a.ipynb').entries.slice(-1)[0];
+    expect(last).toMatchObject({ kind: 'notice', reason: 'error' });
+    expect(executor.ended).toEqual([turnId]);
+  });
+
+  it('forgets a turn the server refused', async () => {
+    const turnId = await startTurn();
+    ws.receive({ type: 'error', turnId, message: 'A turn already runs' });
+    expect(store.isBusy('a.ipynb')).toBe(false);
+    expect(executor.ended).toEqual([turnId]);
+  });
+
+  it('waits for the connection before sending a turn', async () => {
+    ws.drop();
+    const turnId = controller.startTurn(fakePanel('a.ipynb'), 'go');
+    await flush();
+    const next = FakeWebSocket.last;
+    expect(next).not.toBe(ws);
+    expect(next.sent).toEqual([]);
+    next.open();
+    await flush();
+    expect(next.frames).toEqual([
+      expect.objectContaining({ type: 'turn', turnId })
+    ]);
+  });
+
+  it('fetches the status and reports when the server does not answer', async () => {
+    await controller.refreshStatus();
+    expect(store.status).toEqual({
+      loading: false,
+      status: READY,
+      fetchError: null
+    });
+    const failing = new CodeInterpreterController({
+      socket,
+      store,
+      executor,
+      fetchStatus: async () => {
+        throw new Error('404 Not Found');
+      }
+    });
+    await failing.refreshStatus();
+    expect(store.status.status).toBeNull();
+    expect(store.status.fetchError).toContain('404 Not Found');
+    failing.dispose();
+  });
+});

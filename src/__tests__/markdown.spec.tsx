@@ -1,0 +1,67 @@
+import {
+  RenderMimeRegistry,
+  standardRendererFactories
+} from '@jupyterlab/rendermime';
+import { ReactWidget } from '@jupyterlab/ui-components';
+import { Widget } from '@lumino/widgets';
+import React, { act } from 'react';
+
+import { Markdown } from '../components/Markdown';
+
+(globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
+
+class Host extends ReactWidget {
+  text = '';
+  rendermime = new RenderMimeRegistry({
+    initialFactories: standardRendererFactories
+  });
+  protected render(): JSX.Element {
+    return <Markdown text={this.text} rendermime={this.rendermime} />;
+  }
+}
+
+async function settle(): Promise<void> {
+  await act(async () => {
+    await new Promise(resolve => setTimeout(resolve, 20));
+  });
+}
+
+describe('Markdown', () => {
+  let host: Host;
+
+  beforeEach(async () => {
+    host = new Host();
+    await act(async () => {
+      Widget.attach(host, document.body);
+    });
+  });
+
+  afterEach(() => host.dispose());
+
+  const show = async (text: string) => {
+    host.text = text;
+    await act(async () => host.update());
+    await settle();
+  };
+
+  it('renders model text through the sanitizer', async () => {
+    await show(
+      'hi <img src="x" onerror="window.pwned = 1"><script>bad()</script>'
+    );
+    const node = host.node.querySelector('.jp-CodeInterp-markdown')!;
+    expect(node.textContent).toContain('hi');
+    expect(node.querySelector('script')).toBeNull();
+    const img = node.querySelector('img');
+    expect(img?.getAttribute('onerror') ?? null).toBeNull();
+  });
+
+  it('shows the latest text as it streams, Chinese included', async () => {
+    host.text = '第一';
+    await act(async () => host.update());
+    host.text = '第一段';
+    await act(async () => host.update());
+    await show('第一段，完成。');
+    const node = host.node.querySelector('.jp-CodeInterp-markdown')!;
+    expect(node.textContent).toContain('第一段，完成。');
+  });
+});

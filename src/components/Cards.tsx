@@ -1,0 +1,64 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import React from 'react';
+
+/** Props of `SetupCard`. */
+export interface ISetupCardProps {
+  /** The server's explanation, shown verbatim. */
+  problem: string;
+  /** Whether the status is being fetched again. */
+  loading: boolean;
+  /** Translation bundle. */
+  trans: TranslationBundle;
+  /** Fetch the status again. */
+  onRetry: () => void;
+}
+
+/** Shown when no language model provider works. */
+export function SetupCard(props: ISetupCardProps): JSX.Element {
+  const { problem, loading, trans, onRetry } = props;
+  return (
+    <div className="jp-CodeInterp-card jp-CodeInterp-setup">
+      <h3 className="jp-CodeInterp-cardTitle">
+        {trans.__('The code interpreter needs a language model')}
+      </h3>
+      <p className="jp-CodeInterp-problem">{problem}</p>
+      <button
+        type="button"
+        className="jp-Button jp-mod-styled jp-mod-accept jp-CodeInterp-retry"
+        disabled={loading}
+        onClick={onRetry}
+      >
+        {loading ? trans.__('Checking…') : trans.__('Retry')}
+      </button>
+    </div>
+  );
+}
+
+/** Props of `NoNotebookCard`. */
+export interface INoNotebookCardProps {
+  /** Translation bundle. */
+  trans: TranslationBundle;
+  /** Create and open a notebook. */
+  onCreate: () => void;
+}
+
+/** Shown when no notebook is open. */
+export function NoNotebookCard(props: INoNotebookCardProps): JSX.Element {
+  const { trans, onCreate } = props;
+  return (
+    <div className="jp-CodeInterp-card jp-CodeInterp-noNotebook">
+      <p>
+        {trans.__(
+          'Open a notebook to work in: the code interpreter runs its code as cells of the active notebook.'
+        )}
+      </p>
+      <button
+        type="button"
+        className="jp-Button jp-mod-styled jp-mod-accept jp-CodeInterp-createNotebook"
+        onClick={onCreate}
+      >
+        {trans.__('Create a notebook')}
+      </button>
+    </div>
+  );
+}

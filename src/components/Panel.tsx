@@ -1,0 +1,134 @@
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { TranslationBundle } from '@jupyterlab/translation';
+import React from 'react';
+
+import { IConversation, IStepEntry } from '../model';
+import type { IStatusState } from '../store';
+import type { ConnectionStatus } from '../socket';
+import { NoNotebookCard, SetupCard } from './Cards';
+import { Composer } from './Composer';
+import { Messages } from './Messages';
+
+/** Props of `PanelView`. */
+export interface IPanelViewProps {
+  /** Translation bundle. */
+  trans: TranslationBundle;
+  /** Renders assistant markdown. */
+  rendermime: IRenderMimeRegistry;
+  /** The active notebook, if any. */
+  notebook: { path: string; name: string } | null;
+  /** The active notebook's conversation. */
+  conversation: IConversation | null;
+  /** Server readiness. */
+  status: IStatusState;
+  /** Chat connection state. */
+  connection: ConnectionStatus;
+  /** An error not tied to a turn. */
+  globalError: string | null;
+  /** Send an instruction; returns whether it was accepted. */
+  onSend: (text: string) => boolean;
+  /** Stop the running turn. */
+  onStop: () => void;
+  /** Start a new conversation. */
+  onReset: () => void;
+  /** Fetch the server status again. */
+  onRetry: () => void;
+  /** Create and open a notebook. */
+  onCreateNotebook: () => void;
+  /** Reveal a step's cell. */
+  onShowCell: (step: IStepEntry) => void;
+  /** Hide the global error. */
+  onDismissError: () => void;
+}
+
+/** The whole side panel: header, cards or conversation, composer. */
+export function PanelView(props: IPanelViewProps): JSX.Element {
+  const { trans, status, notebook, conversation } = props;
+  const busy = conversation?.turn !== null && conversation?.turn !== undefined;
+  const problem =
+    status.fetchError ??
+    (status.status && !status.status.ready
+      ? status.status.problem ||
+        trans.__('No language model provider is configured.')
+      : null);
+  const checking = status.status === null && problem === null;
+  const usable = !checking && problem === null && notebook !== null;
+
+  return (
+    <div className="jp-CodeInterp-view">
+      <div className="jp-CodeInterp-header">
+        <div className="jp-CodeInterp-headerTitle">
+          <span className="jp-CodeInterp-title">
+            {trans.__('Code Interpreter')}
+          </span>
+          {notebook && (
+            <span className="jp-CodeInterp-notebookName" title={notebook.path}>
+              {notebook.name}
+            </span>
+          )}
+        </div>
+        {usable && (
+          <button
+            type="button"
+            className="jp-Button jp-mod-styled jp-mod-minimal jp-CodeInterp-newConversation"
+            disabled={busy}
+            title={trans.__('Forget this notebook’s conversation')}
+            onClick={props.onReset}
+          >
+            {trans.__('New conversation')}
+          </button>
+        )}
+      </div>
+      {props.globalError && (
+        <div className="jp-CodeInterp-banner" role="alert">
+          <span>{props.globalError}</span>
+          <button
+            type="button"
+            className="jp-Button jp-mod-minimal jp-CodeInterp-dismiss"
+            aria-label={trans.__('Dismiss')}
+            onClick={props.onDismissError}
+          >
+            ×
+          </button>
+        </div>
+      )}
+      {checking && (
+        <div className="jp-CodeInterp-loading">
+          {trans.__('Checking the server…')}
+        </div>
+      )}
+      {problem !== null && (
+        <SetupCard
+          problem={problem}
+          loading={status.loading}
+          trans={trans}
+          onRetry={props.onRetry}
+        />
+      )}
+      {!checking && notebook === null && (
+        <NoNotebookCard trans={trans} onCreate={props.onCreateNotebook} />
+      )}
+      {usable && conversation && (
+        <>
+          <Messages
+            entries={conversation.entries}
+            rendermime={props.rendermime}
+            trans={trans}
+            onShowCell={props.onShowCell}
+          />
+          {props.connection !== 'connected' && (
+            <div className="jp-CodeInterp-connection">
+              {trans.__('Connecting to the server…')}
+            </div>
+          )}
+          <Composer
+            busy={busy}
+            trans={trans}
+            onSend={props.onSend}
+            onStop={props.onStop}
+          />
+        </>
+      )}
+    </div>
+  );
+}

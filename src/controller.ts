@@ -1,0 +1,272 @@
+import type { NotebookPanel } from '@jupyterlab/notebook';
+import { ServerConnection } from '@jupyterlab/services';
+import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
+import { UUID } from '@lumino/coreutils';
+
+import { ConversationStore } from './store';
+import {
+  ClientFrame,
+  IExecuteRequestFrame,
+  IServerStatus,
+  ITurnFrame,
+  ServerFrame
+} from './protocol';
+import { requestAPI } from './request';
+import { ChatSocket, ConnectionStatus } from './socket';
+import { INotebookExecutor } from './tokens';
+
+/** How long a new turn waits for the connection, in ms. */
+const CONNECT_TIMEOUT = 5000;
+
+/** User settings sent with each turn. */
+export interface ITurnSettings {
+  maxSteps: number;
+  outputLimit: number;
+  defaultModel: string;
+}
+
+/** Default user settings (mirrors schema/panel.json). */
+export const DEFAULT_TURN_SETTINGS: ITurnSettings = {
+  maxSteps: 10,
+  outputLimit: 4000,
+  defaultModel: ''
+};
+
+/**
+ * Ties the socket, the conversation store and the notebook executor
+ * together: starts turns, answers `execute_request`s, stops and resets.
+ */
+export class CodeInterpreterController {
+  /** Create a controller; it listens to the socket at once. */
+  constructor(options: CodeInterpreterController.IOptions) {
+    this.store = options.store;
+    this._socket = options.socket;
+    this._executor = options.executor;
+    this._settings = options.settings ?? (() => DEFAULT_TURN_SETTINGS);
+    this._trans = options.trans ?? nullTranslator.load('jupyter_code_interp');
+    const serverSettings =
+      options.serverSettings ?? ServerConnection.makeSettings();
+    this._fetchStatus =
+      options.fetchStatus ??
+      (() => requestAPI<IServerStatus>('status', serverSettings));
+    this._socket.messageReceived.connect(this._onFrame, this);
+    this._socket.connectionStatusChanged.connect(this._onConnection, this);
+    this.store.setConnection(this._socket.connectionStatus);
+  }
+
+  /** The conversations the panel shows. */
+  readonly store: ConversationStore;
+
+  /** Open the chat connection (no-op when already open). */
+  connect(): void {
+    this._socket.connect();
+  }
+
+  /** Fetch the server's readiness into the store. */
+  async refreshStatus(): Promise<void> {
+    this.store.setStatus({ ...this.store.status, loading: true });
+    try {
+      const status = await this._fetchStatus();
+      this.store.setStatus({ loading: false, status, fetchError: null });
+      if (status.ready) {
+        this.connect();
+      }
+    } catch (reason) {
+      const detail = reason instanceof Error ? reason.message : String(reason);
+      this.store.setStatus({
+        loading: false,
+        status: null,
+        fetchError: this._trans.__(
+          'The jupyter_code_interp server extension did not answer (%1). Check that it is installed and enabled, then retry.',
+          detail
+        )
+      });
+    }
+  }
+
+  /** Start a turn in the panel's notebook; returns its id, or null if busy. */
+  startTurn(panel: NotebookPanel, instruction: string): string | null {
+    const notebook = panel.context.path;
+    const text = instruction.trim();
+    if (!text || this.store.isBusy(notebook)) {
+      return null;
+    }
+    const settings = this._settings();
+    const turnId = UUID.uuid4();
+    this.store.startTurn(notebook, turnId, text);
+    this._executor.beginTurn(turnId, panel);
+    this._outputLimits.set(turnId, settings.outputLimit);
+    void this._sendWhenConnected({
+      type: 'turn',
+      turnId,
+      notebook,
+      instruction: text,
+      maxSteps: settings.maxSteps,
+      outputLimit: settings.outputLimit,
+      ...(settings.defaultModel ? { model: settings.defaultModel } : {})
+    }).then(sent => {
+      if (!sent) {
+        this._endLocally(
+          turnId,
+          this._trans.__('Not connected to the server. Try again in a moment.')
+        );
+      }
+    });
+    return turnId;
+  }
+
+  /** Stop the running turn of a notebook. */
+  stop(notebook: string): void {
+    const turn = this.store.get(notebook).turn;
+    if (!turn) {
+      return;
+    }
+    void this._executor.interrupt(turn.turnId).catch(() => undefined);
+    if (!this._send({ type: 'stop', turnId: turn.turnId })) {
+      this.store.endTurn(turn.turnId, 'stopped', '');
+      this._forget(turn.turnId);
+    }
+  }
+
+  /** Start a new conversation for a notebook (server forgets the old one). */
+  reset(notebook: string): void {
+    if (this.store.isBusy(notebook)) {
+      return;
+    }
+    if (!this._send({ type: 'reset', notebook })) {
+      this.store.setGlobalError(
+        this._trans.__(
+          'Not connected to the server: the conversation was not reset.'
+        )
+      );
+      return;
+    }
+    this.store.clear(notebook);
+  }
+
+  /** Detach from the socket. */
+  dispose(): void {
+    this._socket.messageReceived.disconnect(this._onFrame, this);
+    this._socket.connectionStatusChanged.disconnect(this._onConnection, this);
+  }
+
+  private _send(frame: ClientFrame): boolean {
+    try {
+      this._socket.send(frame);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async _sendWhenConnected(frame: ITurnFrame): Promise<boolean> {
+    if (this._socket.connectionStatus !== 'connected') {
+      this._socket.connect();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this._socket.ready,
+        new Promise(resolve => {
+          timer = setTimeout(resolve, CONNECT_TIMEOUT);
+        })
+      ]);
+      clearTimeout(timer);
+      if (!this.store.runningTurns().includes(frame.turnId)) {
+        return true; // stopped while waiting
+      }
+    }
+    const sent = this._send(frame);
+    if (sent) {
+      this._sentTurns.add(frame.turnId);
+    }
+    return sent;
+  }
+
+  private _onFrame(_: ChatSocket, frame: ServerFrame): void {
+    this.store.apply(frame);
+    if (frame.type === 'execute_request') {
+      void this._execute(frame);
+    }
+    const turnId = 'turnId' in frame ? frame.turnId : null;
+    if (turnId && !this.store.runningTurns().includes(turnId)) {
+      this._forget(turnId);
+    }
+  }
+
+  private async _execute(frame: IExecuteRequestFrame): Promise<void> {
+    const { turnId, requestId, step } = frame;
+    let reply: ClientFrame;
+    try {
+      const result = await this._executor.execute(turnId, frame.code, {
+        outputLimit:
+          this._outputLimits.get(turnId) ?? this._settings().outputLimit,
+        onInserted: (cellId, cellIndex) =>
+          this.store.setStepCell(turnId, step, cellId, cellIndex)
+      });
+      reply = { type: 'execute_result', requestId, result };
+    } catch (reason) {
+      const error = reason instanceof Error ? reason.message : String(reason);
+      reply = { type: 'execute_result', requestId, error };
+    }
+    // The server abandons executions of turns that ended meanwhile.
+    if (this.store.runningTurns().includes(turnId)) {
+      this._send(reply);
+    }
+  }
+
+  private _onConnection(_: ChatSocket, status: ConnectionStatus): void {
+    this.store.setConnection(status);
+    if (status !== 'disconnected') {
+      return;
+    }
+    // Turns the server knew die with the connection; unsent ones still wait.
+    for (const turnId of this.store.runningTurns()) {
+      if (!this._sentTurns.has(turnId)) {
+        continue;
+      }
+      this._endLocally(
+        turnId,
+        this._trans.__('The connection to the server was lost.')
+      );
+    }
+  }
+
+  private _endLocally(turnId: string, message: string): void {
+    this.store.endTurn(turnId, 'error', message);
+    this._forget(turnId);
+  }
+
+  private _forget(turnId: string): void {
+    this._executor.endTurn(turnId);
+    this._outputLimits.delete(turnId);
+    this._sentTurns.delete(turnId);
+  }
+
+  private _socket: ChatSocket;
+  private _executor: INotebookExecutor;
+  private _settings: () => ITurnSettings;
+  private _trans: TranslationBundle;
+  private _fetchStatus: () => Promise<IServerStatus>;
+  private _outputLimits = new Map<string, number>();
+  private _sentTurns = new Set<string>();
+}
+
+/** Namespace for `CodeInterpreterController` types. */
+export namespace CodeInterpreterController {
+  /** Construction options. */
+  export interface IOptions {
+    /** The chat socket. */
+    socket: ChatSocket;
+    /** Where conversations are kept. */
+    store: ConversationStore;
+    /** Runs code in notebooks. */
+    executor: INotebookExecutor;
+    /** Current user settings. */
+    settings?: () => ITurnSettings;
+    /** Translation bundle for messages shown to the user. */
+    trans?: TranslationBundle;
+    /** Server settings for the status request. */
+    serverSettings?: ServerConnection.ISettings;
+    /** Fetch the server status (defaults to `GET code-interp/status`). */
+    fetchStatus?: () => Promise<IServerStatus>;
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * Conversation state of the panel: one conversation per notebook path, built
+ * by applying server frames. Plain TypeScript, no DOM.
+ */
+
+import { ServerFrame, StepStatus, TurnEndReason } from './protocol';
+
+/** Status of a step as the panel shows it. */
+export type StepViewStatus = 'running' | StepStatus;
+
+/** The user's instruction. */
+export interface IUserEntry {
+  kind: 'user';
+  id: string;
+  turnId: string;
+  text: string;
+}
+
+/** A run of the model's markdown answer. */
+export interface IAssistantEntry {
+  kind: 'assistant';
+  id: string;
+  turnId: string;
+  text: string;
+}
+
+/** One code cell the turn inserted and ran. */
+export interface IStepEntry {
+  kind: 'step';
+  id: string;
+  turnId: string;
+  step: number;
+  code: string;
+  status: StepViewStatus;
+  ename: string | null;
+  evalue: string | null;
+  executionCount: number | null;
+  cellId: string | null;
+  cellIndex: number | null;
+}
+
+/** How a turn ended. */
+export interface INoticeEntry {
+  kind: 'notice';
+  id: string;
+  turnId: string;
+  reason: TurnEndReason;
+  message: string | null;
+}
+
+/** An error the server reported during a turn. */
+export interface IErrorEntry {
+  kind: 'error';
+  id: string;
+  turnId: string;
+  message: string;
+}
+
+/** Anything shown in a conversation. */
+export type ConversationEntry =
+  IUserEntry | IAssistantEntry | IStepEntry | INoticeEntry | IErrorEntry;
+
+/** The turn that runs in a conversation. */
+export interface IRunningTurn {
+  turnId: string;
+  started: boolean;
+  model: string | null;
+}
+
+/** One notebook's conversation (immutable; every change makes a new one). */
+export interface IConversation {
+  notebook: string;
+  entries: readonly ConversationEntry[];
+  turn: IRunningTurn | null;
+}
+
+/** An empty conversation for a notebook. */
+export function emptyConversation(notebook: string): IConversation {
+  return { notebook, entries: [], turn: null };
+}
+
+function nextId(conv: IConversation, turnId: string): string {
+  return `${turnId}:${conv.entries.length}`;
+}
+
+function push(conv: IConversation, entry: ConversationEntry): IConversation {
+  return { ...conv, entries: [...conv.entries, entry] };
+}
+
+function updateStep(
+  conv: IConversation,
+  turnId: string,
+  step: number,
+  change: (entry: IStepEntry) => IStepEntry,
+  code = ''
+): IConversation {
+  const index = conv.entries.findIndex(
+    e => e.kind === 'step' && e.turnId === turnId && e.step === step
+  );
+  if (index === -1) {
+    const entry: IStepEntry = {
+      kind: 'step',
+      id: nextId(conv, turnId),
+      turnId,
+      step,
+      code,
+      status: 'running',
+      ename: null,
+      evalue: null,
+      executionCount: null,
+      cellId: null,
+      cellIndex: null
+    };
+    return push(conv, change(entry));
+  }
+  const entries = conv.entries.slice();
+  entries[index] = change(entries[index] as IStepEntry);
+  return { ...conv, entries };
+}
+
+/** Add the user's instruction and mark a turn as pending. */
+export function beginTurn(
+  conv: IConversation,
+  turnId: string,
+  instruction: string
+): IConversation {
+  const withUser = push(conv, {
+    kind: 'user',
+    id: nextId(conv, turnId),
+    turnId,
+    text: instruction
+  });
+  return { ...withUser, turn: { turnId, started: false, model: null } };
+}
+
+/** End a turn: running steps become aborted, a notice is added. */
+export function finishTurn(
+  conv: IConversation,
+  turnId: string,
+  reason: TurnEndReason,
+  message: string | null = null
+): IConversation {
+  const entries = conv.entries.map(e =>
+    e.kind === 'step' && e.turnId === turnId && e.status === 'running'
+      ? { ...e, status: 'aborted' as const }
+      : e
+  );
+  const ended: IConversation = {
+    ...conv,
+    entries,
+    turn: conv.turn?.turnId === turnId ? null : conv.turn
+  };
+  return push(ended, {
+    kind: 'notice',
+    id: nextId(ended, turnId),
+    turnId,
+    reason,
+    message
+  });
+}
+
+/** Record where a step's cell was inserted. */
+export function setStepCell(
+  conv: IConversation,
+  turnId: string,
+  step: number,
+  cellId: string,
+  cellIndex: number
+): IConversation {
+  return updateStep(conv, turnId, step, e => ({ ...e, cellId, cellIndex }));
+}
+
+/** Apply one server frame that belongs to this conversation's turn. */
+export function applyFrame(
+  conv: IConversation,
+  frame: ServerFrame
+): IConversation {
+  switch (frame.type) {
+    case 'turn_started':
+      if (conv.turn?.turnId !== frame.turnId) {
+        return conv;
+      }
+      return {
+        ...conv,
+        turn: { ...conv.turn, started: true, model: frame.model ?? null }
+      };
+    case 'text': {
+      const last = conv.entries[conv.entries.length - 1];
+      if (last?.kind === 'assistant' && last.turnId === frame.turnId) {
+        const entries = conv.entries.slice(0, -1);
+        entries.push({ ...last, text: last.text + frame.delta });
+        return { ...conv, entries };
+      }
+      return push(conv, {
+        kind: 'assistant',
+        id: nextId(conv, frame.turnId),
+        turnId: frame.turnId,
+        text: frame.delta
+      });
+    }
+    case 'step_started':
+    case 'execute_request':
+      return updateStep(
+        conv,
+        frame.turnId,
+        frame.step,
+        e => ({ ...e, code: frame.code || e.code }),
+        frame.code
+      );
+    case 'step_finished':
+      return updateStep(conv, frame.turnId, frame.step, e => ({
+        ...e,
+        status: frame.status,
+        ename: frame.ename ?? null,
+        evalue: frame.evalue ?? null,
+        executionCount: frame.executionCount ?? e.executionCount,
+        cellId: frame.cellId ?? e.cellId,
+        cellIndex: frame.cellIndex ?? e.cellIndex
+      }));
+    case 'turn_finished':
+      return finishTurn(
+        conv,
+        frame.turnId,
+        frame.reason,
+        frame.message ?? null
+      );
+    case 'error': {
+      const turnId = frame.turnId ?? '';
+      if (conv.turn?.turnId === turnId && !conv.turn.started) {
+        // The server refused the turn: it never started and will not finish.
+        return finishTurn(conv, turnId, 'error', frame.message);
+      }
+      return push(conv, {
+        kind: 'error',
+        id: nextId(conv, turnId),
+        turnId,
+        message: frame.message
+      });
+    }
+    default:
+      return conv;
+  }
+}

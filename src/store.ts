@@ -1,0 +1,169 @@
+/**
+ * The panel's state: conversations by notebook path, server readiness and
+ * connection. Plain TypeScript, no DOM.
+ */
+
+import { ISignal, Signal } from '@lumino/signaling';
+
+import {
+  applyFrame,
+  beginTurn,
+  emptyConversation,
+  finishTurn,
+  IConversation,
+  setStepCell
+} from './model';
+import { IServerStatus, ServerFrame, TurnEndReason } from './protocol';
+import type { ConnectionStatus } from './socket';
+
+/** What the panel knows of the server's readiness. */
+export interface IStatusState {
+  loading: boolean;
+  status: IServerStatus | null;
+  /** Set when the status could not be fetched at all. */
+  fetchError: string | null;
+}
+
+/**
+ * All conversations of the panel, keyed by notebook path, plus server and
+ * connection state. Emits `changed` after every change.
+ */
+export class ConversationStore {
+  /** Emitted after any change. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** The conversation of a notebook (empty if none). */
+  get(notebook: string): IConversation {
+    return this._conversations.get(notebook) ?? emptyConversation(notebook);
+  }
+
+  /** Whether a turn runs in the notebook's conversation. */
+  isBusy(notebook: string): boolean {
+    return this.get(notebook).turn !== null;
+  }
+
+  /** Notebook path a turn belongs to. */
+  notebookOfTurn(turnId: string): string | undefined {
+    return this._turns.get(turnId);
+  }
+
+  /** Ids of all turns that have not finished. */
+  runningTurns(): string[] {
+    const ids: string[] = [];
+    for (const conv of this._conversations.values()) {
+      if (conv.turn) {
+        ids.push(conv.turn.turnId);
+      }
+    }
+    return ids;
+  }
+
+  /** Record the user's instruction and the pending turn. */
+  startTurn(notebook: string, turnId: string, instruction: string): void {
+    this._turns.set(turnId, notebook);
+    this._set(notebook, beginTurn(this.get(notebook), turnId, instruction));
+  }
+
+  /** Apply a server frame to the conversation its turn belongs to. */
+  apply(frame: ServerFrame): void {
+    const turnId = 'turnId' in frame ? frame.turnId : null;
+    const notebook = turnId ? this._turns.get(turnId) : undefined;
+    if (notebook === undefined) {
+      if (frame.type === 'error') {
+        this._globalError = frame.message;
+        this._changed.emit();
+      }
+      return;
+    }
+    this._set(notebook, applyFrame(this.get(notebook), frame));
+  }
+
+  /** End a turn locally (e.g. the connection was lost). */
+  endTurn(turnId: string, reason: TurnEndReason, message: string): void {
+    const notebook = this._turns.get(turnId);
+    if (notebook !== undefined && this.get(notebook).turn?.turnId === turnId) {
+      this._set(
+        notebook,
+        finishTurn(this.get(notebook), turnId, reason, message)
+      );
+    }
+  }
+
+  /** Record the notebook cell a step inserted. */
+  setStepCell(
+    turnId: string,
+    step: number,
+    cellId: string,
+    cellIndex: number
+  ): void {
+    const notebook = this._turns.get(turnId);
+    if (notebook !== undefined) {
+      this._set(
+        notebook,
+        setStepCell(this.get(notebook), turnId, step, cellId, cellIndex)
+      );
+    }
+  }
+
+  /** Forget a notebook's conversation. */
+  clear(notebook: string): void {
+    for (const [turnId, path] of this._turns) {
+      if (path === notebook) {
+        this._turns.delete(turnId);
+      }
+    }
+    this._conversations.delete(notebook);
+    this._changed.emit();
+  }
+
+  /** Server readiness as last fetched. */
+  get status(): IStatusState {
+    return this._status;
+  }
+
+  /** Replace the server readiness state. */
+  setStatus(status: IStatusState): void {
+    this._status = status;
+    this._changed.emit();
+  }
+
+  /** State of the chat connection. */
+  get connection(): ConnectionStatus {
+    return this._connection;
+  }
+
+  /** Replace the connection state. */
+  setConnection(connection: ConnectionStatus): void {
+    this._connection = connection;
+    this._changed.emit();
+  }
+
+  /** An error not tied to a turn, shown until dismissed. */
+  get globalError(): string | null {
+    return this._globalError;
+  }
+
+  /** Set or clear the error not tied to a turn. */
+  setGlobalError(message: string | null): void {
+    this._globalError = message;
+    this._changed.emit();
+  }
+
+  private _set(notebook: string, conv: IConversation): void {
+    this._conversations.set(notebook, conv);
+    this._changed.emit();
+  }
+
+  private _conversations = new Map<string, IConversation>();
+  private _turns = new Map<string, string>();
+  private _status: IStatusState = {
+    loading: true,
+    status: null,
+    fetchError: null
+  };
+  private _connection: ConnectionStatus = 'disconnected';
+  private _globalError: string | null = null;
+  private _changed = new Signal<this, void>(this);
+}
