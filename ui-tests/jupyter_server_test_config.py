@@ -5,6 +5,7 @@ opens the server to the world and provide access to JupyterLab
 JavaScript objects through the global window variable.
 """
 
+import os
 import tempfile
 
 from jupyterlab.galata import configure_jupyter_server
@@ -17,7 +18,8 @@ c.ServerApp.allow_root = True  # noqa: F821
 c.ServerApp.root_dir = tempfile.mkdtemp(prefix="code-interp-ui-")  # noqa: F821
 
 # The scripted OpenAI-compatible server started by playwright.config.js.
-c.CodeInterpreter.base_url = "http://127.0.0.1:8765/v1"  # noqa: F821
+_llm_port = os.environ.get("CODE_INTERP_LLM_PORT", "8765")
+c.CodeInterpreter.base_url = f"http://127.0.0.1:{_llm_port}/v1"  # noqa: F821
 c.CodeInterpreter.api_key = "scripted-test-key"  # noqa: F821
 c.CodeInterpreter.models = ["scripted-model", "scripted-fenced"]  # noqa: F821
 c.CodeInterpreter.tool_modes = {"scripted-fenced": "fenced"}  # noqa: F821

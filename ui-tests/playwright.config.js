@@ -5,7 +5,10 @@
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 /** Port of the scripted LLM server; jupyter_server_test_config.py points the extension at it. */
-const LLM_PORT = 8765;
+const LLM_PORT = Number(process.env.CODE_INTERP_LLM_PORT ?? 8765);
+/** Port of JupyterLab (several test runs can share a machine with other ports). */
+const LAB_PORT = Number(process.env.CODE_INTERP_LAB_PORT ?? 8888);
+process.env.TARGET_URL = `http://localhost:${LAB_PORT}`;
 
 module.exports = {
   ...baseConfig,
@@ -14,6 +17,7 @@ module.exports = {
   timeout: 120 * 1000,
   use: {
     ...baseConfig.use,
+    baseURL: `http://localhost:${LAB_PORT}`,
     video: 'off',
     launchOptions: {
       executablePath: '/usr/bin/chromium',
@@ -37,8 +41,8 @@ module.exports = {
       reuseExistingServer: false
     },
     {
-      command: 'jlpm start',
-      url: 'http://localhost:8888/lab',
+      command: `jlpm start --port ${LAB_PORT}`,
+      url: `http://localhost:${LAB_PORT}/lab`,
       timeout: 120 * 1000,
       reuseExistingServer: false
     }

@@ -2,7 +2,7 @@ import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { APIRequestContext } from '@playwright/test';
 
 /** Base URL of the scripted OpenAI-compatible server started by playwright.config.js. */
-export const LLM = 'http://127.0.0.1:8765';
+export const LLM = `http://127.0.0.1:${process.env.CODE_INTERP_LLM_PORT ?? 8765}`;
 
 /** A reply the scripted server streams, in the JSON form tests/scripted_llm.py accepts. */
 export type Reply = Record<string, unknown>;
