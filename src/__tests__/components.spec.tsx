@@ -68,7 +68,9 @@ describe('Composer', () => {
     );
   });
 
-  afterEach(() => widget.dispose());
+  afterEach(async () => {
+    await act(async () => widget.dispose());
+  });
 
   const area = () =>
     widget.node.querySelector('.jp-CodeInterp-input') as HTMLTextAreaElement;
@@ -126,7 +128,7 @@ describe('Composer while a turn runs', () => {
     ) as HTMLButtonElement;
     await act(async () => stop.click());
     expect(stopped).toBe(1);
-    widget.dispose();
+    await act(async () => widget.dispose());
   });
 });
 
@@ -167,6 +169,6 @@ describe('Step', () => {
     expect(node.textContent).toContain(label);
     await act(async () => node.click());
     expect(shown).toEqual([step]);
-    widget.dispose();
+    await act(async () => widget.dispose());
   });
 });

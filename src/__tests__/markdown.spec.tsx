@@ -36,7 +36,9 @@ describe('Markdown', () => {
     });
   });
 
-  afterEach(() => host.dispose());
+  afterEach(async () => {
+    await act(async () => host.dispose());
+  });
 
   const show = async (text: string) => {
     host.text = text;
