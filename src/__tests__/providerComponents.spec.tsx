@@ -1,0 +1,506 @@
+import { nullTranslator } from '@jupyterlab/translation';
+import { ReactWidget } from '@jupyterlab/ui-components';
+import { Widget } from '@lumino/widgets';
+import React, { act } from 'react';
+
+import { SetupCard } from '../components/Cards';
+import { ModelBar } from '../components/ModelBar';
+import { ModelPicker } from '../components/ModelPicker';
+import { parseModelList, suggestName } from '../components/AddProvider';
+import { ProvidersSettings } from '../components/ProvidersDialog';
+import { TurnUsage } from '../components/UsageView';
+import type { ConversationEntry } from '../model';
+import type { IProvidersClient } from '../providers/client';
+import type {
+  IConnectionResult,
+  IModelChoice,
+  IProviderListing,
+  IProviderStatus,
+  IProviderUpdate,
+  IProviderView
+} from '../providers/types';
+
+(globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
+
+const trans = nullTranslator.load('jupyter_code_interp');
+const TYPED_KEY = 'sk-typed-in-a-test-0123456789';
+
+async function mount(element: JSX.Element): Promise<Widget> {
+  const widget = ReactWidget.create(element);
+  await act(async () => {
+    Widget.attach(widget, document.body);
+    widget.update();
+    await new Promise(resolve => requestAnimationFrame(resolve));
+  });
+  return widget;
+}
+
+async function settle(): Promise<void> {
+  await act(async () => {
+    for (let i = 0; i < 5; i++) {
+      await new Promise(resolve => setTimeout(resolve, 0));
+    }
+  });
+}
+
+async function typeInto(input: HTMLInputElement, value: string): Promise<void> {
+  const setter = Object.getOwnPropertyDescriptor(
+    HTMLInputElement.prototype,
+    'value'
+  )!.set!;
+  await act(async () => {
+    setter.call(input, value);
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+}
+
+const STATUS_PROVIDERS: IProviderStatus[] = [
+  {
+    name: 'default',
+    label: 'OpenAI',
+    preset: 'openai',
+    ready: true,
+    problem: null,
+    baseUrl: 'https://api.openai.com/v1',
+    models: [
+      { id: 'gpt-4o-mini', provider: 'default', toolMode: 'tools' },
+      { id: 'gpt-4o', provider: 'default', toolMode: 'tools', vision: true }
+    ],
+    modelsError: null
+  },
+  {
+    name: 'ollama',
+    label: 'Ollama',
+    preset: 'ollama',
+    ready: true,
+    problem: null,
+    baseUrl: 'http://127.0.0.1:11434/v1',
+    models: [{ id: 'qwen2.5:7b', provider: 'ollama', toolMode: 'fenced' }],
+    modelsError: null
+  },
+  {
+    name: 'kimi',
+    label: 'Kimi',
+    preset: 'moonshot',
+    ready: false,
+    problem: 'no key',
+    baseUrl: null,
+    models: [{ id: 'moonshot-v1-8k', provider: 'kimi', toolMode: 'tools' }],
+    modelsError: null
+  }
+];
+
+describe('ModelPicker', () => {
+  it('groups usable providers and reports the picked model', async () => {
+    const picked: IModelChoice[] = [];
+    const widget = await mount(
+      <ModelPicker
+        providers={STATUS_PROVIDERS}
+        value={{ provider: 'default', model: 'gpt-4o-mini' }}
+        disabled={false}
+        trans={trans}
+        onChange={choice => picked.push(choice)}
+      />
+    );
+    const select = widget.node.querySelector(
+      '.jp-CodeInterp-modelPicker'
+    ) as HTMLSelectElement;
+    const groups = Array.from(select.querySelectorAll('optgroup'));
+    expect(groups.map(group => group.label)).toEqual(['OpenAI', 'Ollama']);
+    expect(
+      Array.from(select.querySelectorAll('option')).map(o => o.textContent)
+    ).toEqual(['gpt-4o-mini', 'gpt-4o', 'qwen2.5:7b']);
+    expect(select.selectedOptions[0].textContent).toBe('gpt-4o-mini');
+    const ollama = select.querySelectorAll('option')[2];
+    expect(ollama.title).toContain('code blocks');
+    await act(async () => {
+      select.value = ollama.value;
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    expect(picked).toEqual([{ provider: 'ollama', model: 'qwen2.5:7b' }]);
+    await act(async () => widget.dispose());
+  });
+
+  it('is disabled while a turn runs and asks for a choice when none fits', async () => {
+    const widget = await mount(
+      <ModelPicker
+        providers={STATUS_PROVIDERS}
+        value={{ provider: 'gone', model: 'x' }}
+        disabled={true}
+        trans={trans}
+        onChange={() => undefined}
+      />
+    );
+    const select = widget.node.querySelector('select') as HTMLSelectElement;
+    expect(select.disabled).toBe(true);
+    expect(select.selectedOptions[0].textContent).toBe('Choose a model');
+    await act(async () => widget.dispose());
+  });
+});
+
+describe('usage views', () => {
+  it('shows tokens and cost per turn, marked when estimated', async () => {
+    const widget = await mount(
+      <TurnUsage
+        usage={{
+          provider: 'deepseek',
+          model: 'deepseek-chat',
+          promptTokens: 1234,
+          completionTokens: 56,
+          estimated: true,
+          cost: 0.0036,
+          currency: 'CNY'
+        }}
+        trans={trans}
+      />
+    );
+    const node = widget.node.querySelector(
+      '.jp-CodeInterp-turnUsage'
+    ) as HTMLElement;
+    expect(node.textContent).toBe(
+      'deepseek-chat · ≈ 1.2k in · 56 out · ¥0.0036'
+    );
+    expect(node.dataset.estimated).toBe('true');
+    expect(node.title).toContain('estimated');
+    await act(async () => widget.dispose());
+  });
+
+  it('totals the conversation in the model bar', async () => {
+    const notice = (turnId: string, cost: number): ConversationEntry => ({
+      kind: 'notice',
+      id: turnId,
+      turnId,
+      reason: 'done',
+      message: null,
+      usage: {
+        provider: 'default',
+        model: 'gpt-4o',
+        promptTokens: 600,
+        completionTokens: 100,
+        estimated: false,
+        cost,
+        currency: 'USD'
+      }
+    });
+    let configured = 0;
+    const widget = await mount(
+      <ModelBar
+        providers={STATUS_PROVIDERS}
+        value={{ provider: 'default', model: 'gpt-4o' }}
+        entries={[notice('1', 0.01), notice('2', 0.02)]}
+        busy={false}
+        trans={trans}
+        onChange={() => undefined}
+        onConfigure={() => (configured += 1)}
+      />
+    );
+    const total = widget.node.querySelector(
+      '.jp-CodeInterp-usageTotal'
+    ) as HTMLElement;
+    expect(total.textContent).toBe('1.2k in · 200 out · $0.030');
+    await act(async () =>
+      (
+        widget.node.querySelector(
+          '.jp-CodeInterp-providersButton'
+        ) as HTMLButtonElement
+      ).click()
+    );
+    expect(configured).toBe(1);
+    await act(async () => widget.dispose());
+  });
+});
+
+function view(change: Partial<IProviderView>): IProviderView {
+  return {
+    name: 'p',
+    label: 'P',
+    preset: 'custom',
+    source: 'config',
+    editable: false,
+    baseUrl: 'http://127.0.0.1:9/v1',
+    apiVersion: null,
+    apiKeyEnv: null,
+    needsKey: true,
+    keySet: false,
+    keySource: null,
+    fetchModels: false,
+    currency: 'USD',
+    ready: true,
+    problem: null,
+    configuredModels: [],
+    models: [],
+    modelsError: null,
+    ...change
+  };
+}
+
+class FakeClient implements IProvidersClient {
+  listing: IProviderListing = {
+    providers: [
+      view({
+        name: 'default',
+        label: 'OpenAI',
+        keySet: true,
+        keySource: 'config'
+      }),
+      view({
+        name: 'deepseek',
+        label: 'DeepSeek',
+        source: 'settings',
+        editable: true,
+        apiKeyEnv: 'DEEPSEEK_API_KEY',
+        ready: false,
+        problem: "Provider 'deepseek' has no API key"
+      })
+    ],
+    presets: [
+      {
+        id: 'deepseek',
+        label: 'DeepSeek',
+        baseUrl: 'https://api.deepseek.com/v1',
+        keyEnv: 'DEEPSEEK_API_KEY',
+        needsKey: true,
+        models: ['deepseek-chat'],
+        fetchModels: true,
+        azure: false,
+        apiVersion: null,
+        local: false,
+        note: ''
+      },
+      {
+        id: 'azure',
+        label: 'Azure OpenAI',
+        baseUrl: null,
+        keyEnv: 'AZURE_OPENAI_API_KEY',
+        needsKey: true,
+        models: [],
+        fetchModels: false,
+        azure: true,
+        apiVersion: '2024-10-21',
+        local: false,
+        note: 'Base URL: your resource endpoint'
+      }
+    ],
+    storeProblem: null,
+    configErrors: []
+  };
+  saved: Array<[string, IProviderUpdate]> = [];
+  result: IConnectionResult = {
+    status: 'rate_limited',
+    message: 'Rate limited by the provider (429): slow down. Retry after 7 s.',
+    retryAfter: 7
+  };
+  failSave: string | null = null;
+
+  async list(): Promise<IProviderListing> {
+    return this.listing;
+  }
+
+  async save(name: string, update: IProviderUpdate): Promise<IProviderView> {
+    if (this.failSave) {
+      throw new Error(this.failSave);
+    }
+    this.saved.push([name, update]);
+    this.listing = {
+      ...this.listing,
+      providers: this.listing.providers.map(p =>
+        p.name === name && update.apiKey
+          ? { ...p, keySet: true, keySource: 'settings', ready: true }
+          : p
+      )
+    };
+    return this.listing.providers[0];
+  }
+
+  async remove(): Promise<void> {
+    return;
+  }
+
+  async test(): Promise<IConnectionResult> {
+    return this.result;
+  }
+}
+
+describe('ProvidersSettings', () => {
+  let client: FakeClient;
+  let changed: number;
+  let widget: Widget;
+
+  beforeEach(async () => {
+    client = new FakeClient();
+    changed = 0;
+    widget = await mount(
+      <ProvidersSettings
+        client={client}
+        trans={trans}
+        onChanged={() => (changed += 1)}
+      />
+    );
+    await settle();
+  });
+
+  afterEach(async () => {
+    await act(async () => widget.dispose());
+  });
+
+  const card = (name: string) =>
+    widget.node.querySelector(
+      `.jp-CodeInterp-provider[data-name="${name}"]`
+    ) as HTMLElement;
+
+  it('shows where keys come from, never a key', () => {
+    expect(
+      card('default').querySelector('.jp-CodeInterp-keyState')!.textContent
+    ).toBe('Key set (server configuration)');
+    expect(
+      card('deepseek').querySelector('.jp-CodeInterp-keyState')!.textContent
+    ).toBe('No key set');
+    expect(card('deepseek').textContent).toContain('has no API key');
+    const remove = (name: string) =>
+      card(name).querySelector('.jp-CodeInterp-removeProvider');
+    expect(remove('deepseek')).not.toBeNull();
+    expect(remove('default')).toBeNull();
+  });
+
+  it('saves a pasted key, then forgets it in the page', async () => {
+    const input = card('deepseek').querySelector(
+      '.jp-CodeInterp-keyInput'
+    ) as HTMLInputElement;
+    expect(input.type).toBe('password');
+    await typeInto(input, `  ${TYPED_KEY} `);
+    await act(async () =>
+      (
+        card('deepseek').querySelector(
+          '.jp-CodeInterp-saveKey'
+        ) as HTMLButtonElement
+      ).click()
+    );
+    await settle();
+    expect(client.saved).toEqual([['deepseek', { apiKey: TYPED_KEY }]]);
+    expect(changed).toBe(1);
+    expect(
+      card('deepseek').querySelector('.jp-CodeInterp-keyState')!.textContent
+    ).toBe('Key set (saved on the server)');
+    expect(
+      (card('deepseek').querySelector('.jp-CodeInterp-keyInput') as any).value
+    ).toBe('');
+    expect(widget.node.innerHTML).not.toContain(TYPED_KEY);
+  });
+
+  it('shows the specific result of a connection test', async () => {
+    await act(async () =>
+      (
+        card('default').querySelector(
+          '.jp-CodeInterp-testConnection'
+        ) as HTMLButtonElement
+      ).click()
+    );
+    await settle();
+    const result = card('default').querySelector(
+      '.jp-CodeInterp-testResult'
+    ) as HTMLElement;
+    expect(result.dataset.status).toBe('rate_limited');
+    expect(result.textContent).toBe(
+      'Rate limited: Rate limited by the provider (429): slow down. Retry after 7 s.'
+    );
+    expect(changed).toBe(0); // a test changes nothing
+  });
+
+  it('adds a provider from a preset with its key', async () => {
+    const form = widget.node.querySelector(
+      '.jp-CodeInterp-addProvider'
+    ) as HTMLFormElement;
+    const add = form.querySelector('.jp-CodeInterp-add') as HTMLButtonElement;
+    // "deepseek" is taken, so the suggested name is deepseek-2.
+    expect(add.textContent).toBe('Add “deepseek-2”');
+    await typeInto(
+      form.querySelector('.jp-CodeInterp-newModels') as HTMLInputElement,
+      'deepseek-chat, deepseek-reasoner'
+    );
+    await typeInto(
+      form.querySelector('.jp-CodeInterp-newKey') as HTMLInputElement,
+      TYPED_KEY
+    );
+    await act(async () => add.click());
+    await settle();
+    expect(client.saved).toEqual([
+      [
+        'deepseek-2',
+        {
+          preset: 'deepseek',
+          models: ['deepseek-chat', 'deepseek-reasoner'],
+          apiKey: TYPED_KEY
+        }
+      ]
+    ]);
+    expect(
+      (form.querySelector('.jp-CodeInterp-newKey') as HTMLInputElement).value
+    ).toBe('');
+  });
+
+  it('asks Azure for its API version and shows the server refusal', async () => {
+    client.failSave = "Provider 'azure' has no base URL: set its base_url.";
+    const form = widget.node.querySelector(
+      '.jp-CodeInterp-addProvider'
+    ) as HTMLFormElement;
+    const preset = form.querySelector(
+      '.jp-CodeInterp-presetSelect'
+    ) as HTMLSelectElement;
+    await act(async () => {
+      preset.value = 'azure';
+      preset.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    expect(form.querySelector('.jp-CodeInterp-newApiVersion')).not.toBeNull();
+    expect(form.textContent).toContain('Deployments');
+    await act(async () =>
+      (form.querySelector('.jp-CodeInterp-add') as HTMLButtonElement).click()
+    );
+    await settle();
+    expect(form.querySelector('[role="alert"]')!.textContent).toBe(
+      client.failSave
+    );
+  });
+});
+
+describe('dialog helpers', () => {
+  it('suggest unique names and split model lists', () => {
+    expect(suggestName('ollama', [])).toBe('ollama');
+    expect(suggestName('ollama', ['ollama', 'ollama-2'])).toBe('ollama-3');
+    expect(suggestName('local', [])).toBe('local-1');
+    expect(parseModelList(' a, b  c,,')).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('SetupCard', () => {
+  it('offers the providers dialog when one is available', async () => {
+    let opened = 0;
+    const widget = await mount(
+      <SetupCard
+        problem="No model provider is configured."
+        loading={false}
+        trans={trans}
+        onRetry={() => undefined}
+        onConfigure={() => (opened += 1)}
+      />
+    );
+    await act(async () =>
+      (
+        widget.node.querySelector(
+          '.jp-CodeInterp-configure'
+        ) as HTMLButtonElement
+      ).click()
+    );
+    expect(opened).toBe(1);
+    await act(async () => widget.dispose());
+    const without = await mount(
+      <SetupCard
+        problem="x"
+        loading={false}
+        trans={trans}
+        onRetry={() => undefined}
+      />
+    );
+    expect(without.node.querySelector('.jp-CodeInterp-configure')).toBeNull();
+    await act(async () => without.dispose());
+  });
+});

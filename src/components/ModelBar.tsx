@@ -1,0 +1,73 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import { settingsIcon } from '@jupyterlab/ui-components';
+import React from 'react';
+
+import type { ConversationEntry } from '../model';
+import type {
+  IModelChoice,
+  IProviderStatus,
+  ITurnUsage
+} from '../providers/types';
+import { sumUsage } from '../providers/usage';
+import { ModelPicker } from './ModelPicker';
+import { UsageTotal } from './UsageView';
+
+/** Props of `ModelBar`. */
+export interface IModelBarProps {
+  /** Providers from the server status. */
+  providers: readonly IProviderStatus[];
+  /** The model the next turn of this notebook uses. */
+  value: IModelChoice | null;
+  /** The conversation shown (for its usage total). */
+  entries: readonly ConversationEntry[];
+  /** Whether a turn runs. */
+  busy: boolean;
+  /** Translation bundle. */
+  trans: TranslationBundle;
+  /** Pick the model of this notebook's conversation. */
+  onChange: (choice: IModelChoice) => void;
+  /** Open the providers settings dialog. */
+  onConfigure: () => void;
+}
+
+/** The usages of the finished turns of a conversation. */
+export function conversationUsages(
+  entries: readonly ConversationEntry[]
+): ITurnUsage[] {
+  const usages: ITurnUsage[] = [];
+  for (const entry of entries) {
+    if (entry.kind === 'notice' && entry.usage) {
+      usages.push(entry.usage);
+    }
+  }
+  return usages;
+}
+
+/** Under the header: the model picker, the conversation's usage, the settings button. */
+export function ModelBar(props: IModelBarProps): JSX.Element {
+  const { trans } = props;
+  return (
+    <div className="jp-CodeInterp-modelBar">
+      <ModelPicker
+        providers={props.providers}
+        value={props.value}
+        disabled={props.busy}
+        trans={trans}
+        onChange={props.onChange}
+      />
+      <UsageTotal
+        total={sumUsage(conversationUsages(props.entries))}
+        trans={trans}
+      />
+      <button
+        type="button"
+        className="jp-Button jp-mod-minimal jp-CodeInterp-providersButton"
+        title={trans.__('Language model providers and API keys')}
+        aria-label={trans.__('Language model providers')}
+        onClick={props.onConfigure}
+      >
+        <settingsIcon.react tag="span" />
+      </button>
+    </div>
+  );
+}
