@@ -1,0 +1,82 @@
+import type { Kernel } from '@jupyterlab/services';
+
+/** Setup code per kernel language, as `GET /code-interp/kernel-setup` returns it. */
+export type KernelSetupCode = Record<string, string>;
+
+/**
+ * Runs the server's setup code (a CJK font for matplotlib) silently in a
+ * kernel before the extension first runs code in it, and again after the
+ * kernel restarts. Kernels of other languages are left alone; a failure
+ * never stops the cell that follows.
+ */
+export class KernelSetup {
+  /** Create a setup runner; `fetchCode` is called once, when first needed. */
+  constructor(fetchCode: () => Promise<KernelSetupCode>) {
+    this._fetchCode = fetchCode;
+  }
+
+  /** Make sure the setup ran in this kernel (since its last restart). */
+  prepare(kernel: Kernel.IKernelConnection): Promise<void> {
+    let done = this._prepared.get(kernel);
+    if (!done) {
+      if (!this._watched.has(kernel)) {
+        this._watched.add(kernel);
+        kernel.statusChanged.connect(this._onStatus, this);
+      }
+      done = this._run(kernel);
+      this._prepared.set(kernel, done);
+    }
+    return done;
+  }
+
+  private async _run(kernel: Kernel.IKernelConnection): Promise<void> {
+    try {
+      const info = await kernel.info;
+      const code = (await this._code())[info.language_info.name];
+      if (!code || kernel.isDisposed) {
+        return;
+      }
+      const future = kernel.requestExecute({
+        code,
+        silent: true,
+        store_history: false,
+        allow_stdin: false,
+        stop_on_error: false
+      });
+      await future.done;
+    } catch (reason) {
+      // Best effort: plots may show boxes for Chinese text, the cell still runs.
+      this._prepared.delete(kernel);
+      console.warn('jupyter-code-interp: kernel setup failed.', reason);
+    }
+  }
+
+  private _code(): Promise<KernelSetupCode> {
+    if (!this._codePromise) {
+      this._codePromise = this._fetchCode().catch(reason => {
+        this._codePromise = null;
+        throw reason;
+      });
+    }
+    return this._codePromise;
+  }
+
+  private _onStatus(
+    kernel: Kernel.IKernelConnection,
+    status: Kernel.Status
+  ): void {
+    // A restarted kernel is a new process with the same connection object.
+    if (
+      status === 'restarting' ||
+      status === 'autorestarting' ||
+      status === 'dead'
+    ) {
+      this._prepared.delete(kernel);
+    }
+  }
+
+  private _fetchCode: () => Promise<KernelSetupCode>;
+  private _codePromise: Promise<KernelSetupCode> | null = null;
+  private _prepared = new WeakMap<Kernel.IKernelConnection, Promise<void>>();
+  private _watched = new WeakSet<Kernel.IKernelConnection>();
+}

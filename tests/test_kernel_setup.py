@@ -1,0 +1,169 @@
+"""The kernel setup: Chinese text in matplotlib plots renders with a CJK font, in a real kernel."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from kernel_helpers import KernelExecutor, running_kernel
+from matplotlib import font_manager
+
+from jupyter_code_interp.kernel_setup import (
+    CJK_FAMILIES,
+    CJK_FONT_FILES,
+    python_setup_code,
+    setup_code,
+)
+
+USER_SETTINGS = """
+import matplotlib
+matplotlib.rcParams.update({"figure.figsize": [5.0, 3.0], "font.size": 13.0})
+"""
+"""What a user had set before the extension first ran code in the kernel."""
+
+SNAPSHOT = """
+import json, matplotlib
+print(json.dumps({name: matplotlib.rcParams[name] for name in (
+    "figure.figsize", "font.size", "font.family", "font.sans-serif", "axes.unicode_minus")}))
+"""
+
+PLOT = """
+import hashlib, io, json, warnings
+from matplotlib.figure import Figure
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    figure = Figure()
+    axes = figure.subplots()
+    axes.set_title("四个直辖市的 GDP")
+    axes.plot([-1, 2])
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+print(json.dumps({
+    "warnings": [str(warning.message) for warning in caught],
+    "png": hashlib.sha256(buffer.getvalue()).hexdigest(),
+}, ensure_ascii=False))
+"""
+
+
+@pytest.fixture
+async def kernel() -> AsyncIterator[KernelExecutor]:
+    """A fresh python3 kernel."""
+    async with running_kernel() as executor:
+        yield executor
+
+
+async def _printed(kernel: KernelExecutor, code: str) -> Any:
+    """Run `code` as a cell and decode the JSON it printed."""
+    result = await kernel.execute(code)
+    assert result.error is None, result.outputs
+    text = "".join(o.get("text", "") for o in result.outputs if o["output_type"] == "stream")
+    return json.loads(text.strip().splitlines()[-1])
+
+
+async def _setup(kernel: KernelExecutor, code: str) -> None:
+    """Run the setup code the way the panel does: silent, not in the history."""
+    reply = await kernel.client.execute(code, silent=True, store_history=False, reply=True)
+    assert reply["content"]["status"] == "ok"
+
+
+def _cjk_font_file() -> str:
+    """A CJK font file of this machine (one the setup code knows by name)."""
+    found = [
+        path
+        for path in font_manager.findSystemFonts()
+        if os.path.basename(path).lower() in CJK_FONT_FILES
+    ]
+    assert found, "no CJK font installed: .ci/run installs fonts-wqy-microhei"
+    return found[0]
+
+
+async def test_setup_renders_chinese_and_keeps_the_user_settings(kernel: KernelExecutor) -> None:
+    async with running_kernel() as plain:
+        await _printed(plain, USER_SETTINGS + "print('{}')")
+        boxes = await _printed(plain, PLOT)
+    assert any("Glyph" in warning and "missing" in warning for warning in boxes["warnings"])
+
+    before = await _printed(kernel, USER_SETTINGS + SNAPSHOT)
+    await _setup(kernel, python_setup_code())
+    after = await _printed(kernel, SNAPSHOT)
+    plot = await _printed(kernel, PLOT)
+
+    assert plot["warnings"] == []
+    assert plot["png"] != boxes["png"]
+    added = after["font.family"][len(before["font.family"]) :]
+    assert after["font.family"][: len(before["font.family"])] == before["font.family"]
+    assert len(added) == 1 and added[0] in CJK_FAMILIES
+    for name in ("figure.figsize", "font.size", "font.sans-serif", "axes.unicode_minus"):
+        assert after[name] == before[name], name
+    assert before["figure.figsize"] == [5.0, 3.0] and before["font.size"] == 13.0
+
+
+async def test_setup_is_silent_idempotent_and_leaves_no_names(kernel: KernelExecutor) -> None:
+    await _setup(kernel, python_setup_code())
+    await _setup(kernel, python_setup_code())
+    state = await _printed(
+        kernel,
+        "import json, matplotlib\n"
+        "print(json.dumps({'family': matplotlib.rcParams['font.family'],"
+        " 'leftover': '_code_interp_cjk_font' in globals()}))",
+    )
+    assert len(state["family"]) == 2 and state["family"][1] in CJK_FAMILIES
+    assert state["leftover"] is False
+    result = await kernel.execute("print('next')")
+    assert result.execution_count == 2  # the two setup runs took no execution count
+
+
+async def test_a_font_file_is_registered_when_no_family_is_known(kernel: KernelExecutor) -> None:
+    path = _cjk_font_file()
+    code = python_setup_code([path]).replace(
+        json.dumps(list(CJK_FAMILIES), ensure_ascii=False), "[]"
+    )
+    await _setup(kernel, code.replace(json.dumps(list(CJK_FONT_FILES)), "[]"))
+    plot = await _printed(kernel, PLOT)
+    assert plot["warnings"] == []
+    family = await _printed(
+        kernel, "import json, matplotlib\nprint(json.dumps(matplotlib.rcParams['font.family']))"
+    )
+    assert family[0] == "sans-serif" and len(family) == 2
+
+
+async def test_before_matplotlib_3_6_the_family_goes_first_in_sans_serif(
+    kernel: KernelExecutor,
+) -> None:
+    await _printed(kernel, "import matplotlib\nmatplotlib.__version__ = '3.5.3'\nprint('{}')")
+    before = await _printed(kernel, SNAPSHOT)
+    await _setup(kernel, python_setup_code())
+    after = await _printed(kernel, SNAPSHOT)
+    plot = await _printed(kernel, PLOT)
+    assert plot["warnings"] == []
+    assert after["font.family"] == before["font.family"]
+    assert after["font.sans-serif"][1:] == before["font.sans-serif"]
+    assert after["font.sans-serif"][0] in CJK_FAMILIES
+    assert after["axes.unicode_minus"] is False
+
+
+async def test_a_kernel_without_matplotlib_is_left_alone(kernel: KernelExecutor) -> None:
+    hide = (
+        "import importlib.util, sys\n"
+        "_find = importlib.util.find_spec\n"
+        "importlib.util.find_spec = lambda name, *a: None if name == 'matplotlib' else _find(name, *a)\n"
+        "print('{}')"
+    )
+    assert await _printed(kernel, hide) == {}
+    assert (
+        await _printed(kernel, "import json, sys\nprint(json.dumps('matplotlib' in sys.modules))")
+        is False
+    )
+    await _setup(kernel, python_setup_code())
+    loaded = await _printed(
+        kernel, "import json, sys\nprint(json.dumps('matplotlib' in sys.modules))"
+    )
+    assert loaded is False
+
+
+def test_setup_code_is_offered_for_python_only() -> None:
+    assert list(setup_code()) == ["python"]
+    compile(setup_code()["python"], "<kernel-setup>", "exec")
