@@ -2,15 +2,86 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
+from tornado.httpclient import HTTPClientError
 from traitlets.config import Config
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
 TEST_API_KEY = "sk-test-0123456789abcdefSECRET"
 """A fake key the server is configured with; tests check it never leaves the server."""
+TEST_KEY_PATTERN = re.compile(r"sk-[A-Za-z0-9_-]*SECRET")
+"""Every fake key of the test suite matches this; no REST or WebSocket payload may."""
+
+
+class WireLog:
+    """Every REST response body and WebSocket frame the test session received."""
+
+    def __init__(self) -> None:
+        """Nothing received yet."""
+        self.payloads: list[str] = []
+
+    def record(self, payload: bytes | str | None) -> None:
+        """Keep one payload (as text)."""
+        if isinstance(payload, bytes):
+            payload = payload.decode("utf-8", "replace")
+        if payload:
+            self.payloads.append(payload)
+
+    def leaks(self) -> list[str]:
+        """Payloads that contain a test API key."""
+        return [payload for payload in self.payloads if TEST_KEY_PATTERN.search(payload)]
+
+
+@pytest.fixture(scope="session")
+def wire_log() -> Iterator[WireLog]:
+    """The session's payloads; at the end, none may contain a key."""
+    log = WireLog()
+    yield log
+    leaks = log.leaks()
+    assert not leaks, f"{len(leaks)} payload(s) contained an API key, e.g. {leaks[0][:300]}"
+
+
+@pytest.fixture
+def jp_fetch(jp_fetch: Callable[..., Awaitable[Any]], wire_log: WireLog) -> Callable[..., Any]:
+    """pytest-jupyter's jp_fetch, recording every response body (errors too) in `wire_log`."""
+
+    async def fetch(*args: Any, **kwargs: Any) -> Any:
+        try:
+            response = await jp_fetch(*args, **kwargs)
+        except HTTPClientError as error:
+            if error.response is not None:
+                wire_log.record(error.response.body)
+            raise
+        wire_log.record(response.body)
+        return response
+
+    return fetch
+
+
+@pytest.fixture
+def jp_ws_fetch(
+    jp_ws_fetch: Callable[..., Awaitable[Any]], wire_log: WireLog
+) -> Callable[..., Any]:
+    """pytest-jupyter's jp_ws_fetch, recording every frame the server sends in `wire_log`."""
+
+    async def connect(*args: Any, **kwargs: Any) -> Any:
+        socket = await jp_ws_fetch(*args, **kwargs)
+        read = socket.read_message
+
+        async def read_message(*read_args: Any, **read_kwargs: Any) -> Any:
+            message = await read(*read_args, **read_kwargs)
+            wire_log.record(message)
+            return message
+
+        socket.read_message = read_message
+        return socket
+
+    return connect
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from .providers import (
     Usage,
     describe_arguments,
 )
+from .usage import UsageMeter
 
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
 RequestMode = Literal["tools", "fenced"]
@@ -57,6 +58,8 @@ class TurnOutcome:
     usage: dict[str, int] = field(
         default_factory=lambda: {"promptTokens": 0, "completionTokens": 0}
     )
+    usage_estimated: bool = False
+    """True when some request's tokens were estimated (the provider reported no usage)."""
 
 
 @dataclass
@@ -151,6 +154,7 @@ class _Turn:
         emit: Emit,
         max_steps: int,
         output_limit: int,
+        meter: UsageMeter | None = None,
     ) -> None:
         """Keep what the turn works with."""
         self.conversation = conversation
@@ -161,13 +165,13 @@ class _Turn:
         self.max_steps = max_steps
         self.output_limit = output_limit
         self.steps = 0
-        self.usage = {"promptTokens": 0, "completionTokens": 0}
+        self.meter = meter if meter is not None else UsageMeter()
 
     def outcome(
         self, reason: Literal["done", "max_steps", "error"], message: str | None = None
     ) -> TurnOutcome:
         """The turn's outcome with its step count and token usage."""
-        return TurnOutcome(reason, message, self.steps, dict(self.usage))
+        return TurnOutcome(reason, message, self.steps, self.meter.tokens(), self.meter.estimated)
 
     async def run(self, instruction: str) -> TurnOutcome:
         """Loop until the model answers without code, a limit is hit or something fails."""
@@ -217,6 +221,7 @@ class _Turn:
         messages = request_messages(self.conversation.messages, mode)
         tools = [RUN_CODE_TOOL] if mode == "tools" else None
         events = self.provider.stream(self.model, messages, tools)
+        reported: tuple[int, int] | None = None
         try:
             async for event in events:
                 if isinstance(event, TextDelta):
@@ -225,12 +230,15 @@ class _Turn:
                 elif isinstance(event, ToolCallEvent):
                     reply.tool_calls.append(event)
                 elif isinstance(event, Usage):
-                    self.usage["promptTokens"] += event.prompt_tokens
-                    self.usage["completionTokens"] += event.completion_tokens
+                    reported = (event.prompt_tokens, event.completion_tokens)
         finally:
             close = getattr(events, "aclose", None)
             if close is not None:
                 await close()
+            # A request that got an answer (even one cut by Stop) was billed; one refused was not.
+            if reported is not None or reply.text or reply.tool_calls:
+                calls = "".join(call.name + call.arguments_json for call in reply.tool_calls)
+                self.meter.record(reported, messages, reply.text + calls)
         return reply
 
     async def execute(self, code: str) -> ExecutionResult:
@@ -245,6 +253,7 @@ class _Turn:
     def feedback(self, result: ExecutionResult) -> str:
         """What the model reads about one step."""
         text = format_outputs_for_model(result.outputs, self.output_limit)
+        text = "\n\n".join([text, *result.notes]) if result.notes else text
         return f"The cell raised an exception.\n{text}" if result.status == "error" else text
 
     async def run_jobs(self, reply: _Reply, jobs: list[_Job]) -> TurnOutcome | None:
@@ -354,7 +363,11 @@ async def run_turn(
     emit: Emit,
     max_steps: int = 10,
     output_limit: int = 4000,
+    meter: UsageMeter | None = None,
 ) -> TurnOutcome:
-    """Run one turn of `conversation`; asyncio.CancelledError (Stop) leaves it consistent."""
-    turn = _Turn(conversation, provider, executor, model, emit, max_steps, output_limit)
+    """Run one turn of `conversation`; asyncio.CancelledError (Stop) leaves it consistent.
+
+    `meter` (if given) counts the turn's tokens as they are used, so a stopped turn has them too.
+    """
+    turn = _Turn(conversation, provider, executor, model, emit, max_steps, output_limit, meter)
     return await turn.run(instruction)

@@ -141,7 +141,11 @@ class _Printer:
 
 
 async def run_headless(
-    path: Path, instruction: str, model: str | None, max_steps: int | None
+    path: Path,
+    instruction: str,
+    model: str | None,
+    max_steps: int | None,
+    provider_name: str | None = None,
 ) -> int:
     """One turn on the notebook at `path`; returns the exit code."""
     settings = load_settings()
@@ -151,9 +155,9 @@ async def run_headless(
     if problem is not None:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_FAILED
-    chosen_model = settings.resolve_model(model)
+    choice = settings.registry.choose(provider_name, model)
     steps = max_steps if max_steps is not None else settings.max_steps
-    provider = settings.make_provider()
+    provider = await settings.registry.client(choice.provider)
     printer = _Printer()
     executor = KernelExecutor(notebook, path)
     outcome: TurnOutcome | None = None
@@ -171,14 +175,14 @@ async def run_headless(
             instruction,
             provider=provider,
             executor=executor,
-            model=chosen_model,
+            model=choice.model,
             emit=printer.emit,
             max_steps=steps,
             output_limit=settings.output_limit,
         )
     finally:
         await executor.shutdown()
-        await provider.aclose()
+        await settings.registry.aclose()
         printer.end_text_line()
         if executor.inserted or (created and outcome is not None and outcome.reason != "error"):
             write_notebook_atomically(notebook, path)
@@ -206,6 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("notebook", type=Path, help="the .ipynb file (created if missing)")
     run.add_argument("instruction", help="what the model should do")
     run.add_argument("--model", help="model id (default: c.CodeInterpreter.default_model)")
+    run.add_argument(
+        "--provider", help="provider name from c.CodeInterpreter.providers (default: the first)"
+    )
     run.add_argument("--max-steps", type=int, help="most cells to run (default: config, 10)")
     return parser
 
@@ -225,7 +232,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return asyncio.run(
             run_headless(
-                arguments.notebook, arguments.instruction, arguments.model, arguments.max_steps
+                arguments.notebook,
+                arguments.instruction,
+                arguments.model,
+                arguments.max_steps,
+                arguments.provider,
             )
         )
     except UsageError as error:

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from jupyter_core.paths import jupyter_data_dir
 from traitlets import Dict, Float, Int, List, TraitError, Unicode, default, validate
 from traitlets.config import Configurable
 
 from .providers import TOOL_MODES, ChatProvider
 
+if TYPE_CHECKING:
+    from .registry import ProviderRegistry
+
 _WHERE_TO_SET = (
     "Set OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible provider) in the "
     "environment of `jupyter lab`, or c.CodeInterpreter.api_key / c.CodeInterpreter.base_url in "
     "jupyter_server_config.py. A base_url alone is enough for local servers that need no key "
-    "(Ollama, llama.cpp, vLLM)."
+    "(Ollama, llama.cpp, vLLM). Or add a provider in the panel's provider settings, or in "
+    "c.CodeInterpreter.providers."
 )
 
 
@@ -57,6 +62,42 @@ class CodeInterpreter(Configurable):
         4000, config=True, help="Characters of a cell's outputs sent to the model per step."
     )
     request_timeout = Float(120.0, config=True, help="Seconds to wait for the model's reply.")
+    providers = Dict(
+        default_value={},
+        config=True,
+        help="Named providers: {name: {preset, base_url, api_key or api_key_env, api_version "
+        "(Azure), models: [id or {id, tools, vision, context_window, price_in, price_out}], "
+        "fetch_models, currency, label}}. Presets: openai, azure, deepseek, dashscope, "
+        "dashscope-intl, moonshot, moonshot-intl, zhipu, ollama, vllm, lmstudio, llamacpp, custom.",
+    )
+    default_provider = Unicode(
+        "", config=True, help="Provider used when the panel names none; empty: the first usable."
+    )
+    key_store_path = Unicode(
+        config=True,
+        help="File keeping providers and API keys entered in the panel (mode 0600). It must not "
+        "be inside the server root. Default: <jupyter data dir>/code_interp/providers.json.",
+    )
+    local_model_path = Unicode(
+        "",
+        config=True,
+        help="A GGUF file served on 127.0.0.1 by llama.cpp (pip install "
+        "'jupyter_code_interp[local]'); adds the provider 'local'.",
+    )
+    local_model_context = Int(4096, config=True, help="Context size of the local model.")
+    connection_test_timeout = Float(
+        10.0, config=True, help="Seconds a connection test or model listing may take."
+    )
+    server_root: str | None = None
+    """The server's root_dir, set by the app: the key store must stay out of it."""
+    allow_hidden = False
+    """The contents manager's allow_hidden, set by the app."""
+    _registry: ProviderRegistry | None = None
+
+    @default("key_store_path")
+    def _default_key_store_path(self) -> str:
+        """<jupyter data dir>/code_interp/providers.json."""
+        return os.path.join(jupyter_data_dir(), "code_interp", "providers.json")
 
     @default("base_url")
     def _default_base_url(self) -> str | None:
@@ -80,7 +121,7 @@ class CodeInterpreter(Configurable):
                 )
         return modes
 
-    @validate("max_steps", "output_limit", "request_timeout")
+    @validate("max_steps", "output_limit", "request_timeout", "connection_test_timeout")
     def _check_positive(self, proposal: Any) -> Any:
         """Limits must be positive numbers."""
         if proposal["value"] <= 0:
@@ -96,27 +137,34 @@ class CodeInterpreter(Configurable):
             return self.default_model
         return self.models[0] if self.models else ""
 
+    @property
+    def registry(self) -> ProviderRegistry:
+        """All providers (made on first use, capturing their keys from the environment)."""
+        if self._registry is None:
+            from .registry import ProviderRegistry
+
+            self._registry = ProviderRegistry(self)
+        return self._registry
+
     def problem(self) -> str | None:
         """Why no request can work, or None when the configuration looks usable."""
-        if not self.api_key and not self.base_url:
+        if not self.registry.specs():
             return "No model provider is configured. " + _WHERE_TO_SET
-        if not self.models and not self.default_model:
-            return "No model is configured: set c.CodeInterpreter.models to a list of model ids."
-        return None
+        return self.registry.problem()
 
     def status(self) -> dict[str, Any]:
         """The payload of GET /code-interp/status (never contains the key)."""
+        from .provider_admin import status_view
+
         problem = self.problem()
-        model_ids = list(self.models)
-        if self.default_model and self.default_model not in model_ids:
-            model_ids.insert(0, self.default_model)
+        providers = status_view(self.registry)
         return {
             "ready": problem is None,
             "problem": problem,
-            "models": [
-                {"id": model, "toolMode": self.tool_modes.get(model, "auto")} for model in model_ids
-            ],
-            "defaultModel": self.resolve_model(None),
+            "models": providers["models"],
+            "defaultModel": providers["defaultModel"],
+            "defaultProvider": providers["defaultProvider"],
+            "providers": providers["providers"],
             "baseUrl": ChatProvider(self.base_url, None, 1.0, {}).display_url,
             "maxSteps": self.max_steps,
             "outputLimit": self.output_limit,
@@ -129,6 +177,8 @@ class CodeInterpreter(Configurable):
         )
 
     def scrub_environment(self) -> None:
-        """Drop OPENAI_API_KEY from os.environ once captured, so kernels do not inherit it."""
+        """Drop provider keys from os.environ once captured, so kernels do not inherit them."""
         _ = self.api_key  # forces the default to read the environment first
-        os.environ.pop("OPENAI_API_KEY", None)
+        registry = self.registry  # captures the keys of presets and providers first
+        for name in ("OPENAI_API_KEY", *registry.secret_variables):
+            os.environ.pop(name, None)

@@ -13,6 +13,10 @@ class Conversation:
     notebook: str
     messages: list[dict[str, Any]] = field(default_factory=list)
     turns: int = 0
+    provider: str | None = None
+    """Provider of the last turn: a turn that names no model continues with it."""
+    model: str | None = None
+    """Model of the last turn (the history is kept when it changes)."""
 
 
 class ConversationStore:

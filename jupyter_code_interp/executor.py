@@ -19,6 +19,8 @@ class ExecutionResult:
     cell_index: int | None = None
     failure: str | None = None
     """Set when the code could not be run at all (notebook closed, kernel dead...)."""
+    notes: list[str] = field(default_factory=list)
+    """Extra lines for the model about this step (e.g. the files it wrote)."""
 
     @property
     def error(self) -> dict[str, Any] | None:

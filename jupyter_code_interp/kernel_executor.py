@@ -19,8 +19,10 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from .executor import ExecutionResult
+from .kernel_setup import setup_code
+from .presets import preset_key_variables
 
-SECRET_ENVIRONMENT = ("OPENAI_API_KEY",)
+SECRET_ENVIRONMENT = ("OPENAI_API_KEY", *preset_key_variables())
 """Variables a kernel must never see: the code it runs is written by a model."""
 DEFAULT_KERNEL = "python3"
 
@@ -78,10 +80,21 @@ class KernelExecutor:
             kernel = await self._client.async_start_new_kernel_client()
             msg_id = await ensure_async(kernel.kernel_info())
             reply = await self._client.async_wait_for_reply(msg_id)
+            info = (reply or {}).get("content", {})
+            await self._run_setup(info)
         except BaseException:
             await self.shutdown()
             raise
-        self._record_kernel((reply or {}).get("content", {}))
+        self._record_kernel(info)
+
+    async def _run_setup(self, info: dict[str, Any]) -> None:
+        """Run the kernel setup code for the kernel's language silently (no count, no output)."""
+        language = (info.get("language_info") or {}).get("name")
+        code = setup_code().get(language) if isinstance(language, str) else None
+        if code is None or self._client.kc is None:
+            return
+        msg_id = self._client.kc.execute(code, silent=True, store_history=False)
+        await self._client.async_wait_for_reply(msg_id)
 
     def _record_kernel(self, info: dict[str, Any]) -> None:
         """Fill in the kernelspec and language metadata a notebook file should carry."""

@@ -34,9 +34,21 @@ _TOOLS_UNSUPPORTED = re.compile(
 class ProviderError(Exception):
     """A failed model request; `str()` is one human-readable line without any secret."""
 
+    def __init__(self, message: str, kind: str = "error", retry_after: float | None = None) -> None:
+        """Keep the message, what kind of failure it is and when a retry may work."""
+        super().__init__(message)
+        self.kind = kind
+        """unauthorized, forbidden, model_not_found, rate_limited, unreachable, not_openai,
+        tools_unsupported, bad_request, cut, stream_error or error."""
+        self.retry_after = retry_after
+
 
 class ToolsUnsupported(ProviderError):
     """The endpoint refused the request because it cannot do tool (function) calling."""
+
+    def __init__(self, message: str, kind: str = "tools_unsupported") -> None:
+        """A ProviderError of kind tools_unsupported."""
+        super().__init__(message, kind)
 
 
 @dataclass
@@ -115,13 +127,19 @@ class ChatProvider:
         tool_modes: dict[str, str],
         *,
         max_retries: int = 2,
+        api_version: str | None = None,
+        key_hint: str | None = None,
     ) -> None:
-        """Keep the settings; the client is made on first use."""
+        """Keep the settings; the client is made on first use (Azure's when `api_version`)."""
         self.base_url = base_url or None
         self._api_key = api_key or None
         self.timeout = timeout
         self.tool_modes = dict(tool_modes)
         self.max_retries = max_retries
+        self.api_version = api_version
+        self.key_hint = key_hint or (
+            "Set OPENAI_API_KEY (or c.CodeInterpreter.api_key) to a valid key for {url}."
+        )
         self._fenced_models: set[str] = set()
         self._client: AsyncOpenAI | None = None
 
@@ -159,6 +177,15 @@ class ChatProvider:
                 )
             import openai
 
+            if self.api_version is not None:
+                self._client = openai.AsyncAzureOpenAI(
+                    azure_endpoint=self.base_url or "",
+                    api_key=self._api_key or PLACEHOLDER_KEY,
+                    api_version=self.api_version,
+                    timeout=self.timeout,
+                    max_retries=self.max_retries,
+                )
+                return self._client
             self._client = openai.AsyncOpenAI(
                 base_url=self.base_url or DEFAULT_BASE_URL,
                 api_key=self._api_key or PLACEHOLDER_KEY,
@@ -166,6 +193,10 @@ class ChatProvider:
                 max_retries=self.max_retries,
             )
         return self._client
+
+    def client(self) -> AsyncOpenAI:
+        """The SDK client (made on first use), for requests other than chat streams."""
+        return self._get_client()
 
     async def aclose(self) -> None:
         """Close the HTTP connections of the client, if one was made."""
@@ -185,33 +216,38 @@ class ChatProvider:
 
         url = self.display_url
         error: ProviderError
+        retry_after: float | None = None
         if isinstance(exc, ProviderError):
             error = exc
         elif isinstance(exc, openai.AuthenticationError):
             error = ProviderError(
-                "The provider rejected the API key (401). Set OPENAI_API_KEY (or "
-                "c.CodeInterpreter.api_key) to a valid key for " + url + "."
+                "The provider rejected the API key (401). " + self.key_hint.replace("{url}", url),
+                "unauthorized",
             )
         elif isinstance(exc, openai.PermissionDeniedError):
             error = ProviderError(
-                f"The provider refused access (403) to model '{model}': {_provider_message(exc)}"
+                f"The provider refused access (403) to model '{model}': {_provider_message(exc)}",
+                "forbidden",
             )
         elif isinstance(exc, openai.NotFoundError):
             if isinstance(exc.body, dict):
                 error = ProviderError(
-                    f"Model '{model}' was not found at {url} (404): {_provider_message(exc)}"
+                    f"Model '{model}' was not found at {url} (404): {_provider_message(exc)}",
+                    "model_not_found",
                 )
             else:
                 error = ProviderError(
                     f"{url} answered 404 for /chat/completions: not an OpenAI-compatible "
                     f"endpoint, or model '{model}' does not exist. Check the base URL "
-                    "(it usually ends in /v1)."
+                    "(it usually ends in /v1).",
+                    "not_openai",
                 )
         elif isinstance(exc, openai.RateLimitError):
-            retry_after = exc.response.headers.get("retry-after")
-            wait = f" Retry after {retry_after} s." if retry_after else ""
+            retry_after = _seconds(exc.response.headers.get("retry-after"))
+            wait = f" Retry after {retry_after:g} s." if retry_after is not None else ""
             error = ProviderError(
-                f"Rate limited by the provider (429): {_provider_message(exc)}.{wait}"
+                f"Rate limited by the provider (429): {_provider_message(exc)}.{wait}",
+                "rate_limited",
             )
         elif isinstance(exc, (openai.BadRequestError, openai.UnprocessableEntityError)):
             message = _provider_message(exc)
@@ -221,7 +257,7 @@ class ChatProvider:
                     "to 'fenced' (c.CodeInterpreter.tool_modes) or 'auto'."
                 )
             else:
-                error = ProviderError(f"The provider refused the request: {message}")
+                error = ProviderError(f"The provider refused the request: {message}", "bad_request")
         elif isinstance(exc, openai.APIStatusError):
             if isinstance(exc.body, (dict, type(None))):
                 error = ProviderError(
@@ -230,31 +266,40 @@ class ChatProvider:
             else:
                 error = ProviderError(
                     f"{url} answered HTTP {exc.status_code} with something that is not an "
-                    f"OpenAI-compatible reply: {_provider_message(exc)}"
+                    f"OpenAI-compatible reply: {_provider_message(exc)}",
+                    "not_openai",
                 )
         elif isinstance(exc, openai.APITimeoutError):
             error = ProviderError(
-                f"Cannot connect to {url}: no answer within {self.timeout:g} s (request timed out)."
+                f"Cannot connect to {url}: no answer within {self.timeout:g} s (request timed out).",
+                "unreachable",
             )
         elif _is_cut_stream(exc):
             error = ProviderError(
-                f"The connection to {url} broke: the stream was cut before the reply was complete."
+                f"The connection to {url} broke: the stream was cut before the reply was complete.",
+                "cut",
             )
         elif isinstance(exc, openai.APIConnectionError):
             cause = exc.__cause__ or exc.__context__
             detail = _one_line(str(cause)) if cause is not None and str(cause) else exc.message
-            error = ProviderError(f"Cannot connect to {url}: {detail}")
+            error = ProviderError(f"Cannot connect to {url}: {detail}", "unreachable")
         elif isinstance(exc, openai.APIError):
-            error = ProviderError(f"The provider reported an error mid-stream: {exc.message}")
+            error = ProviderError(
+                f"The provider reported an error mid-stream: {exc.message}", "stream_error"
+            )
         elif isinstance(exc, ValueError):
             # json.JSONDecodeError and pydantic validation errors are ValueErrors.
             error = ProviderError(
-                f"{url} sent something that is not an OpenAI-compatible reply: {_one_line(str(exc))}"
+                f"{url} sent something that is not an OpenAI-compatible reply: "
+                f"{_one_line(str(exc))}",
+                "not_openai",
             )
         else:
             error = ProviderError(f"Request to {url} failed: {type(exc).__name__}: {exc}")
         message = self._redact(_one_line(str(error), 600))
-        return type(error)(message)
+        if isinstance(error, ToolsUnsupported):
+            return ToolsUnsupported(message)
+        return ProviderError(message, error.kind, retry_after)
 
     async def stream(
         self,
@@ -316,6 +361,14 @@ class ChatProvider:
             yield ToolCallEvent(
                 call.id or f"call_{uuid.uuid4().hex[:24]}", call.name, "".join(call.arguments)
             )
+
+
+def _seconds(value: str | None) -> float | None:
+    """A Retry-After header in seconds (HTTP dates are not worth parsing here), else None."""
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None
 
 
 def _add_call_piece(calls: dict[Any, _PartialCall], piece: Any) -> None:

@@ -16,8 +16,19 @@ from typing import Any
 from .agent import run_turn
 from .config import CodeInterpreter
 from .conversation import ConversationStore
-from .executor import ExecutionResult
-from .providers import ChatProvider, ProviderError
+from .executor import ExecutionResult, Executor
+from .paths import FileAccess
+from .providers import ProviderError
+from .turn_files import AttachmentRefused, FileTrackingExecutor, TurnFiles, open_turn_files
+from .turn_model import (
+    ChoiceError,
+    ModelChoice,
+    conversation_model,
+    open_model,
+    requested_model,
+    turn_usage,
+)
+from .usage import UsageMeter
 
 SendFrame = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -168,15 +179,16 @@ class ChatSession:
         settings: CodeInterpreter,
         store: ConversationStore,
         log: logging.Logger,
+        files: FileAccess | None = None,
     ) -> None:
-        """A session that writes frames with `send`."""
+        """A session that writes frames with `send`; `files` enables attachments and cards."""
         self._send = send
+        self._files = files
         self._settings = settings
         self._store = store
         self._log = log
         self._turns: dict[str, _RunningTurn] = {}
         self._pending: dict[str, _PendingExecution] = {}
-        self._provider: ChatProvider | None = None
         self._closed = False
         self._cleanup: asyncio.Task[None] | None = None
 
@@ -219,18 +231,19 @@ class ChatSession:
             instruction: str = _field(frame, "instruction", str)
             if not instruction.strip():
                 raise FrameError("The instruction is empty.")
-            problem = self._settings.problem()
-            if problem is not None:
-                raise FrameError(problem)
-            requested: str | None = _field(frame, "model", str, required=False)
-            offered = [model["id"] for model in self._settings.status()["models"]]
-            if requested is not None and requested not in offered:
-                raise FrameError(
-                    f"Model '{requested}' is not configured; choose one of: " + ", ".join(offered)
-                )
-            model = self._settings.resolve_model(requested)
+            provider = _field(frame, "provider", str, required=False)
+            requested = _field(frame, "model", str, required=False)
+            try:
+                choice = requested_model(self._settings, provider, requested)
+            except ChoiceError as error:
+                raise FrameError(str(error)) from None
             max_steps = _field(frame, "maxSteps", int, required=False)
             output_limit = _field(frame, "outputLimit", int, required=False)
+            try:
+                attached = _field(frame, "attachments", list, required=False)
+                files = open_turn_files(self._files, notebook, attached)
+            except AttachmentRefused as refused:
+                raise FrameError(str(refused)) from None
             if turn_id in self._turns:
                 raise FrameError(f"Turn '{turn_id}' is already running.")
             if notebook in self.running_notebooks:
@@ -245,7 +258,7 @@ class ChatSession:
                 turn_id,
                 notebook,
                 instruction,
-                model,
+                choice,
                 _clamp(
                     self._settings.max_steps if max_steps is None else max_steps, MAX_STEPS_RANGE
                 ),
@@ -253,6 +266,7 @@ class ChatSession:
                     self._settings.output_limit if output_limit is None else output_limit,
                     OUTPUT_LIMIT_RANGE,
                 ),
+                files,
             )
         )
         self._turns[turn_id] = _RunningTurn(turn_id, notebook, task)
@@ -262,35 +276,54 @@ class ChatSession:
         turn_id: str,
         notebook: str,
         instruction: str,
-        model: str,
+        choice: ModelChoice | None,
         max_steps: int,
         output_limit: int,
+        files: TurnFiles | None = None,
     ) -> None:
-        """Run one turn to its end and always report `turn_finished`."""
+        """Run one turn to its end and always report `turn_finished` (with the usage)."""
         executor = SocketExecutor(self, turn_id)
+        meter = UsageMeter()
 
         async def emit(event: dict[str, Any]) -> None:
             if event.get("type") == "step_started":
                 executor.step = int(event.get("step", executor.step + 1))
+            if files is not None:
+                files.observe(event)
             await self._safe_send({**event, "turnId": turn_id})
 
         finished: dict[str, Any] = {"type": "turn_finished", "turnId": turn_id}
         try:
+            conversation = self._store.get(notebook)
+            choice = choice or conversation_model(self._settings, conversation)
             await self._safe_send(
-                {"type": "turn_started", "turnId": turn_id, "notebook": notebook, "model": model}
+                {
+                    "type": "turn_started",
+                    "turnId": turn_id,
+                    "notebook": notebook,
+                    "provider": choice.provider,
+                    "model": choice.model,
+                }
             )
-            if self._provider is None:
-                self._provider = self._settings.make_provider()
+            provider = await open_model(self._settings, conversation, choice)
+            runner: Executor = executor
+            if files is not None:
+                files.bind(emit)
+                instruction += await files.attachment_section()
+                runner = FileTrackingExecutor(executor, files)
             outcome = await run_turn(
-                self._store.get(notebook),
+                conversation,
                 instruction,
-                provider=self._provider,
-                executor=executor,
-                model=model,
+                provider=provider,
+                executor=runner,
+                model=choice.model,
                 emit=emit,
                 max_steps=max_steps,
                 output_limit=output_limit,
+                meter=meter,
             )
+            if files is not None and outcome.reason == "done":
+                await files.finish()
             finished["reason"] = outcome.reason
             if outcome.message is not None:
                 finished["message"] = outcome.message
@@ -309,6 +342,8 @@ class ChatSession:
         finally:
             self._turns.pop(turn_id, None)
             self._abandon_executions(turn_id)
+        if choice is not None:
+            finished["usage"] = turn_usage(meter, choice)
         await self._safe_send(finished)
 
     async def request_execution(self, turn_id: str, step: int, code: str) -> ExecutionResult:
@@ -389,10 +424,8 @@ class ChatSession:
         self._cleanup = asyncio.ensure_future(self._release(tasks))
 
     async def _release(self, tasks: list[asyncio.Task[None]]) -> None:
-        """Wait for cancelled turns to end, then close the provider's connections."""
+        """Wait for cancelled turns to end (the registry owns and closes the clients)."""
         await asyncio.gather(*tasks, return_exceptions=True)
-        if self._provider is not None:
-            await self._provider.aclose()
 
     async def join(self) -> None:
         """Wait until every running turn (and the cleanup after `close`) is over."""
@@ -413,9 +446,10 @@ class ChatSession:
             self._log.debug("code-interp: could not send a frame (%s)", type(error).__name__)
 
     def _redact(self, text: str) -> str:
-        """`text` without the API key."""
-        key = self._settings.api_key
-        return text.replace(key, "***") if key else text
+        """`text` without any API key the server knows."""
+        for key in self._settings.registry.secrets():
+            text = text.replace(key, "***")
+        return text
 
 
 def _describe(error: BaseException) -> str:

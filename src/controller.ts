@@ -3,6 +3,8 @@ import { ServerConnection } from '@jupyterlab/services';
 import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { UUID } from '@lumino/coreutils';
 
+import type { IAttachmentRef } from './files/attachments';
+import type { IModelChoice } from './providers/types';
 import { ConversationStore } from './store';
 import {
   ClientFrame,
@@ -43,6 +45,7 @@ export class CodeInterpreterController {
     this._socket = options.socket;
     this._executor = options.executor;
     this._settings = options.settings ?? (() => DEFAULT_TURN_SETTINGS);
+    this._modelFor = options.modelFor ?? null;
     this._trans = options.trans ?? nullTranslator.load('jupyter_code_interp');
     const serverSettings =
       options.serverSettings ?? ServerConnection.makeSettings();
@@ -85,7 +88,11 @@ export class CodeInterpreterController {
   }
 
   /** Start a turn in the panel's notebook; returns its id, or null if busy. */
-  startTurn(panel: NotebookPanel, instruction: string): string | null {
+  startTurn(
+    panel: NotebookPanel,
+    instruction: string,
+    attachments: readonly IAttachmentRef[] = []
+  ): string | null {
     const notebook = panel.context.path;
     const text = instruction.trim();
     if (!text || this.store.isBusy(notebook)) {
@@ -93,7 +100,7 @@ export class CodeInterpreterController {
     }
     const settings = this._settings();
     const turnId = UUID.uuid4();
-    this.store.startTurn(notebook, turnId, text);
+    this.store.startTurn(notebook, turnId, text, attachments);
     this._executor.beginTurn(turnId, panel);
     this._outputLimits.set(turnId, settings.outputLimit);
     void this._sendWhenConnected({
@@ -103,7 +110,10 @@ export class CodeInterpreterController {
       instruction: text,
       maxSteps: settings.maxSteps,
       outputLimit: settings.outputLimit,
-      ...(settings.defaultModel ? { model: settings.defaultModel } : {})
+      ...this._modelFields(notebook, settings),
+      ...(attachments.length
+        ? { attachments: attachments.map(file => file.path) }
+        : {})
     }).then(sent => {
       if (!sent) {
         this._endLocally(
@@ -243,7 +253,26 @@ export class CodeInterpreterController {
 
   private _socket: ChatSocket;
   private _executor: INotebookExecutor;
+  /** The model fields of a turn frame: the picker's choice, else the setting. */
+  private _modelFields(
+    notebook: string,
+    settings: ITurnSettings
+  ): { provider?: string; model?: string } {
+    const choice = this._modelFor?.(notebook, settings.defaultModel) ?? null;
+    if (choice) {
+      return { provider: choice.provider, model: choice.model };
+    }
+    return settings.defaultModel ? { model: settings.defaultModel } : {};
+  }
+
+  /** Current user settings (the model picker shows the `defaultModel` one). */
+  get turnSettings(): ITurnSettings {
+    return this._settings();
+  }
+
   private _settings: () => ITurnSettings;
+  private _modelFor:
+    ((notebook: string, settingModel: string) => IModelChoice | null) | null;
   private _trans: TranslationBundle;
   private _fetchStatus: () => Promise<IServerStatus>;
   private _outputLimits = new Map<string, number>();
@@ -268,5 +297,7 @@ export namespace CodeInterpreterController {
     serverSettings?: ServerConnection.ISettings;
     /** Fetch the server status (defaults to `GET code-interp/status`). */
     fetchStatus?: () => Promise<IServerStatus>;
+    /** The model a turn in a notebook runs with (absent: the `defaultModel` setting). */
+    modelFor?: (notebook: string, settingModel: string) => IModelChoice | null;
   }
 }

@@ -2,6 +2,7 @@ import { CodeCell } from '@jupyterlab/cells';
 import type * as nbformat from '@jupyterlab/nbformat';
 import type { NotebookPanel } from '@jupyterlab/notebook';
 
+import type { KernelSetup } from './kernelSetup';
 import { compactOutputs } from './outputs';
 import type { IExecutionResult } from './protocol';
 import type { IExecuteOptions, INotebookExecutor } from './tokens';
@@ -44,6 +45,11 @@ function messageOf(reason: unknown): string {
  * session; results are compacted for the model.
  */
 export class NotebookExecutor implements INotebookExecutor {
+  /** Create an executor; `setup` prepares each kernel before its first cell. */
+  constructor(options: { setup?: KernelSetup } = {}) {
+    this._setup = options.setup ?? null;
+  }
+
   /** Capture the notebook (and its active cell) a turn works in. */
   beginTurn(turnId: string, panel: NotebookPanel): void {
     const active = panel.content.activeCell;
@@ -96,6 +102,12 @@ export class NotebookExecutor implements INotebookExecutor {
       throw new Error(
         `The kernel of ${path} is dead. Ask the user to restart it.`
       );
+    }
+    if (this._setup) {
+      await this._setup.prepare(kernel);
+      if (!this._turns.has(turnId)) {
+        throw new Error('The turn ended before the code could run.');
+      }
     }
     const model = panel.content.model;
     if (!model) {
@@ -182,4 +194,5 @@ export class NotebookExecutor implements INotebookExecutor {
   }
 
   private _turns = new Map<string, ITurnTarget>();
+  private _setup: KernelSetup | null;
 }

@@ -3,7 +3,9 @@
  * by applying server frames. Plain TypeScript, no DOM.
  */
 
-import { ServerFrame, StepStatus, TurnEndReason } from './protocol';
+import type { IAttachmentRef } from './files/attachments';
+import { IFileCard, ServerFrame, StepStatus, TurnEndReason } from './protocol';
+import type { ITurnUsage } from './providers/types';
 
 /** Status of a step as the panel shows it. */
 export type StepViewStatus = 'running' | StepStatus;
@@ -14,6 +16,8 @@ export interface IUserEntry {
   id: string;
   turnId: string;
   text: string;
+  /** Files attached to the instruction. */
+  attachments?: readonly IAttachmentRef[];
 }
 
 /** A run of the model's markdown answer. */
@@ -46,6 +50,8 @@ export interface INoticeEntry {
   turnId: string;
   reason: TurnEndReason;
   message: string | null;
+  /** Tokens (and cost) the turn used, when the server reported them. */
+  usage?: ITurnUsage | null;
 }
 
 /** An error the server reported during a turn. */
@@ -56,9 +62,23 @@ export interface IErrorEntry {
   message: string;
 }
 
+/** Files a step produced (`step` null: files the answer pointed at). */
+export interface IFilesEntry {
+  kind: 'files';
+  id: string;
+  turnId: string;
+  step: number | null;
+  files: readonly IFileCard[];
+}
+
 /** Anything shown in a conversation. */
 export type ConversationEntry =
-  IUserEntry | IAssistantEntry | IStepEntry | INoticeEntry | IErrorEntry;
+  | IUserEntry
+  | IAssistantEntry
+  | IStepEntry
+  | INoticeEntry
+  | IErrorEntry
+  | IFilesEntry;
 
 /** The turn that runs in a conversation. */
 export interface IRunningTurn {
@@ -122,13 +142,15 @@ function updateStep(
 export function beginTurn(
   conv: IConversation,
   turnId: string,
-  instruction: string
+  instruction: string,
+  attachments: readonly IAttachmentRef[] = []
 ): IConversation {
   const withUser = push(conv, {
     kind: 'user',
     id: nextId(conv, turnId),
     turnId,
-    text: instruction
+    text: instruction,
+    ...(attachments.length ? { attachments } : {})
   });
   return { ...withUser, turn: { turnId, started: false, model: null } };
 }
@@ -138,7 +160,8 @@ export function finishTurn(
   conv: IConversation,
   turnId: string,
   reason: TurnEndReason,
-  message: string | null = null
+  message: string | null = null,
+  usage: ITurnUsage | null = null
 ): IConversation {
   const entries = conv.entries.map(e =>
     e.kind === 'step' && e.turnId === turnId && e.status === 'running'
@@ -155,7 +178,8 @@ export function finishTurn(
     id: nextId(ended, turnId),
     turnId,
     reason,
-    message
+    message,
+    usage
   });
 }
 
@@ -217,12 +241,21 @@ export function applyFrame(
         cellId: frame.cellId ?? e.cellId,
         cellIndex: frame.cellIndex ?? e.cellIndex
       }));
+    case 'files':
+      return push(conv, {
+        kind: 'files',
+        id: nextId(conv, frame.turnId),
+        turnId: frame.turnId,
+        step: frame.step ?? null,
+        files: Array.isArray(frame.files) ? frame.files : []
+      });
     case 'turn_finished':
       return finishTurn(
         conv,
         frame.turnId,
         frame.reason,
-        frame.message ?? null
+        frame.message ?? null,
+        frame.usage ?? null
       );
     case 'error': {
       const turnId = frame.turnId ?? '';

@@ -5,6 +5,12 @@
 
 import type * as nbformat from '@jupyterlab/nbformat';
 
+import type {
+  IModelInfo,
+  IProviderStatus,
+  ITurnUsage
+} from './providers/types';
+
 /** Why a turn ended. */
 export type TurnEndReason = 'done' | 'max_steps' | 'error' | 'stopped';
 
@@ -17,9 +23,13 @@ export interface ITurnFrame {
   turnId: string;
   notebook: string;
   instruction: string;
+  /** Provider of `model` (absent: the server finds the model, or picks both). */
+  provider?: string;
   model?: string;
   maxSteps?: number;
   outputLimit?: number;
+  /** Attached files, relative to the server root. */
+  attachments?: string[];
 }
 
 /** What the panel reports after running a cell. */
@@ -56,6 +66,7 @@ export interface ITurnStartedFrame {
   type: 'turn_started';
   turnId: string;
   notebook: string;
+  provider?: string;
   model: string;
 }
 
@@ -96,12 +107,31 @@ export interface IStepFinishedFrame {
   cellIndex?: number | null;
 }
 
+/** A file a step created or changed, or the answer pointed at. */
+export interface IFileCard {
+  /** Path relative to the server root. */
+  path: string;
+  name: string;
+  size: number;
+  mime: string;
+}
+
+/** Server → client: files a step produced (`step` null: named in the answer). */
+export interface IFilesFrame {
+  type: 'files';
+  turnId: string;
+  step: number | null;
+  files: IFileCard[];
+}
+
 /** Server → client: the turn is over. */
 export interface ITurnFinishedFrame {
   type: 'turn_finished';
   turnId: string;
   reason: TurnEndReason;
   message?: string | null;
+  /** Tokens (and cost) the turn used. */
+  usage?: ITurnUsage | null;
 }
 
 /** Server → client: a bad frame or a refused request. */
@@ -118,6 +148,7 @@ export type ServerFrame =
   | IStepStartedFrame
   | IExecuteRequestFrame
   | IStepFinishedFrame
+  | IFilesFrame
   | ITurnFinishedFrame
   | IErrorFrame;
 
@@ -125,8 +156,13 @@ export type ServerFrame =
 export interface IServerStatus {
   ready: boolean;
   problem: string | null;
-  models: { id: string; toolMode: string }[];
+  /** Models of the usable providers (each names its `provider`). */
+  models: Array<Pick<IModelInfo, 'id' | 'toolMode'> & Partial<IModelInfo>>;
   defaultModel: string | null;
+  /** Provider of `defaultModel`. */
+  defaultProvider?: string | null;
+  /** Every provider with its models (unusable ones with their problem). */
+  providers?: IProviderStatus[];
   baseUrl: string | null;
   maxSteps: number;
   outputLimit: number;
@@ -138,6 +174,7 @@ const SERVER_FRAME_TYPES = new Set([
   'step_started',
   'execute_request',
   'step_finished',
+  'files',
   'turn_finished',
   'error'
 ]);

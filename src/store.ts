@@ -5,6 +5,7 @@
 
 import { ISignal, Signal } from '@lumino/signaling';
 
+import type { IAttachmentRef } from './files/attachments';
 import {
   applyFrame,
   beginTurn,
@@ -60,10 +61,18 @@ export class ConversationStore {
     return ids;
   }
 
-  /** Record the user's instruction and the pending turn. */
-  startTurn(notebook: string, turnId: string, instruction: string): void {
+  /** Record the user's instruction (and its attachments) and the pending turn. */
+  startTurn(
+    notebook: string,
+    turnId: string,
+    instruction: string,
+    attachments: readonly IAttachmentRef[] = []
+  ): void {
     this._turns.set(turnId, notebook);
-    this._set(notebook, beginTurn(this.get(notebook), turnId, instruction));
+    this._set(
+      notebook,
+      beginTurn(this.get(notebook), turnId, instruction, attachments)
+    );
   }
 
   /** Apply a server frame to the conversation its turn belongs to. */

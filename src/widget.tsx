@@ -5,9 +5,14 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { PanelView } from './components/Panel';
+import { panelFiles } from './components/PanelFiles';
+import { panelModelProps } from './components/PanelModels';
+import { DropTarget } from './files/dropTarget';
+import type { ICodeInterpreterFiles } from './files/tokens';
 import { CodeInterpreterController } from './controller';
 import { codeInterpreterIcon } from './icons';
 import { IStepEntry } from './model';
+import type { IModelProviders } from './providers/token';
 
 /** DOM id of the side panel. */
 export const PANEL_ID = 'jp-code-interp-panel';
@@ -30,6 +35,22 @@ export class CodeInterpreterPanel extends ReactWidget {
     controller.store.changed.connect(this._onChanged, this);
     tracker.currentChanged.connect(this._onCurrentChanged, this);
     this._onCurrentChanged();
+    options.providers?.choices.changed.connect(this._onChanged, this);
+    const files = options.files;
+    if (files) {
+      files.attachments.changed.connect(this._onChanged, this);
+      files.focusRequested.connect(this._onFocusRequested, this);
+      this._drop = new DropTarget(this.node, {
+        enabled: () => tracker.currentWidget !== null,
+        onFiles: list => {
+          const path = tracker.currentWidget?.context.path;
+          if (path !== undefined) {
+            void files.upload(list, path);
+          }
+        },
+        onPaths: paths => void files.attachPaths(paths)
+      });
+    }
   }
 
   /** Stop listening. */
@@ -43,6 +64,13 @@ export class CodeInterpreterPanel extends ReactWidget {
       this
     );
     this._watchPath(null);
+    this._options.providers?.choices.changed.disconnect(this._onChanged, this);
+    this._options.files?.attachments.changed.disconnect(this._onChanged, this);
+    this._options.files?.focusRequested.disconnect(
+      this._onFocusRequested,
+      this
+    );
+    this._drop?.dispose();
     super.dispose();
   }
 
@@ -54,6 +82,7 @@ export class CodeInterpreterPanel extends ReactWidget {
     const path = panel?.context.path ?? null;
     const conversation = path === null ? null : store.get(path);
     this.node.dataset.busy = conversation?.turn ? 'true' : 'false';
+    const files = this._options.files;
     return (
       <PanelView
         trans={trans}
@@ -65,9 +94,16 @@ export class CodeInterpreterPanel extends ReactWidget {
         status={store.status}
         connection={store.connection}
         globalError={store.globalError}
-        onSend={text =>
-          panel ? controller.startTurn(panel, text) !== null : false
-        }
+        onSend={text => {
+          const attached = files?.attachments.ready ?? [];
+          const sent =
+            panel !== null &&
+            controller.startTurn(panel, text, attached) !== null;
+          if (sent) {
+            files?.attachments.clearSent();
+          }
+          return sent;
+        }}
         onStop={() => path !== null && controller.stop(path)}
         onReset={() => path !== null && controller.reset(path)}
         onRetry={() => void controller.refreshStatus()}
@@ -76,6 +112,19 @@ export class CodeInterpreterPanel extends ReactWidget {
           this._showCell(conversation?.notebook ?? null, step)
         }
         onDismissError={() => store.setGlobalError(null)}
+        files={
+          files && path !== null
+            ? panelFiles(files, path, this._focusRequest)
+            : undefined
+        }
+        {...panelModelProps({
+          providers: this._options.providers,
+          status: store.status.status,
+          notebook: path,
+          conversation,
+          settingModel: controller.turnSettings.defaultModel,
+          trans
+        })}
       />
     );
   }
@@ -86,6 +135,11 @@ export class CodeInterpreterPanel extends ReactWidget {
       path !== undefined && this._options.controller.store.isBusy(path)
         ? 'true'
         : 'false';
+    this.update();
+  }
+
+  private _onFocusRequested(): void {
+    this._focusRequest += 1;
     this.update();
   }
 
@@ -124,6 +178,8 @@ export class CodeInterpreterPanel extends ReactWidget {
 
   private _options: CodeInterpreterPanel.IOptions;
   private _watched: NotebookPanel | null = null;
+  private _drop: DropTarget | null = null;
+  private _focusRequest = 0;
 }
 
 /** Namespace for `CodeInterpreterPanel` types. */
@@ -142,5 +198,9 @@ export namespace CodeInterpreterPanel {
     activate: (id: string) => void;
     /** Create and open a new notebook. */
     createNotebook: () => Promise<unknown>;
+    /** Attachments, uploads and file cards (optional). */
+    files?: ICodeInterpreterFiles | null;
+    /** Model picker and providers settings (optional). */
+    providers?: IModelProviders | null;
   }
 }

@@ -1,1 +1,3 @@
 import './base.css';
+import './files.css';
+import './providers.css';

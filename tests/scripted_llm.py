@@ -17,6 +17,13 @@ Reply dicts (what the builders below return; the same JSON is accepted by `POST 
   raw, content_type  send this body verbatim (for non-OpenAI replies)
   usage              {"prompt_tokens", "completion_tokens"} reported when asked for
   omit_usage         never send a usage chunk (a provider that ignores stream_options)
+
+`GET /v1/models` lists `models`, unless a reply was queued with `push_models` (or
+`POST /_script_models`): then it serves that reply's `status`/`error`/`retry_after` or `raw`.
+With `api_key` set, every /v1 request without that key (as `Authorization: Bearer` or Azure's
+`api-key` header) gets a 401 like OpenAI's. Azure's route
+`/openai/deployments/<deployment>/chat/completions?api-version=...` is served like the chat route;
+`paths` records the path of every API request.
 """
 
 from __future__ import annotations
@@ -110,10 +117,45 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             return None
 
+    def _refused_key(self) -> bool:
+        """Answer 401 (and return True) when a key is required and this request lacks it."""
+        wanted = self.server.owner.api_key
+        if wanted is None:
+            return False
+        given = {self.headers.get("Authorization", ""), "Bearer " + self.headers.get("api-key", "")}
+        if f"Bearer {wanted}" in given:
+            return False
+        error = {"message": "Incorrect API key provided.", "type": "invalid_request_error"}
+        self._send_json(401, {"error": {**error, "code": "invalid_api_key"}})
+        return True
+
+    def _scripted_failure(self, reply: dict[str, Any]) -> bool:
+        """Serve a `raw` or `status` reply (and return True); False for other replies."""
+        if "raw" in reply:
+            data = str(reply["raw"]).encode("utf-8")
+            self.send_response(int(reply.get("status", 200)))
+            self.send_header("Content-Type", str(reply.get("content_type", "text/html")))
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return True
+        if "status" in reply:
+            headers = {}
+            if reply.get("retry_after") is not None:
+                headers["Retry-After"] = f"{reply['retry_after']:g}"
+            self._send_json(int(reply["status"]), {"error": reply.get("error", {})}, headers)
+            return True
+        return False
+
     def do_GET(self) -> None:
         """Model list and the control endpoint listing received requests."""
         owner = self.server.owner
         if self.path.rstrip("/") == "/v1/models":
+            with owner.lock:
+                owner.paths.append(self.path)
+                scripted = owner.model_replies.pop(0) if owner.model_replies else None
+            if self._refused_key() or (scripted is not None and self._scripted_failure(scripted)):
+                return
             data = [
                 {"id": m, "object": "model", "created": 0, "owned_by": "scripted"}
                 for m in owner.models
@@ -135,15 +177,21 @@ class _Handler(BaseHTTPRequestHandler):
             replies = body if isinstance(body, list) else [body]
             owner.push(*[reply for reply in replies if isinstance(reply, dict)])
             self._send_json(200, {"queued": len(owner.queue)})
+        elif self.path == "/_script_models":
+            replies = body if isinstance(body, list) else [body]
+            owner.push_models(*[reply for reply in replies if isinstance(reply, dict)])
+            self._send_json(200, {"queued": len(owner.model_replies)})
         elif self.path == "/_reset":
             owner.reset()
             self._send_json(200, {"reset": True})
-        elif self.path.rstrip("/") == "/v1/chat/completions":
+        elif _is_chat_route(self.path):
             with owner.lock:
                 owner.requests.append(body if isinstance(body, dict) else {"invalid": True})
                 owner.headers.append({k.lower(): v for k, v in self.headers.items()})
+                owner.paths.append(self.path)
                 reply = owner.queue.pop(0) if owner.queue else None
-            self._chat(body if isinstance(body, dict) else {}, reply)
+            if not self._refused_key():
+                self._chat(body if isinstance(body, dict) else {}, reply)
         else:
             self._send_json(
                 404, {"error": {"message": f"no route {self.path}", "type": "not_found"}}
@@ -157,23 +205,11 @@ class _Handler(BaseHTTPRequestHandler):
                 {"error": {"message": "scripted server: no reply queued", "type": "server_error"}},
             )
             return
-        if "raw" in reply:
-            data = str(reply["raw"]).encode("utf-8")
-            self.send_response(int(reply.get("status", 200)))
-            self.send_header("Content-Type", str(reply.get("content_type", "text/html")))
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-            return
         if reply.get("tools_unsupported"):
             message = "tools are not supported by this model"
             self._send_json(400, {"error": {"message": message, "type": "invalid_request_error"}})
             return
-        if "status" in reply:
-            headers = {}
-            if reply.get("retry_after") is not None:
-                headers["Retry-After"] = f"{reply['retry_after']:g}"
-            self._send_json(int(reply["status"]), {"error": reply.get("error", {})}, headers)
+        if self._scripted_failure(reply):
             return
         if request.get("stream"):
             self._stream(request, reply)
@@ -255,6 +291,18 @@ class _Handler(BaseHTTPRequestHandler):
         self._write_chunk(b"")
 
 
+def _is_chat_route(path: str) -> bool:
+    """OpenAI's chat completions route, or Azure's per-deployment one (query string ignored)."""
+    route = path.split("?", 1)[0].rstrip("/")
+    if route == "/v1/chat/completions":
+        return True
+    parts = route.split("/")
+    azure = ["", "openai", "deployments", "*", "chat", "completions"]
+    return len(parts) == len(azure) and all(
+        want in ("*", part) for want, part in zip(azure, parts, strict=True)
+    )
+
+
 def _usage(request: dict[str, Any], reply: dict[str, Any]) -> dict[str, int]:
     """The reply's scripted usage, else a deterministic estimate (4 characters a token)."""
     if isinstance(reply.get("usage"), dict):
@@ -310,10 +358,16 @@ class _Server(ThreadingHTTPServer):
 class ScriptedLLM:
     """An OpenAI-compatible server that answers with queued, scripted replies."""
 
-    def __init__(self, port: int = 0, models: list[str] | None = None) -> None:
+    def __init__(
+        self, port: int = 0, models: list[str] | None = None, api_key: str | None = None
+    ) -> None:
         """Configure; `start` binds 127.0.0.1:`port` (0 picks a free port)."""
         self.port = port
         self.models = list(models or DEFAULT_MODELS)
+        self.api_key = api_key
+        """When set, /v1 requests without this key get a 401."""
+        self.model_replies: list[dict[str, Any]] = []
+        self.paths: list[str] = []
         self.base_url = ""
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
@@ -352,12 +406,19 @@ class ScriptedLLM:
         with self.lock:
             self.queue.extend(replies)
 
+    def push_models(self, *replies: dict[str, Any]) -> None:
+        """Queue replies for GET /v1/models (each request takes the next; then the list again)."""
+        with self.lock:
+            self.model_replies.extend(replies)
+
     def reset(self) -> None:
         """Forget queued replies and received requests."""
         with self.lock:
             self.queue.clear()
+            self.model_replies.clear()
             self.requests.clear()
             self.headers.clear()
+            self.paths.clear()
 
     def __enter__(self) -> ScriptedLLM:  # noqa: PYI034 - stdlib only, no typing_extensions
         """Start on entering a `with` block."""

@@ -242,3 +242,60 @@ def test_interrupt_shuts_the_kernel_down_and_keeps_the_inserted_cell(
     assert process_gone(kernel_pid)
     saved = nbformat.read(path, as_version=4)
     assert "time.sleep(120)" in saved.cells[0].source
+
+
+def test_provider_and_model_from_the_command_line(
+    scripted_llm: ScriptedLLM, tmp_path: Path
+) -> None:
+    config_dir = tmp_path / "jupyter-config"
+    config_dir.mkdir()
+    provider = {
+        "base_url": scripted_llm.base_url,
+        "api_key_env": "CLI_GATEWAY_KEY",
+        "models": ["gw-small", "gw-large"],
+    }
+    (config_dir / "jupyter_server_config.py").write_text(
+        f"c.CodeInterpreter.providers = {{'gateway': {provider!r}}}\n", encoding="utf-8"
+    )
+    scripted_llm.push(text_reply("大模型在此"))
+    env = {**cli_environment(scripted_llm, tmp_path, False), "CLI_GATEWAY_KEY": SECRET}
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jupyter_code_interp.cli",
+            "run",
+            str(tmp_path / "g.ipynb"),
+            "hi",
+            "--provider",
+            "gateway",
+            "--model",
+            "gw-large",
+        ],
+        check=False,
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "大模型在此"
+    assert scripted_llm.requests[0]["model"] == "gw-large"
+    assert scripted_llm.headers[0]["authorization"] == f"Bearer {SECRET}"
+
+    unknown = run_cli(
+        scripted_llm,
+        tmp_path,
+        "run",
+        str(tmp_path / "g.ipynb"),
+        "hi",
+        "--provider",
+        "nope",
+        base_url_in_env=False,
+    )
+    assert unknown.returncode == 1
+    assert error_lines(unknown.stderr) == [
+        "error: Provider 'nope' is not configured; known providers: default, gateway."
+    ]

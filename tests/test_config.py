@@ -29,11 +29,34 @@ def _configured(**settings: object) -> CodeInterpreter:
 
 def test_status_payload_of_a_configured_key() -> None:
     status = _configured(api_key=SECRET, tool_modes={"gpt-4o-mini": "tools"}).status()
+    model = {
+        "id": "gpt-4o-mini",
+        "provider": "default",
+        "toolMode": "tools",
+        "vision": False,
+        "contextWindow": None,
+        "priceIn": None,
+        "priceOut": None,
+        "currency": "USD",
+    }
     assert status == {
         "ready": True,
         "problem": None,
-        "models": [{"id": "gpt-4o-mini", "toolMode": "tools"}],
+        "models": [model],
         "defaultModel": "gpt-4o-mini",
+        "defaultProvider": "default",
+        "providers": [
+            {
+                "name": "default",
+                "label": "OpenAI",
+                "preset": "openai",
+                "ready": True,
+                "problem": None,
+                "baseUrl": "https://api.openai.com/v1",
+                "models": [model],
+                "modelsError": None,
+            }
+        ],
         "baseUrl": "https://api.openai.com/v1",
         "maxSteps": 10,
         "outputLimit": 4000,
@@ -57,7 +80,9 @@ def test_base_url_alone_is_enough() -> None:
     status = _configured(base_url="http://localhost:11434/v1", models=["qwen2.5-coder"]).status()
     assert status["ready"] is True
     assert status["baseUrl"] == "http://localhost:11434/v1"
-    assert status["models"] == [{"id": "qwen2.5-coder", "toolMode": "auto"}]
+    assert [(m["id"], m["provider"], m["toolMode"]) for m in status["models"]] == [
+        ("qwen2.5-coder", "default", "auto")
+    ]
 
 
 def test_environment_defaults(monkeypatch: pytest.MonkeyPatch) -> None:

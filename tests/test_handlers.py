@@ -241,6 +241,7 @@ async def test_full_turn_with_a_real_kernel(
         "type": "turn_started",
         "turnId": "t1",
         "notebook": "分析/a.ipynb",
+        "provider": "default",
         "model": "scripted-model",
     }
     steps = [frame for frame in frames if frame["type"] == "step_finished"]
@@ -252,6 +253,7 @@ async def test_full_turn_with_a_real_kernel(
     assert isinstance(steps[1]["executionCount"], int)
     text = "".join(frame["delta"] for frame in frames if frame["type"] == "text")
     assert text == "先试一下。结果是 42 (the answer is 42)."
+    assert frames[-1].pop("usage")["model"] == "scripted-model"
     assert frames[-1] == {"type": "turn_finished", "turnId": "t1", "reason": "done"}
 
     requests = code_interp_server.requests

@@ -109,7 +109,9 @@ async def test_turn_events_carry_turn_id_and_end_with_turn_finished(
     finished = await recorder.next("turn_finished")
     await session.join()
 
+    usage = finished.pop("usage")
     assert finished == {"type": "turn_finished", "turnId": "t1", "reason": "done"}
+    assert (usage["provider"], usage["model"]) == ("default", "second-model")
     kinds = [frame["type"] for frame in recorder.frames]
     assert kinds[:4] == ["turn_started", "step_started", "execute_request", "step_finished"]
     assert kinds[-1] == "turn_finished"

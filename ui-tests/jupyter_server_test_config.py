@@ -23,3 +23,16 @@ c.CodeInterpreter.base_url = f"http://127.0.0.1:{_llm_port}/v1"  # noqa: F821
 c.CodeInterpreter.api_key = "scripted-test-key"  # noqa: F821
 c.CodeInterpreter.models = ["scripted-model", "scripted-fenced"]  # noqa: F821
 c.CodeInterpreter.tool_modes = {"scripted-fenced": "fenced"}  # noqa: F821
+# A second provider on the same scripted server (model switching), and the settings file of the
+# providers dialog in a fresh temporary directory (outside the root, never the user's own).
+c.CodeInterpreter.providers = {  # noqa: F821
+    "second": {
+        "label": "Second provider",
+        "base_url": f"http://127.0.0.1:{_llm_port}/v1",
+        "api_key": "scripted-second-key",
+        "models": [{"id": "second-model", "price_in": 1.0, "price_out": 2.0}],
+    }
+}
+c.CodeInterpreter.key_store_path = os.path.join(  # noqa: F821
+    tempfile.mkdtemp(prefix="code-interp-keys-"), "providers.json"
+)

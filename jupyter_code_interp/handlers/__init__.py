@@ -6,21 +6,37 @@ from typing import Any
 
 from ..config import CodeInterpreter
 from ..conversation import ConversationStore
+from ..paths import FileAccess
 from .chat import ChatWebSocketHandler
+from .files import FileListHandler, PreviewHandler
+from .kernel_setup import KernelSetupHandler
+from .providers import provider_routes
 from .status import AUTH_RESOURCE, StatusHandler
 
-__all__ = ["AUTH_RESOURCE", "ChatWebSocketHandler", "StatusHandler", "build_handlers"]
+__all__ = [
+    "AUTH_RESOURCE",
+    "ChatWebSocketHandler",
+    "FileListHandler",
+    "KernelSetupHandler",
+    "PreviewHandler",
+    "StatusHandler",
+    "build_handlers",
+]
 
 
 def build_handlers(
-    settings: CodeInterpreter, store: ConversationStore
+    settings: CodeInterpreter, store: ConversationStore, files: FileAccess
 ) -> list[tuple[str, type, dict[str, Any]]]:
     """Routes (relative to the server's base_url) with the objects each handler needs."""
     return [
+        (r"/code-interp/preview", PreviewHandler, {"file_access": files}),
+        (r"/code-interp/files", FileListHandler, {"file_access": files}),
         (r"/code-interp/status", StatusHandler, {"code_interpreter": settings}),
+        (r"/code-interp/kernel-setup", KernelSetupHandler, {}),
         (
             r"/code-interp/chat",
             ChatWebSocketHandler,
-            {"code_interpreter": settings, "conversations": store},
+            {"code_interpreter": settings, "conversations": store, "file_access": files},
         ),
+        *provider_routes(settings),
     ]

@@ -13,6 +13,7 @@ from tornado import web, websocket
 
 from ..config import CodeInterpreter
 from ..conversation import ConversationStore
+from ..paths import FileAccess
 from ..session import ChatSession
 from .status import AUTH_RESOURCE
 
@@ -23,11 +24,15 @@ class ChatWebSocketHandler(WebSocketMixin, websocket.WebSocketHandler, JupyterHa
     auth_resource = AUTH_RESOURCE
 
     def initialize(
-        self, code_interpreter: CodeInterpreter, conversations: ConversationStore
+        self,
+        code_interpreter: CodeInterpreter,
+        conversations: ConversationStore,
+        file_access: FileAccess | None = None,
     ) -> None:
         """Keep the dependencies the app hands over."""
         self.code_interpreter = code_interpreter
         self.conversations = conversations
+        self.file_access = file_access
         self.session: ChatSession | None = None
 
     def set_default_headers(self) -> None:
@@ -52,7 +57,11 @@ class ChatWebSocketHandler(WebSocketMixin, websocket.WebSocketHandler, JupyterHa
         """Start pinging and make the session for this socket."""
         super().open(*args, **kwargs)
         self.session = ChatSession(
-            self.send_frame, self.code_interpreter, self.conversations, self.log
+            self.send_frame,
+            self.code_interpreter,
+            self.conversations,
+            self.log,
+            files=self.file_access,
         )
 
     async def send_frame(self, frame: dict[str, Any]) -> None:

@@ -24,7 +24,8 @@ class StatusHandler(APIHandler):
 
     @web.authenticated
     @authorized
-    def get(self) -> None:
-        """The status payload, as JSON."""
+    async def get(self) -> None:
+        """The status payload, as JSON (model lists of local servers fetched if stale)."""
+        await self.code_interpreter.registry.refresh_models()
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.finish(json.dumps(self.code_interpreter.status(), ensure_ascii=False))

@@ -11,6 +11,8 @@ export interface ISetupCardProps {
   trans: TranslationBundle;
   /** Fetch the status again. */
   onRetry: () => void;
+  /** Open the providers settings (absent: no such button). */
+  onConfigure?: () => void;
 }
 
 /** Shown when no language model provider works. */
@@ -22,6 +24,15 @@ export function SetupCard(props: ISetupCardProps): JSX.Element {
         {trans.__('The code interpreter needs a language model')}
       </h3>
       <p className="jp-CodeInterp-problem">{problem}</p>
+      {props.onConfigure && (
+        <button
+          type="button"
+          className="jp-Button jp-mod-styled jp-mod-accept jp-CodeInterp-configure"
+          onClick={props.onConfigure}
+        >
+          {trans.__('Set up a provider…')}
+        </button>
+      )}
       <button
         type="button"
         className="jp-Button jp-mod-styled jp-mod-accept jp-CodeInterp-retry"

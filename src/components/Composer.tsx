@@ -1,5 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import React, { useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
+
+import { IMentionSource, useMentions } from './Mentions';
 
 /** Props of `Composer`. */
 export interface IComposerProps {
@@ -11,13 +13,47 @@ export interface IComposerProps {
   onSend: (text: string) => boolean;
   /** Stop the running turn. */
   onStop: () => void;
+  /** Shown above the text area (attachment chips and the attach button). */
+  accessory?: React.ReactNode;
+  /** Files pasted into the text area. */
+  onPasteFiles?: (files: File[]) => void;
+  /** `@` completion of file paths. */
+  mentions?: IMentionSource;
+  /** Focus the text area whenever this number changes. */
+  focusRequest?: number;
+  /** Why sending must wait (e.g. uploads still running), or null. */
+  waitingFor?: string | null;
 }
 
 /** The instruction box: Enter sends, Shift+Enter adds a line. */
 export function Composer(props: IComposerProps): JSX.Element {
-  const { busy, trans, onSend, onStop } = props;
+  const { busy, trans, onSend, onStop, waitingFor } = props;
   const [text, setText] = useState('');
-  const canSend = !busy && text.trim().length > 0;
+  // Some IMEs send Enter's keydown without isComposing: track composition too.
+  const composing = useRef(false);
+  const area = useRef<HTMLTextAreaElement>(null);
+  const mentions = useMentions({
+    text,
+    setText,
+    area,
+    source: props.mentions,
+    trans
+  });
+  const canSend = !busy && !waitingFor && text.trim().length > 0;
+
+  useEffect(() => {
+    if (props.focusRequest) {
+      area.current?.focus();
+    }
+  }, [props.focusRequest]);
+
+  const onPaste = (event: React.ClipboardEvent<HTMLTextAreaElement>) => {
+    const files = Array.from(event.clipboardData?.files ?? []);
+    if (files.length && props.onPasteFiles) {
+      event.preventDefault();
+      props.onPasteFiles(files);
+    }
+  };
 
   const send = () => {
     if (canSend && onSend(text)) {
@@ -26,11 +62,16 @@ export function Composer(props: IComposerProps): JSX.Element {
   };
 
   const onKeyDown = (event: React.KeyboardEvent<HTMLTextAreaElement>) => {
+    if (mentions.onKeyDown(event)) {
+      event.preventDefault();
+      return;
+    }
     // Enter while an IME composes (e.g. Chinese pinyin) picks a candidate.
     if (
       event.key !== 'Enter' ||
       event.shiftKey ||
       event.nativeEvent.isComposing ||
+      composing.current ||
       event.keyCode === 229
     ) {
       return;
@@ -41,7 +82,10 @@ export function Composer(props: IComposerProps): JSX.Element {
 
   return (
     <div className="jp-CodeInterp-composer">
+      {props.accessory}
+      {mentions.popup}
       <textarea
+        ref={area}
         className="jp-CodeInterp-input"
         rows={3}
         value={text}
@@ -49,8 +93,19 @@ export function Composer(props: IComposerProps): JSX.Element {
           'Ask for an analysis, a plot, a fix… (Enter to send, Shift+Enter for a new line)'
         )}
         aria-label={trans.__('Instruction')}
-        onChange={event => setText(event.target.value)}
+        onChange={event => {
+          setText(event.target.value);
+          mentions.update();
+        }}
+        onSelect={mentions.update}
+        onPaste={onPaste}
         onKeyDown={onKeyDown}
+        onCompositionStart={() => {
+          composing.current = true;
+        }}
+        onCompositionEnd={() => {
+          composing.current = false;
+        }}
       />
       <div className="jp-CodeInterp-actions">
         {busy && (
@@ -66,6 +121,7 @@ export function Composer(props: IComposerProps): JSX.Element {
           type="button"
           className="jp-Button jp-mod-styled jp-mod-accept jp-CodeInterp-send"
           disabled={!canSend}
+          title={waitingFor ?? undefined}
           onClick={send}
         >
           {trans.__('Send')}

@@ -3,8 +3,11 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import React, { useEffect, useRef } from 'react';
 
 import { ConversationEntry, INoticeEntry, IStepEntry } from '../model';
+import { AttachmentChips } from './Attachments';
+import { FileCards, IFileActions } from './FileCards';
 import { Markdown } from './Markdown';
 import { Step } from './Step';
+import { TurnUsage } from './UsageView';
 
 /** Props of `Messages`. */
 export interface IMessagesProps {
@@ -16,6 +19,8 @@ export interface IMessagesProps {
   trans: TranslationBundle;
   /** Reveal a step's cell. */
   onShowCell: (step: IStepEntry) => void;
+  /** Open and download files shown in the conversation. */
+  fileActions?: IFileActions;
 }
 
 function noticeText(notice: INoticeEntry, trans: TranslationBundle): string {
@@ -38,14 +43,29 @@ function Entry(props: {
   rendermime: IRenderMimeRegistry;
   trans: TranslationBundle;
   onShowCell: (step: IStepEntry) => void;
+  fileActions?: IFileActions;
 }): JSX.Element {
-  const { entry, rendermime, trans, onShowCell } = props;
+  const { entry, rendermime, trans, onShowCell, fileActions } = props;
   switch (entry.kind) {
     case 'user':
       return (
         <div className="jp-CodeInterp-message" data-role="user">
           <div className="jp-CodeInterp-userText">{entry.text}</div>
+          {entry.attachments && (
+            <AttachmentChips items={entry.attachments} trans={trans} />
+          )}
         </div>
+      );
+    case 'files':
+      return fileActions ? (
+        <FileCards
+          files={entry.files}
+          mentioned={entry.step === null}
+          actions={fileActions}
+          trans={trans}
+        />
+      ) : (
+        <></>
       );
     case 'assistant':
       return (
@@ -57,12 +77,15 @@ function Entry(props: {
       return <Step step={entry} trans={trans} onShowCell={onShowCell} />;
     case 'notice':
       return (
-        <div className="jp-CodeInterp-turnNotice" data-reason={entry.reason}>
-          {noticeText(entry, trans)}
-          {entry.reason === 'max_steps' && entry.message && (
-            <div className="jp-CodeInterp-noticeDetail">{entry.message}</div>
-          )}
-        </div>
+        <>
+          <div className="jp-CodeInterp-turnNotice" data-reason={entry.reason}>
+            {noticeText(entry, trans)}
+            {entry.reason === 'max_steps' && entry.message && (
+              <div className="jp-CodeInterp-noticeDetail">{entry.message}</div>
+            )}
+          </div>
+          {entry.usage && <TurnUsage usage={entry.usage} trans={trans} />}
+        </>
       );
     default:
       return (
@@ -75,7 +98,7 @@ function Entry(props: {
 
 /** The conversation, kept scrolled to the end while the user is there. */
 export function Messages(props: IMessagesProps): JSX.Element {
-  const { entries, rendermime, trans, onShowCell } = props;
+  const { entries, rendermime, trans, onShowCell, fileActions } = props;
   const listRef = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
 
@@ -110,6 +133,7 @@ export function Messages(props: IMessagesProps): JSX.Element {
           rendermime={rendermime}
           trans={trans}
           onShowCell={onShowCell}
+          fileActions={fileActions}
         />
       ))}
     </div>

@@ -8,6 +8,7 @@ import type { ConnectionStatus } from '../socket';
 import { NoNotebookCard, SetupCard } from './Cards';
 import { Composer } from './Composer';
 import { Messages } from './Messages';
+import { composerFileProps, IPanelFiles } from './PanelFiles';
 
 /** Props of `PanelView`. */
 export interface IPanelViewProps {
@@ -39,6 +40,12 @@ export interface IPanelViewProps {
   onShowCell: (step: IStepEntry) => void;
   /** Hide the global error. */
   onDismissError: () => void;
+  /** Attachments, uploads and file cards (absent: no file features). */
+  files?: IPanelFiles;
+  /** The model picker and usage bar under the header (absent: none). */
+  modelBar?: React.ReactNode;
+  /** Open the providers settings (absent: no settings button on the setup card). */
+  onConfigure?: () => void;
 }
 
 /** The whole side panel: header, cards or conversation, composer. */
@@ -79,6 +86,7 @@ export function PanelView(props: IPanelViewProps): JSX.Element {
           </button>
         )}
       </div>
+      {usable && props.modelBar}
       {props.globalError && (
         <div className="jp-CodeInterp-banner" role="alert">
           <span>{props.globalError}</span>
@@ -103,6 +111,7 @@ export function PanelView(props: IPanelViewProps): JSX.Element {
           loading={status.loading}
           trans={trans}
           onRetry={props.onRetry}
+          onConfigure={props.onConfigure}
         />
       )}
       {!checking && notebook === null && (
@@ -115,6 +124,7 @@ export function PanelView(props: IPanelViewProps): JSX.Element {
             rendermime={props.rendermime}
             trans={trans}
             onShowCell={props.onShowCell}
+            fileActions={props.files?.actions}
           />
           {props.connection !== 'connected' && (
             <div className="jp-CodeInterp-connection">
@@ -126,6 +136,7 @@ export function PanelView(props: IPanelViewProps): JSX.Element {
             trans={trans}
             onSend={props.onSend}
             onStop={props.onStop}
+            {...composerFileProps(props.files, trans)}
           />
         </>
       )}

@@ -4,6 +4,8 @@ import {
 } from '@jupyterlab/application';
 
 import { NotebookExecutor } from '../executor';
+import { KernelSetup, KernelSetupCode } from '../kernelSetup';
+import { requestAPI } from '../request';
 import { INotebookExecutor } from '../tokens';
 
 /**
@@ -16,7 +18,13 @@ const plugin: JupyterFrontEndPlugin<INotebookExecutor> = {
     "Runs code as new cells of a notebook, in the notebook's kernel.",
   autoStart: true,
   provides: INotebookExecutor,
-  activate: (app: JupyterFrontEnd): INotebookExecutor => new NotebookExecutor()
+  activate: (app: JupyterFrontEnd): INotebookExecutor => {
+    const serverSettings = app.serviceManager.serverSettings;
+    const setup = new KernelSetup(() =>
+      requestAPI<KernelSetupCode>('kernel-setup', serverSettings)
+    );
+    return new NotebookExecutor({ setup });
+  }
 };
 
 export default plugin;

@@ -15,7 +15,10 @@ import {
   DEFAULT_TURN_SETTINGS,
   ITurnSettings
 } from '../controller';
+import { translateSettings } from '../i18n';
 import { codeInterpreterIcon } from '../icons';
+import { ICodeInterpreterFiles } from '../files/tokens';
+import { IModelProviders } from '../providers/token';
 import { ConversationStore } from '../store';
 import { ChatSocket } from '../socket';
 import { INotebookExecutor } from '../tokens';
@@ -65,7 +68,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     ITranslator,
     ICommandPalette,
     ILayoutRestorer,
-    IDocumentManager
+    IDocumentManager,
+    ICodeInterpreterFiles,
+    IModelProviders
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -76,19 +81,27 @@ const plugin: JupyterFrontEndPlugin<void> = {
     translator: ITranslator | null,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
-    docManager: IDocumentManager | null
+    docManager: IDocumentManager | null,
+    files: ICodeInterpreterFiles | null,
+    providers: IModelProviders | null
   ) => {
     const trans = (translator ?? nullTranslator).load('jupyter_code_interp');
     const serverSettings = app.serviceManager.serverSettings;
     let turnSettings: ITurnSettings = { ...DEFAULT_TURN_SETTINGS };
+    const store = new ConversationStore();
     const controller = new CodeInterpreterController({
       socket: new ChatSocket({ serverSettings }),
-      store: new ConversationStore(),
+      store,
       executor,
       settings: () => turnSettings,
       trans,
-      serverSettings
+      serverSettings,
+      modelFor: providers
+        ? (notebook, setting) =>
+            providers.modelFor(notebook, store.status.status, setting)
+        : undefined
     });
+    providers?.settingsChanged.connect(() => void controller.refreshStatus());
 
     const createNotebook = async (): Promise<unknown> => {
       const specs = app.serviceManager.kernelspecs.specs;
@@ -115,7 +128,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
       rendermime,
       trans,
       activate: id => app.shell.activateById(id),
-      createNotebook
+      createNotebook,
+      files,
+      providers
     });
     app.shell.add(widget, 'right', { rank: 650 });
     restorer?.add(widget, 'jupyter-code-interp');
@@ -133,6 +148,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
 
     if (settingRegistry) {
+      translateSettings(settingRegistry, PLUGIN_ID, trans);
       settingRegistry
         .load(PLUGIN_ID)
         .then(settings => {
