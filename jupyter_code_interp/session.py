@@ -17,6 +17,17 @@ from .agent import run_turn
 from .config import CodeInterpreter
 from .conversation import ConversationStore
 from .executor import ExecutionResult, Executor
+from .frames import (
+    CLOSED_MESSAGE,
+    MAX_STEPS_RANGE,
+    OUTPUT_LIMIT_RANGE,
+    FrameError,
+    clamp,
+    frame_field,
+    frame_identifier,
+    parse_execution_result,
+    validate_notebook_path,
+)
 from .paths import FileAccess
 from .providers import ProviderError
 from .turn_files import AttachmentRefused, FileTrackingExecutor, TurnFiles, open_turn_files
@@ -31,111 +42,6 @@ from .turn_model import (
 from .usage import UsageMeter
 
 SendFrame = Callable[[dict[str, Any]], Awaitable[None]]
-
-MAX_STEPS_RANGE = (1, 50)
-OUTPUT_LIMIT_RANGE = (500, 100_000)
-MAX_ID_LENGTH = 200
-CLOSED_MESSAGE = "The chat connection closed before the code could run."
-
-
-class FrameError(Exception):
-    """A client frame that cannot be accepted; its message is sent back in an `error` frame."""
-
-    def __init__(self, message: str, turn_id: str | None = None) -> None:
-        """Keep the message and the turn it concerns, if known."""
-        super().__init__(message)
-        self.turn_id = turn_id
-
-
-def _field(frame: dict[str, Any], name: str, kind: type, *, required: bool = True) -> Any:
-    """`frame[name]` checked to be of `kind`; None when optional and absent."""
-    if name not in frame or frame[name] is None:
-        if required:
-            raise FrameError(f"'{frame.get('type')}' frame is missing the field '{name}'.")
-        return None
-    value = frame[name]
-    # bool is an int subclass; a JSON true is never a valid count.
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise FrameError(
-            f"Field '{name}' of a '{frame.get('type')}' frame must be {_kind_name(kind)}, "
-            f"not {_json_type(value)}."
-        )
-    return value
-
-
-def _kind_name(kind: type) -> str:
-    """The JSON name of a Python type, for messages."""
-    names = {str: "a string", int: "an integer", dict: "an object", list: "an array"}
-    return names.get(kind, kind.__name__)
-
-
-def _json_type(value: Any) -> str:
-    """The JSON type of a decoded value, for messages."""
-    if isinstance(value, bool):
-        return "a boolean"
-    for kind in (str, int, dict, list):
-        if isinstance(value, kind):
-            return _kind_name(kind)
-    if isinstance(value, float):
-        return "a number"
-    return "null"
-
-
-def _identifier(frame: dict[str, Any], name: str) -> str:
-    """A non-empty, reasonably short id field."""
-    value: str = _field(frame, name, str)
-    if not value.strip() or len(value) > MAX_ID_LENGTH:
-        raise FrameError(f"Field '{name}' must be a non-empty string of at most {MAX_ID_LENGTH}.")
-    return value
-
-
-def validate_notebook_path(path: str) -> str:
-    """`path` if it is a relative path inside the server root, else a FrameError."""
-    if not path.strip():
-        raise FrameError("Field 'notebook' must not be empty.")
-    if "\x00" in path:
-        raise FrameError("Field 'notebook' contains a NUL character.")
-    normalized = path.replace("\\", "/")
-    if normalized.startswith("/") or (len(normalized) > 1 and normalized[1] == ":"):
-        raise FrameError(
-            f"Notebook path '{path}' is absolute; send it relative to the server root."
-        )
-    if ".." in normalized.split("/"):
-        raise FrameError(f"Notebook path '{path}' contains '..'; it must stay inside the root.")
-    return path
-
-
-def _clamp(value: int, bounds: tuple[int, int]) -> int:
-    """`value` moved into the closed range `bounds`."""
-    low, high = bounds
-    return max(low, min(high, value))
-
-
-def parse_execution_result(frame: dict[str, Any]) -> ExecutionResult:
-    """The ExecutionResult an `execute_result` frame carries (its `error` or its `result`)."""
-    if frame.get("error") is not None:
-        why: str = _field(frame, "error", str)
-        return ExecutionResult(failure=why.strip() or "The panel could not run the code.")
-    result: dict[str, Any] = _field(frame, "result", dict)
-    outputs = result.get("outputs", [])
-    if not isinstance(outputs, list) or not all(
-        isinstance(output, dict) and isinstance(output.get("output_type"), str)
-        for output in outputs
-    ):
-        raise FrameError("'result.outputs' must be a list of nbformat output objects.")
-    typed = {"executionCount": int, "cellId": str, "cellIndex": int}
-    for name, kind in typed.items():
-        value = result.get(name)
-        if value is not None and (
-            not isinstance(value, kind) or (kind is int and isinstance(value, bool))
-        ):
-            raise FrameError(f"'result.{name}' must be {_kind_name(kind)} or null.")
-    return ExecutionResult(
-        outputs=outputs,
-        execution_count=result.get("executionCount"),
-        cell_id=result.get("cellId"),
-        cell_index=result.get("cellIndex"),
-    )
 
 
 @dataclass
@@ -225,22 +131,22 @@ class ChatSession:
 
     def _start_turn(self, frame: dict[str, Any]) -> None:
         """Validate a `turn` frame and start its task."""
-        turn_id = _identifier(frame, "turnId")
+        turn_id = frame_identifier(frame, "turnId")
         try:
-            notebook = validate_notebook_path(_field(frame, "notebook", str))
-            instruction: str = _field(frame, "instruction", str)
+            notebook = validate_notebook_path(frame_field(frame, "notebook", str))
+            instruction: str = frame_field(frame, "instruction", str)
             if not instruction.strip():
                 raise FrameError("The instruction is empty.")
-            provider = _field(frame, "provider", str, required=False)
-            requested = _field(frame, "model", str, required=False)
+            provider = frame_field(frame, "provider", str, required=False)
+            requested = frame_field(frame, "model", str, required=False)
             try:
                 choice = requested_model(self._settings, provider, requested)
             except ChoiceError as error:
                 raise FrameError(str(error)) from None
-            max_steps = _field(frame, "maxSteps", int, required=False)
-            output_limit = _field(frame, "outputLimit", int, required=False)
+            max_steps = frame_field(frame, "maxSteps", int, required=False)
+            output_limit = frame_field(frame, "outputLimit", int, required=False)
             try:
-                attached = _field(frame, "attachments", list, required=False)
+                attached = frame_field(frame, "attachments", list, required=False)
                 files = open_turn_files(self._files, notebook, attached)
             except AttachmentRefused as refused:
                 raise FrameError(str(refused)) from None
@@ -259,10 +165,10 @@ class ChatSession:
                 notebook,
                 instruction,
                 choice,
-                _clamp(
+                clamp(
                     self._settings.max_steps if max_steps is None else max_steps, MAX_STEPS_RANGE
                 ),
-                _clamp(
+                clamp(
                     self._settings.output_limit if output_limit is None else output_limit,
                     OUTPUT_LIMIT_RANGE,
                 ),
@@ -373,7 +279,7 @@ class ChatSession:
 
     def _resolve_execution(self, frame: dict[str, Any]) -> None:
         """Hand an `execute_result` to the execution waiting for it."""
-        request_id = _identifier(frame, "requestId")
+        request_id = frame_identifier(frame, "requestId")
         pending = self._pending.get(request_id)
         if pending is None or pending.future.done():
             raise FrameError(
@@ -391,7 +297,7 @@ class ChatSession:
 
     def _stop_turn(self, frame: dict[str, Any]) -> None:
         """Cancel the turn a `stop` frame names."""
-        turn_id = _identifier(frame, "turnId")
+        turn_id = frame_identifier(frame, "turnId")
         turn = self._turns.get(turn_id)
         if turn is None:
             raise FrameError(f"No running turn has turnId '{turn_id}'.", turn_id)
@@ -399,7 +305,7 @@ class ChatSession:
 
     def _reset(self, frame: dict[str, Any]) -> None:
         """Forget a notebook's conversation."""
-        notebook = validate_notebook_path(_field(frame, "notebook", str))
+        notebook = validate_notebook_path(frame_field(frame, "notebook", str))
         if notebook in self.running_notebooks:
             raise FrameError(f"A turn is running in '{notebook}'; stop it before a reset.")
         self._store.reset(notebook)

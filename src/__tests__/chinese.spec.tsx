@@ -1,7 +1,6 @@
 /// <reference types="node" />
 import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { Gettext, TranslationBundle } from '@jupyterlab/translation';
-import { ReactWidget } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -11,10 +10,9 @@ import { Composer } from '../components/Composer';
 import { IPanelViewProps, PanelView } from '../components/Panel';
 import { translateSchema } from '../i18n';
 import { emptyConversation } from '../model';
+import { mount } from './react';
 
 // Tell React this is a test environment so `act` flushes renders.
-(globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
-
 const CATALOG = path.join(
   __dirname,
   '..',
@@ -41,16 +39,6 @@ function chineseBundle(): TranslationBundle {
 }
 
 const zh = chineseBundle();
-
-async function mount(element: JSX.Element): Promise<Widget> {
-  const widget = ReactWidget.create(element);
-  await act(async () => {
-    Widget.attach(widget, document.body);
-    widget.update();
-    await new Promise(resolve => requestAnimationFrame(resolve));
-  });
-  return widget;
-}
 
 function panelProps(change: Partial<IPanelViewProps>): IPanelViewProps {
   return {

@@ -1,53 +1,13 @@
 import { nullTranslator } from '@jupyterlab/translation';
-import { ReactWidget } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 import React, { act } from 'react';
 
 import { Composer } from '../components/Composer';
 import { Step } from '../components/Step';
 import { IStepEntry } from '../model';
-
-// Tell React this is a test environment so `act` flushes renders.
-(globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
+import { mount, press, typeValue } from './react';
 
 const trans = nullTranslator.load('jupyter_code_interp');
-
-async function mount(element: JSX.Element): Promise<Widget> {
-  const widget = ReactWidget.create(element);
-  await act(async () => {
-    Widget.attach(widget, document.body);
-    widget.update();
-    await new Promise(resolve => requestAnimationFrame(resolve));
-  });
-  return widget;
-}
-
-async function type(area: HTMLTextAreaElement, value: string): Promise<void> {
-  const setter = Object.getOwnPropertyDescriptor(
-    HTMLTextAreaElement.prototype,
-    'value'
-  )!.set!;
-  await act(async () => {
-    setter.call(area, value);
-    area.dispatchEvent(new Event('input', { bubbles: true }));
-  });
-}
-
-async function press(
-  area: HTMLTextAreaElement,
-  init: KeyboardEventInit
-): Promise<void> {
-  await act(async () => {
-    area.dispatchEvent(
-      new KeyboardEvent('keydown', {
-        key: 'Enter',
-        bubbles: true,
-        cancelable: true,
-        ...init
-      })
-    );
-  });
-}
 
 describe('Composer', () => {
   let widget: Widget;
@@ -76,20 +36,20 @@ describe('Composer', () => {
     widget.node.querySelector('.jp-CodeInterp-input') as HTMLTextAreaElement;
 
   it('sends on Enter and clears the box', async () => {
-    await type(area(), '画一个正弦曲线');
+    await typeValue(area(), '画一个正弦曲线');
     await press(area(), {});
     expect(sent).toEqual(['画一个正弦曲线']);
     expect(area().value).toBe('');
   });
 
   it('does not send on Shift+Enter', async () => {
-    await type(area(), 'line 1');
+    await typeValue(area(), 'line 1');
     await press(area(), { shiftKey: true });
     expect(sent).toEqual([]);
   });
 
   it('does not send on Enter while an IME composes', async () => {
-    await type(area(), 'hua');
+    await typeValue(area(), 'hua');
     await press(area(), { isComposing: true });
     await press(area(), { keyCode: 229 } as KeyboardEventInit);
     expect(sent).toEqual([]);
@@ -101,7 +61,7 @@ describe('Composer', () => {
       '.jp-CodeInterp-send'
     ) as HTMLButtonElement;
     expect(button.disabled).toBe(true);
-    await type(area(), 'describe df');
+    await typeValue(area(), 'describe df');
     expect(button.disabled).toBe(false);
     await act(async () => button.click());
     expect(sent).toEqual(['describe df']);

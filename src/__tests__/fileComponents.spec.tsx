@@ -1,5 +1,4 @@
 import { nullTranslator } from '@jupyterlab/translation';
-import { ReactWidget } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 import React, { act } from 'react';
 
@@ -9,47 +8,9 @@ import { FileCards } from '../components/FileCards';
 import type { IMentionSource } from '../components/Mentions';
 import type { IAttachment } from '../files/attachments';
 import type { IFileEntry } from '../files/mention';
-
-(globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
+import { mount, press, settle, typeValue } from './react';
 
 const trans = nullTranslator.load('jupyter_code_interp');
-
-async function mount(element: JSX.Element): Promise<Widget> {
-  const widget = ReactWidget.create(element);
-  await act(async () => {
-    Widget.attach(widget, document.body);
-    widget.update();
-    await new Promise(resolve => requestAnimationFrame(resolve));
-  });
-  return widget;
-}
-
-async function type(area: HTMLTextAreaElement, value: string): Promise<void> {
-  const setter = Object.getOwnPropertyDescriptor(
-    HTMLTextAreaElement.prototype,
-    'value'
-  )!.set!;
-  await act(async () => {
-    setter.call(area, value);
-    area.setSelectionRange(value.length, value.length);
-    area.dispatchEvent(new Event('input', { bubbles: true }));
-  });
-}
-
-async function press(area: HTMLTextAreaElement, key: string): Promise<void> {
-  await act(async () => {
-    area.dispatchEvent(
-      new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true })
-    );
-  });
-}
-
-/** Let the completion's debounce and request settle. */
-async function settle(): Promise<void> {
-  await act(async () => {
-    await new Promise(resolve => setTimeout(resolve, 200));
-  });
-}
 
 const chip = (fields: Partial<IAttachment>): IAttachment => ({
   id: fields.name ?? 'x',
@@ -215,12 +176,12 @@ describe('Composer with files', () => {
 
   it('completes @ with files and attaches the choice instead of sending', async () => {
     await mountComposer();
-    await type(area(), 'compare @gdp');
-    await settle();
+    await typeValue(area(), 'compare @gdp');
+    await settle(200);
     expect(queries[queries.length - 1]).toBe('gdp');
     expect(options()).toEqual(['gdp-notes.md', 'data/gdp.csv']);
-    await press(area(), 'ArrowDown');
-    await press(area(), 'Enter');
+    await press(area(), { key: 'ArrowDown' });
+    await press(area(), { key: 'Enter' });
     expect(sent).toEqual([]);
     expect(picked.map(entry => entry.path)).toEqual(['work/data/gdp.csv']);
     expect(area().value).toBe('compare data/gdp.csv ');
@@ -229,12 +190,12 @@ describe('Composer with files', () => {
 
   it('closes the completion on Escape, then Enter sends', async () => {
     await mountComposer();
-    await type(area(), 'look @zzz');
-    await settle();
+    await typeValue(area(), 'look @zzz');
+    await settle(200);
     expect(widget.node.textContent).toContain('No matching files');
-    await press(area(), 'Escape');
+    await press(area(), { key: 'Escape' });
     expect(widget.node.querySelector('.jp-CodeInterp-mentions')).toBeNull();
-    await press(area(), 'Enter');
+    await press(area(), { key: 'Enter' });
     expect(sent).toEqual(['look @zzz']);
   });
 
@@ -249,13 +210,13 @@ describe('Composer with files', () => {
       area().dispatchEvent(event);
     });
     expect(pasted).toEqual([[file]]);
-    await type(area(), 'describe it');
+    await typeValue(area(), 'describe it');
     const send = widget.node.querySelector(
       '.jp-CodeInterp-send'
     ) as HTMLButtonElement;
     expect(send.disabled).toBe(true);
     expect(send.title).toBe('Waiting for the uploads to finish…');
-    await press(area(), 'Enter');
+    await press(area(), { key: 'Enter' });
     expect(sent).toEqual([]);
   });
 });

@@ -1,5 +1,4 @@
 import { nullTranslator } from '@jupyterlab/translation';
-import { ReactWidget } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 import React, { act } from 'react';
 
@@ -19,40 +18,10 @@ import type {
   IProviderUpdate,
   IProviderView
 } from '../providers/types';
-
-(globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
+import { mount, settle, typeValue } from './react';
 
 const trans = nullTranslator.load('jupyter_code_interp');
 const TYPED_KEY = 'sk-typed-in-a-test-0123456789';
-
-async function mount(element: JSX.Element): Promise<Widget> {
-  const widget = ReactWidget.create(element);
-  await act(async () => {
-    Widget.attach(widget, document.body);
-    widget.update();
-    await new Promise(resolve => requestAnimationFrame(resolve));
-  });
-  return widget;
-}
-
-async function settle(): Promise<void> {
-  await act(async () => {
-    for (let i = 0; i < 5; i++) {
-      await new Promise(resolve => setTimeout(resolve, 0));
-    }
-  });
-}
-
-async function typeInto(input: HTMLInputElement, value: string): Promise<void> {
-  const setter = Object.getOwnPropertyDescriptor(
-    HTMLInputElement.prototype,
-    'value'
-  )!.set!;
-  await act(async () => {
-    setter.call(input, value);
-    input.dispatchEvent(new Event('input', { bubbles: true }));
-  });
-}
 
 const STATUS_PROVIDERS: IProviderStatus[] = [
   {
@@ -367,7 +336,7 @@ describe('ProvidersSettings', () => {
       '.jp-CodeInterp-keyInput'
     ) as HTMLInputElement;
     expect(input.type).toBe('password');
-    await typeInto(input, `  ${TYPED_KEY} `);
+    await typeValue(input, `  ${TYPED_KEY} `);
     await act(async () =>
       (
         card('deepseek').querySelector(
@@ -413,11 +382,11 @@ describe('ProvidersSettings', () => {
     const add = form.querySelector('.jp-CodeInterp-add') as HTMLButtonElement;
     // "deepseek" is taken, so the suggested name is deepseek-2.
     expect(add.textContent).toBe('Add “deepseek-2”');
-    await typeInto(
+    await typeValue(
       form.querySelector('.jp-CodeInterp-newModels') as HTMLInputElement,
       'deepseek-chat, deepseek-reasoner'
     );
-    await typeInto(
+    await typeValue(
       form.querySelector('.jp-CodeInterp-newKey') as HTMLInputElement,
       TYPED_KEY
     );

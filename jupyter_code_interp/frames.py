@@ -1,0 +1,114 @@
+"""Validation of the frames a panel sends: fields, ids, notebook paths, execution results.
+
+Every problem is a FrameError whose message goes back to the client in an `error` frame.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .executor import ExecutionResult
+from .paths import PathRefused, normalize_client_path
+
+MAX_STEPS_RANGE = (1, 50)
+OUTPUT_LIMIT_RANGE = (500, 100_000)
+MAX_ID_LENGTH = 200
+CLOSED_MESSAGE = "The chat connection closed before the code could run."
+
+
+class FrameError(Exception):
+    """A client frame that cannot be accepted; its message is sent back in an `error` frame."""
+
+    def __init__(self, message: str, turn_id: str | None = None) -> None:
+        """Keep the message and the turn it concerns, if known."""
+        super().__init__(message)
+        self.turn_id = turn_id
+
+
+def frame_field(frame: dict[str, Any], name: str, kind: type, *, required: bool = True) -> Any:
+    """`frame[name]` checked to be of `kind`; None when optional and absent."""
+    if name not in frame or frame[name] is None:
+        if required:
+            raise FrameError(f"'{frame.get('type')}' frame is missing the field '{name}'.")
+        return None
+    value = frame[name]
+    # bool is an int subclass; a JSON true is never a valid count.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise FrameError(
+            f"Field '{name}' of a '{frame.get('type')}' frame must be {_kind_name(kind)}, "
+            f"not {_json_type(value)}."
+        )
+    return value
+
+
+def _kind_name(kind: type) -> str:
+    """The JSON name of a Python type, for messages."""
+    names = {str: "a string", int: "an integer", dict: "an object", list: "an array"}
+    return names.get(kind, kind.__name__)
+
+
+def _json_type(value: Any) -> str:
+    """The JSON type of a decoded value, for messages."""
+    if isinstance(value, bool):
+        return "a boolean"
+    for kind in (str, int, dict, list):
+        if isinstance(value, kind):
+            return _kind_name(kind)
+    if isinstance(value, float):
+        return "a number"
+    return "null"
+
+
+def frame_identifier(frame: dict[str, Any], name: str) -> str:
+    """A non-empty, reasonably short id field."""
+    value: str = frame_field(frame, name, str)
+    if not value.strip() or len(value) > MAX_ID_LENGTH:
+        raise FrameError(f"Field '{name}' must be a non-empty string of at most {MAX_ID_LENGTH}.")
+    return value
+
+
+def validate_notebook_path(path: str) -> str:
+    """`path` if it is a relative path inside the server root, else a FrameError."""
+    if not path.strip():
+        raise FrameError("Field 'notebook' must not be empty.")
+    # Stricter than normalize_client_path: the path keys a conversation, so it must be canonical.
+    if ".." in path.replace("\\", "/").split("/"):
+        raise FrameError(f"Notebook path '{path}' contains '..'; it must stay inside the root.")
+    try:
+        normalize_client_path(path, "Notebook path")
+    except PathRefused as refused:
+        raise FrameError(str(refused)) from None
+    return path
+
+
+def clamp(value: int, bounds: tuple[int, int]) -> int:
+    """`value` moved into the closed range `bounds`."""
+    low, high = bounds
+    return max(low, min(high, value))
+
+
+def parse_execution_result(frame: dict[str, Any]) -> ExecutionResult:
+    """The ExecutionResult an `execute_result` frame carries (its `error` or its `result`)."""
+    if frame.get("error") is not None:
+        why: str = frame_field(frame, "error", str)
+        return ExecutionResult(failure=why.strip() or "The panel could not run the code.")
+    result: dict[str, Any] = frame_field(frame, "result", dict)
+    outputs = result.get("outputs", [])
+    if not isinstance(outputs, list) or not all(
+        isinstance(output, dict) and isinstance(output.get("output_type"), str)
+        for output in outputs
+    ):
+        raise FrameError("'result.outputs' must be a list of nbformat output objects.")
+    typed = {"executionCount": int, "cellId": str, "cellIndex": int}
+    for name, kind in typed.items():
+        value = result.get(name)
+        if value is not None and (
+            not isinstance(value, kind) or (kind is int and isinstance(value, bool))
+        ):
+            raise FrameError(f"'result.{name}' must be {_kind_name(kind)} or null.")
+    return ExecutionResult(
+        outputs=outputs,
+        execution_count=result.get("executionCount"),
+        cell_id=result.get("cellId"),
+        cell_index=result.get("cellIndex"),
+    )
