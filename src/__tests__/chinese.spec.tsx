@@ -6,11 +6,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import React, { act } from 'react';
 
-import { Composer } from '../components/Composer';
 import { IPanelViewProps, PanelView } from '../components/Panel';
 import { translateSchema } from '../i18n';
 import { emptyConversation } from '../model';
-import { mount } from './react';
+import { mount, mountComposer } from './react';
 
 // Tell React this is a test environment so `act` flushes renders.
 const CATALOG = path.join(
@@ -160,18 +159,7 @@ describe('Composer with an IME', () => {
   let sent: string[];
 
   beforeEach(async () => {
-    sent = [];
-    widget = await mount(
-      <Composer
-        busy={false}
-        trans={zh}
-        onSend={value => {
-          sent.push(value);
-          return true;
-        }}
-        onStop={() => undefined}
-      />
-    );
+    ({ widget, sent } = await mountComposer(zh));
   });
 
   afterEach(async () => {

@@ -5,7 +5,7 @@ import React, { act } from 'react';
 import { Composer } from '../components/Composer';
 import { Step } from '../components/Step';
 import { IStepEntry } from '../model';
-import { mount, press, typeValue } from './react';
+import { mount, mountComposer, press, typeValue } from './react';
 
 const trans = nullTranslator.load('jupyter_code_interp');
 
@@ -14,18 +14,7 @@ describe('Composer', () => {
   let sent: string[];
 
   beforeEach(async () => {
-    sent = [];
-    widget = await mount(
-      <Composer
-        busy={false}
-        trans={trans}
-        onSend={text => {
-          sent.push(text);
-          return true;
-        }}
-        onStop={() => undefined}
-      />
-    );
+    ({ widget, sent } = await mountComposer(trans));
   });
 
   afterEach(async () => {

@@ -3,12 +3,11 @@ import { Widget } from '@lumino/widgets';
 import React, { act } from 'react';
 
 import { AttachmentChips } from '../components/Attachments';
-import { Composer } from '../components/Composer';
 import { FileCards } from '../components/FileCards';
 import type { IMentionSource } from '../components/Mentions';
 import type { IAttachment } from '../files/attachments';
 import type { IFileEntry } from '../files/mention';
-import { mount, press, settle, typeValue } from './react';
+import { mount, mountComposer, press, settle, typeValue } from './react';
 
 const trans = nullTranslator.load('jupyter_code_interp');
 
@@ -132,7 +131,7 @@ describe('Composer with files', () => {
   let pasted: File[][];
   let widget: Widget;
 
-  async function mountComposer(waitingFor: string | null = null) {
+  async function mountWithMentions(waitingFor: string | null = null) {
     const source: IMentionSource = {
       list: async query => {
         queries.push(query);
@@ -140,20 +139,11 @@ describe('Composer with files', () => {
       },
       pick: entry => picked.push(entry)
     };
-    widget = await mount(
-      <Composer
-        busy={false}
-        trans={trans}
-        onSend={text => {
-          sent.push(text);
-          return true;
-        }}
-        onStop={() => undefined}
-        mentions={source}
-        onPasteFiles={files => pasted.push(files)}
-        waitingFor={waitingFor}
-      />
-    );
+    ({ widget, sent } = await mountComposer(trans, {
+      mentions: source,
+      onPasteFiles: files => pasted.push(files),
+      waitingFor
+    }));
   }
 
   beforeEach(() => {
@@ -175,7 +165,7 @@ describe('Composer with files', () => {
     );
 
   it('completes @ with files and attaches the choice instead of sending', async () => {
-    await mountComposer();
+    await mountWithMentions();
     await typeValue(area(), 'compare @gdp');
     await settle(200);
     expect(queries[queries.length - 1]).toBe('gdp');
@@ -189,7 +179,7 @@ describe('Composer with files', () => {
   });
 
   it('closes the completion on Escape, then Enter sends', async () => {
-    await mountComposer();
+    await mountWithMentions();
     await typeValue(area(), 'look @zzz');
     await settle(200);
     expect(widget.node.textContent).toContain('No matching files');
@@ -200,7 +190,7 @@ describe('Composer with files', () => {
   });
 
   it('hands pasted files over and waits for uploads before sending', async () => {
-    await mountComposer('Waiting for the uploads to finish…');
+    await mountWithMentions('Waiting for the uploads to finish…');
     const file = new File(['a'], 'pasted.png');
     await act(async () => {
       const event = new Event('paste', { bubbles: true, cancelable: true });

@@ -2,9 +2,12 @@
  * Shared helpers for jest tests of React components: mount in a ReactWidget, type, press
  * keys and let async work settle, each inside React's act().
  */
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
-import { act } from 'react';
+import React, { act } from 'react';
+
+import { Composer, IComposerProps } from '../components/Composer';
 
 // Tell React this is a test environment so `act` flushes renders.
 (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
@@ -70,4 +73,25 @@ export async function settle(ms = 0): Promise<void> {
       await new Promise(resolve => setTimeout(resolve, ms));
     }
   });
+}
+
+/** Mount a Composer that records what it sends; `props` override its defaults. */
+export async function mountComposer(
+  trans: TranslationBundle,
+  props: Partial<IComposerProps> = {}
+): Promise<{ widget: Widget; sent: string[] }> {
+  const sent: string[] = [];
+  const widget = await mount(
+    <Composer
+      busy={false}
+      trans={trans}
+      onSend={text => {
+        sent.push(text);
+        return true;
+      }}
+      onStop={() => undefined}
+      {...props}
+    />
+  );
+  return { widget, sent };
 }
