@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from .encoding import human_size
+from .encoding import Decoded, DecodeProblem, decode_head, human_size, read_head
 
 PREVIEW_CHARS = 4000
 """Most characters of preview text sent to the model per file."""
@@ -52,3 +53,13 @@ class Preview:
             "facts": self.facts,
             "text": self.text,
         }
+
+
+def read_text_head(path: Path, preview: Preview, reading_as: str) -> Decoded | None:
+    """The decoded first 64 KB of `path`, or None once `preview.problem` says why it can't be."""
+    raw, complete = read_head(path)
+    try:
+        return decode_head(raw, complete)
+    except DecodeProblem as problem:
+        preview.problem = f"Cannot read it as {reading_as}. {problem}"
+        return None

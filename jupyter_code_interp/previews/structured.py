@@ -7,8 +7,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .base import Preview
-from .encoding import DecodeProblem, clip, decode_head, read_head
+from .base import Preview, read_text_head
+from .encoding import clip
 
 MAX_KEYS = 40
 SAMPLE_ITEMS = 20
@@ -159,14 +159,11 @@ def _partial_object(text: str, lines: list[str]) -> None:
 def preview_json(path: Path, size: int) -> Preview:
     """Preview of a JSON document: parsed whole when it fits in 64 KB, else its beginning."""
     preview = Preview("json", "JSON document", size, "application/json")
-    raw, complete = read_head(path)
-    try:
-        decoded = decode_head(raw, complete)
-    except DecodeProblem as problem:
-        preview.problem = f"Cannot read it as JSON text. {problem}"
+    decoded = read_text_head(path, preview, "JSON text")
+    if decoded is None:
         return preview
     text = decoded.text.lstrip()
-    if complete:
+    if decoded.complete:
         try:
             value = json.loads(text)
         except json.JSONDecodeError as error:
@@ -189,11 +186,8 @@ def preview_json(path: Path, size: int) -> Preview:
 def preview_jsonl(path: Path, size: int) -> Preview:
     """Preview of JSON Lines: keys of the first records, record count (estimated if big)."""
     preview = Preview("jsonl", "JSON Lines file", size, "application/jsonl")
-    raw, complete = read_head(path)
-    try:
-        decoded = decode_head(raw, complete)
-    except DecodeProblem as problem:
-        preview.problem = f"Cannot read it as JSON Lines. {problem}"
+    decoded = read_text_head(path, preview, "JSON Lines")
+    if decoded is None:
         return preview
     lines = [line for line in decoded.text.splitlines() if line.strip()]
     records: list[Any] = []
@@ -205,7 +199,7 @@ def preview_jsonl(path: Path, size: int) -> Preview:
                 f"Line {number} is not valid JSON: {error.msg} (column {error.colno})."
             )
             break
-    if complete:
+    if decoded.complete:
         preview.lines.append(f"{len(lines):,} records.")
     elif lines:
         estimate = int(size / max(1.0, decoded.consumed / len(lines)))

@@ -8,8 +8,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from .base import Preview
-from .encoding import DecodeProblem, clip, decode_head, read_head
+from .base import Preview, read_text_head
+from .encoding import clip
 
 DELIMITERS = (",", "\t", ";", "|")
 _NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
@@ -118,11 +118,8 @@ def preview_delimited(path: Path, size: int, extension: str) -> Preview:
         size,
         "text/" + ("tab-separated-values" if kind == "tsv" else "csv"),
     )
-    raw, complete = read_head(path)
-    try:
-        decoded = decode_head(raw, complete)
-    except DecodeProblem as problem:
-        preview.problem = f"Cannot read it as a text table. {problem}"
+    decoded = read_text_head(path, preview, "a text table")
+    if decoded is None:
         return preview
     text = decoded.text
     if not text.strip():
@@ -149,7 +146,7 @@ def preview_delimited(path: Path, size: int, extension: str) -> Preview:
     ]
     if decoded.note:
         lines.append(decoded.note)
-    if complete:
+    if decoded.complete:
         rows_text = f"{len(data):,} data rows"
         preview.facts["rows"] = len(data)
     elif data:
