@@ -146,17 +146,22 @@ def _number(value: Any, where: str, *, integer: bool = False) -> float | int | N
     return value
 
 
+def refuse_unknown_fields(value: dict[str, Any], known: tuple[str, ...], where: str) -> None:
+    """ProviderConfigError naming the fields of `value` that are not in `known`, if any."""
+    unknown = sorted(set(value) - set(known))
+    if unknown:
+        raise ProviderConfigError(
+            f"{where} has unknown field(s) {', '.join(unknown)}; known: {', '.join(known)}."
+        )
+
+
 def parse_model(value: Any, where: str) -> ModelSpec:
     """A model from a model id or a dict of capabilities."""
     if isinstance(value, str):
         value = {"id": value}
     if not isinstance(value, dict):
         raise ProviderConfigError(f"{where} must be a model id or an object with an 'id'.")
-    unknown = sorted(set(value) - set(MODEL_FIELDS))
-    if unknown:
-        raise ProviderConfigError(
-            f"{where} has unknown field(s) {', '.join(unknown)}; known: {', '.join(MODEL_FIELDS)}."
-        )
+    refuse_unknown_fields(value, MODEL_FIELDS, where)
     model_id = value.get("id")
     if not isinstance(model_id, str) or not model_id.strip() or len(model_id) > 200:
         raise ProviderConfigError(f"{where} needs a non-empty string 'id'.")
@@ -214,12 +219,7 @@ def parse_provider(name: str, raw: Any, source: Source = "config") -> ProviderSp
     where = f"Provider '{name}'"
     if not isinstance(raw, dict):
         raise ProviderConfigError(f"{where} must be an object (a dict of settings).")
-    unknown = sorted(set(raw) - set(PROVIDER_FIELDS))
-    if unknown:
-        raise ProviderConfigError(
-            f"{where} has unknown field(s) {', '.join(unknown)}; "
-            f"known: {', '.join(PROVIDER_FIELDS)}."
-        )
+    refuse_unknown_fields(raw, PROVIDER_FIELDS, where)
     preset_id = _text(raw, "preset", where) or ("custom" if raw.get("base_url") else name)
     preset: Preset | None = PRESETS.get(preset_id)
     if preset is None:
