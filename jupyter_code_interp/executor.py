@@ -21,6 +21,10 @@ class ExecutionResult:
     """Set when the code could not be run at all (notebook closed, kernel dead...)."""
     notes: list[str] = field(default_factory=list)
     """Extra lines for the model about this step (e.g. the files it wrote)."""
+    skipped: bool = False
+    """The user chose Skip (auto-run off): the cell was inserted but not run."""
+    edited_code: str | None = None
+    """The code as it ran, when the user edited it before running it."""
 
     @property
     def error(self) -> dict[str, Any] | None:
@@ -41,6 +45,10 @@ class ExecutionResult:
 class Executor(Protocol):
     """Runs code as a new cell of one notebook, in that notebook's kernel."""
 
-    async def execute(self, code: str) -> ExecutionResult:
-        """Insert `code` as a new code cell after the last one this turn inserted and run it."""
+    async def execute(self, code: str, replace_cell_id: str | None = None) -> ExecutionResult:
+        """Insert `code` as a new code cell after the last one this turn inserted and run it.
+
+        With `replace_cell_id` (a cell this turn inserted) that cell's code is replaced and the
+        cell runs again in place instead.
+        """
         ...

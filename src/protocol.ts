@@ -12,7 +12,12 @@ import type {
 } from './providers/types';
 
 /** Why a turn ended. */
-export type TurnEndReason = 'done' | 'max_steps' | 'error' | 'stopped';
+export type TurnEndReason =
+  | 'done'
+  | 'max_steps'
+  | 'error'
+  | 'stopped'
+  | 'gave_up';
 
 /** Outcome of one executed step. */
 export type StepStatus = 'ok' | 'error' | 'aborted';
@@ -30,6 +35,42 @@ export interface ITurnFrame {
   outputLimit?: number;
   /** Attached files, relative to the server root. */
   attachments?: string[];
+  /** The notebook and kernel as the turn starts (see docs/protocol.md). */
+  context?: INotebookContext;
+  /** Automatic fix attempts per failure (0–10). */
+  maxFixAttempts?: number;
+}
+
+/** One notebook cell as the model sees it. */
+export interface IContextCell {
+  id: string;
+  type: 'code' | 'markdown' | 'raw';
+  source: string;
+  executionCount?: number | null;
+  /** Compacted outputs; images as text placeholders. */
+  outputs?: nbformat.IOutput[];
+}
+
+/** What a silent inspection of a Python kernel reports. */
+export interface IKernelState {
+  python?: string;
+  packages?: Record<string, string>;
+  variables?: Array<Record<string, unknown>>;
+  truncated?: boolean;
+}
+
+/** The kernel part of a turn's context. */
+export interface IKernelContext {
+  language: string;
+  state: IKernelState | null;
+  error?: string | null;
+}
+
+/** The notebook as a turn starts. */
+export interface INotebookContext {
+  cells: IContextCell[];
+  activeIndex: number;
+  kernel: IKernelContext | null;
 }
 
 /** What the panel reports after running a cell. */
@@ -38,6 +79,10 @@ export interface IExecutionResult {
   executionCount: number | null;
   cellId: string;
   cellIndex: number;
+  /** The user chose Skip (auto-run off): the cell did not run. */
+  skipped?: boolean;
+  /** The code as it ran, when the user edited it before Run. */
+  code?: string;
 }
 
 /** Client → server: answer to an `execute_request`. */
@@ -57,9 +102,35 @@ export interface IResetFrame {
   notebook: string;
 }
 
+/** Client → server: frames naming only a notebook. */
+export interface INotebookRequestFrame {
+  type: 'history' | 'conversations' | 'new_conversation';
+  notebook: string;
+}
+
+/** Client → server: open or delete one of a notebook's conversations. */
+export interface IConversationRequestFrame {
+  type: 'open_conversation' | 'delete_conversation';
+  notebook: string;
+  conversationId: string;
+}
+
+/** Client → server: undo the last finished turn of the current conversation. */
+export interface IUndoFrame {
+  type: 'undo';
+  notebook: string;
+  turnId: string;
+}
+
 /** Any frame the client sends. */
 export type ClientFrame =
-  ITurnFrame | IExecuteResultFrame | IStopFrame | IResetFrame;
+  | ITurnFrame
+  | IExecuteResultFrame
+  | IStopFrame
+  | IResetFrame
+  | INotebookRequestFrame
+  | IConversationRequestFrame
+  | IUndoFrame;
 
 /** Server → client: the turn runs. */
 export interface ITurnStartedFrame {
@@ -68,6 +139,10 @@ export interface ITurnStartedFrame {
   notebook: string;
   provider?: string;
   model: string;
+  /** The instruction, as the user wrote it (for replays). */
+  instruction?: string;
+  /** Attached files (for replays). */
+  attachments?: string[];
 }
 
 /** Server → client: a piece of the model's markdown answer. */
@@ -83,6 +158,10 @@ export interface IStepStartedFrame {
   turnId: string;
   step: number;
   code: string;
+  /** The step re-runs this cell of the turn with new code. */
+  replaceCellId?: string | null;
+  /** Set when the step is an automatic fix attempt. */
+  attempt?: { number: number; of: number } | null;
 }
 
 /** Server → client: insert this code as a new cell and run it. */
@@ -92,6 +171,8 @@ export interface IExecuteRequestFrame {
   requestId: string;
   step: number;
   code: string;
+  /** Replace this cell's code (a cell the turn inserted) and re-run it. */
+  replaceCellId?: string | null;
 }
 
 /** Server → client: result of a step. */
@@ -105,6 +186,8 @@ export interface IStepFinishedFrame {
   executionCount?: number | null;
   cellId?: string | null;
   cellIndex?: number | null;
+  /** Thumbnails of the step's images (base64). */
+  images?: Array<{ mime: string; data: string }>;
 }
 
 /** A file a step created or changed, or the answer pointed at. */
@@ -141,6 +224,58 @@ export interface IErrorFrame {
   turnId?: string | null;
 }
 
+/** A finished or running turn as stored on the server. */
+export interface ITurnRecord {
+  turnId: string;
+  instruction: string;
+  attachments: string[];
+  provider: string | null;
+  model: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  /** Server frames of the turn (no execute_request; text deltas merged). */
+  events: ServerFrame[];
+  reason: TurnEndReason | null;
+  message: string | null;
+  usage: ITurnUsage | null;
+  undoable: boolean;
+}
+
+/** Server → client: a notebook's current conversation. */
+export interface IHistoryFrame {
+  type: 'history';
+  notebook: string;
+  conversationId: string;
+  title: string;
+  turns: ITurnRecord[];
+  runningTurnId: string | null;
+}
+
+/** One stored conversation of a notebook. */
+export interface IConversationSummary {
+  id: string;
+  title: string;
+  createdAt: string;
+  updatedAt: string;
+  turns: number;
+}
+
+/** Server → client: a notebook's conversations, newest first. */
+export interface IConversationsFrame {
+  type: 'conversations';
+  notebook: string;
+  currentId: string;
+  items: IConversationSummary[];
+}
+
+/** Server → client: a turn was undone; delete these cells. */
+export interface IUndoneFrame {
+  type: 'undone';
+  notebook: string;
+  turnId: string;
+  removeCellIds: string[];
+}
+
 /** Any frame the server sends. */
 export type ServerFrame =
   | ITurnStartedFrame
@@ -150,7 +285,10 @@ export type ServerFrame =
   | IStepFinishedFrame
   | IFilesFrame
   | ITurnFinishedFrame
-  | IErrorFrame;
+  | IErrorFrame
+  | IHistoryFrame
+  | IConversationsFrame
+  | IUndoneFrame;
 
 /** Response of `GET /code-interp/status`. */
 export interface IServerStatus {
@@ -176,7 +314,10 @@ const SERVER_FRAME_TYPES = new Set([
   'step_finished',
   'files',
   'turn_finished',
-  'error'
+  'error',
+  'history',
+  'conversations',
+  'undone'
 ]);
 
 /** Parse one incoming message; `null` when it is not a known server frame. */
