@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .codeblocks import RUN_CODE_NAMES, extract_code_blocks, parse_printed_tool_calls
+from .context import (
+    IMAGES_PER_STEP,
+    BuiltContext,
+    RequestMode,
+    build_context,
+    count_tokens,
+    measure,
+    request_messages,
+)
 from .conversation import Conversation
+from .exchange import Job, Reply, jobs_of, record_exchange
 from .executor import ExecutionResult, Executor
-from .outputs import format_outputs_for_model
+from .outputs import downscale_image, format_outputs_for_model, step_images
 from .prompts import system_prompt
 from .providers import (
     ChatProvider,
@@ -18,12 +28,14 @@ from .providers import (
     ToolCallEvent,
     ToolsUnsupported,
     Usage,
-    describe_arguments,
 )
+from .repair import FixTracker, approval_feedback
+from .snapshot import NotebookContext, NotebookSnapshot, kernel_summary
 from .usage import UsageMeter
 
+__all__ = ["RUN_CODE_TOOL", "TurnOptions", "TurnOutcome", "request_messages", "run_turn"]
+
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
-RequestMode = Literal["tools", "fenced"]
 
 RUN_CODE_TOOL: dict[str, Any] = {
     "type": "function",
@@ -38,7 +50,12 @@ RUN_CODE_TOOL: dict[str, Any] = {
         "parameters": {
             "type": "object",
             "properties": {
-                "code": {"type": "string", "description": "The Python code of one cell."}
+                "code": {"type": "string", "description": "The Python code of one cell."},
+                "cell_id": {
+                    "type": "string",
+                    "description": "Only to fix a cell of this turn that failed: its id. Its code "
+                    "is replaced by `code` and the cell runs again in place.",
+                },
             },
             "required": ["code"],
         },
@@ -46,13 +63,33 @@ RUN_CODE_TOOL: dict[str, Any] = {
 }
 MAX_INVALID_ROUNDS = 3
 """Replies in a row whose tool calls could not be run before the turn gives up."""
+TOOL_SCHEMA_TOKENS = count_tokens(str(RUN_CODE_TOOL)) + 20
+STEP_IMAGES = 3
+"""Images per step shown as thumbnails (`step_finished.images`)."""
+DEFAULT_CONTEXT_BUDGET = 32000
+
+
+@dataclass
+class TurnOptions:
+    """The limits and inputs of one turn besides the conversation and the model."""
+
+    max_steps: int = 10
+    output_limit: int = 4000
+    max_fix_attempts: int = 3
+    context_budget: int = DEFAULT_CONTEXT_BUDGET
+    """Prompt tokens a request may use (already capped by the model's context window)."""
+    vision: bool = False
+    """The model reads image parts: step images are sent to it."""
+    notebook: NotebookContext | None = None
+    """The notebook and kernel as the turn starts (None: unknown)."""
+    turn_id: str | None = None
 
 
 @dataclass
 class TurnOutcome:
     """How a turn ended."""
 
-    reason: Literal["done", "max_steps", "error", "stopped"]
+    reason: Literal["done", "max_steps", "error", "stopped", "gave_up"]
     message: str | None = None
     steps: int = 0
     usage: dict[str, int] = field(
@@ -60,86 +97,6 @@ class TurnOutcome:
     )
     usage_estimated: bool = False
     """True when some request's tokens were estimated (the provider reported no usage)."""
-
-
-@dataclass
-class _Reply:
-    """One complete answer of the model."""
-
-    mode: RequestMode
-    text: str = ""
-    tool_calls: list[ToolCallEvent] = field(default_factory=list)
-
-
-@dataclass
-class _Job:
-    """One piece of code the model asked to run, or a tool call that cannot be run."""
-
-    code: str = ""
-    call: ToolCallEvent | None = None
-    problem: str | None = None
-    feedback: str | None = None
-    step: int | None = None
-
-
-def _tool_call_job(call: ToolCallEvent) -> _Job:
-    """A job for a real tool call, with a problem set if it cannot be run."""
-    if call.name not in RUN_CODE_NAMES:
-        return _Job(call=call, problem=f"unknown tool '{call.name}'; the only tool is run_code")
-    arguments = describe_arguments(call.arguments_json)
-    if isinstance(arguments, str):
-        return _Job(call=call, problem=arguments + '; call run_code with {"code": "..."}')
-    code = arguments.get("code")
-    if not isinstance(code, str) or not code.strip():
-        return _Job(call=call, problem='the "code" argument is missing or empty')
-    return _Job(code=code, call=call)
-
-
-def _jobs_of(reply: _Reply) -> list[_Job]:
-    """The code a reply asks to run, in order."""
-    if reply.mode == "tools" and reply.tool_calls:
-        return [_tool_call_job(call) for call in reply.tool_calls]
-    codes = extract_code_blocks(reply.text) if reply.mode == "fenced" else []
-    codes = [code for code in codes if code.strip()]
-    codes += [code for code in parse_printed_tool_calls(reply.text) if code not in codes]
-    return [_Job(code=code) for code in codes]
-
-
-def _as_fenced(message: dict[str, Any]) -> dict[str, Any]:
-    """A tools-mode message rewritten for a model that does not know tool messages."""
-    if message.get("role") == "tool":
-        return {"role": "user", "content": f"Output of the code you ran:\n{message['content']}"}
-    if message.get("role") == "assistant" and message.get("tool_calls"):
-        parts = [message.get("content") or ""]
-        for call in message["tool_calls"]:
-            arguments = describe_arguments(call["function"]["arguments"])
-            code = arguments.get("code") if isinstance(arguments, dict) else None
-            parts.append(f"```python\n{code}\n```" if isinstance(code, str) else "")
-        return {"role": "assistant", "content": "\n\n".join(part for part in parts if part)}
-    return message
-
-
-def request_messages(messages: list[dict[str, Any]], mode: RequestMode) -> list[dict[str, Any]]:
-    """The system prompt and history as sent: fenced-compatible if needed, user runs merged."""
-    prepared: list[dict[str, Any]] = [{"role": "system", "content": system_prompt(mode)}]
-    for message in messages:
-        message = _as_fenced(message) if mode == "fenced" else message
-        previous = prepared[-1]
-        if (
-            message.get("role") == "user"
-            and previous.get("role") == "user"
-            and isinstance(message.get("content"), str)
-            and isinstance(previous.get("content"), str)
-        ):
-            # A turn that failed before the model answered leaves two user messages in a row;
-            # some chat templates reject that, so they are sent as one.
-            prepared[-1] = {
-                **previous,
-                "content": previous["content"] + "\n\n" + message["content"],
-            }
-        else:
-            prepared.append(message)
-    return prepared
 
 
 class _Turn:
@@ -152,8 +109,7 @@ class _Turn:
         executor: Executor,
         model: str,
         emit: Emit,
-        max_steps: int,
-        output_limit: int,
+        options: TurnOptions,
         meter: UsageMeter | None = None,
     ) -> None:
         """Keep what the turn works with."""
@@ -162,20 +118,35 @@ class _Turn:
         self.executor = executor
         self.model = model
         self.emit = emit
-        self.max_steps = max_steps
-        self.output_limit = output_limit
+        self.options = options
+        self.max_steps = options.max_steps
+        self.output_limit = options.output_limit
         self.steps = 0
         self.meter = meter if meter is not None else UsageMeter()
+        self.fixes = FixTracker(options.max_fix_attempts)
+        self.ran_cells: list[str] = []
+        """Ids of the cells this turn ran, in order: only those may be replaced."""
+        self.start = len(conversation.messages)
+        notebook = options.notebook
+        self.snapshot = NotebookSnapshot(notebook) if notebook is not None else None
+        self.kernel = kernel_summary(notebook.kernel_state) if notebook is not None else None
+        self.mode: RequestMode = "tools"
+        """The mode of the latest request (how the model is told to fix a cell)."""
+        self.calibration = (0, 0)
+        """(reported, estimated) prompt tokens of this turn's requests whose usage was reported."""
 
     def outcome(
-        self, reason: Literal["done", "max_steps", "error"], message: str | None = None
+        self, reason: Literal["done", "max_steps", "error", "gave_up"], message: str | None = None
     ) -> TurnOutcome:
         """The turn's outcome with its step count and token usage."""
         return TurnOutcome(reason, message, self.steps, self.meter.tokens(), self.meter.estimated)
 
     async def run(self, instruction: str) -> TurnOutcome:
         """Loop until the model answers without code, a limit is hit or something fails."""
-        self.conversation.messages.append({"role": "user", "content": instruction})
+        turn_id = self.options.turn_id or str(self.conversation.turns + 1)
+        self.conversation.messages.append(
+            {"role": "user", "content": instruction, "_turn": turn_id}
+        )
         self.conversation.turns += 1
         invalid_rounds = 0
         while True:
@@ -183,7 +154,7 @@ class _Turn:
                 reply = await self.ask()
             except ProviderError as exc:
                 return self.outcome("error", str(exc))
-            jobs = _jobs_of(reply)
+            jobs = jobs_of(reply)
             if not jobs:
                 if reply.text:
                     self.conversation.messages.append({"role": "assistant", "content": reply.text})
@@ -203,7 +174,7 @@ class _Turn:
                     f"(last: {problem}).",
                 )
 
-    async def ask(self) -> _Reply:
+    async def ask(self) -> Reply:
         """Stream one reply, forwarding text as it comes; fall back to fenced mode if needed."""
         while True:
             mode = self.provider.tool_mode(self.model)
@@ -215,10 +186,11 @@ class _Turn:
                     raise
                 self.provider.remember_fenced(self.model)
 
-    async def stream_reply(self, mode: RequestMode) -> _Reply:
+    async def stream_reply(self, mode: RequestMode) -> Reply:
         """One request to the model in `mode`."""
-        reply = _Reply(mode)
-        messages = request_messages(self.conversation.messages, mode)
+        reply = Reply(mode)
+        self.mode = mode
+        messages = self.request(mode).messages
         tools = [RUN_CODE_TOOL] if mode == "tools" else None
         events = self.provider.stream(self.model, messages, tools)
         reported: tuple[int, int] | None = None
@@ -239,29 +211,123 @@ class _Turn:
             if reported is not None or reply.text or reply.tool_calls:
                 calls = "".join(call.name + call.arguments_json for call in reply.tool_calls)
                 self.meter.record(reported, messages, reply.text + calls)
+            if reported is not None:
+                estimated = measure(messages) + (TOOL_SCHEMA_TOKENS if tools else 0)
+                known, guessed = self.calibration
+                self.calibration = (known + reported[0], guessed + estimated)
         return reply
 
-    async def execute(self, code: str) -> ExecutionResult:
-        """Run code through the executor; an executor that raises counts as 'could not run'."""
+    @property
+    def ratio(self) -> float:
+        """How far the estimate is off for this model (reported/estimated), kept in 0.5..3."""
+        reported, estimated = self.calibration
+        if reported <= 0 or estimated <= 0:
+            return 1.0
+        return min(3.0, max(0.5, reported / estimated))
+
+    def request(self, mode: RequestMode) -> BuiltContext:
+        """The messages of the next request, fitted into the budget; keeps the turn's snapshot."""
+        built = build_context(
+            system_prompt(mode, self.kernel, self.options.vision),
+            self.conversation.messages,
+            current_start=self.start,
+            snapshot=self.snapshot,
+            budget=self.options.context_budget,
+            mode=mode,
+            vision=self.options.vision,
+            ratio=self.ratio,
+            reserve=TOOL_SCHEMA_TOKENS if mode == "tools" else 0,
+        )
+        message = self.conversation.messages[self.start]
+        if built.snapshot and "_context" not in message:
+            # Later turns may send it again (or drop it first when the budget is short).
+            message["_context"] = built.snapshot
+        return built
+
+    async def execute(self, job: Job) -> ExecutionResult:
+        """Run a job through the executor; an executor that raises counts as 'could not run'."""
         try:
-            return await self.executor.execute(code)
+            if job.cell_id is not None:
+                return await self.executor.execute(job.code, replace_cell_id=job.cell_id)
+            return await self.executor.execute(job.code)
         except Exception as exc:  # noqa: BLE001 - any executor failure must end the turn cleanly
             return ExecutionResult(
                 failure=f"The code could not be run: {type(exc).__name__}: {exc}"
             )
 
-    def feedback(self, result: ExecutionResult) -> str:
+    def feedback(self, result: ExecutionResult, job: Job) -> str:
         """What the model reads about one step."""
         text = format_outputs_for_model(result.outputs, self.output_limit)
         text = "\n\n".join([text, *result.notes]) if result.notes else text
-        return f"The cell raised an exception.\n{text}" if result.status == "error" else text
+        text = approval_feedback(result, job.code, text)
+        if result.status != "error" or result.skipped:
+            return text
+        note = self.fixes.error_note(result.cell_id, self.mode == "tools")
+        return f"The cell raised an exception.\n{text}\n\n{note}"
 
-    async def run_jobs(self, reply: _Reply, jobs: list[_Job]) -> TurnOutcome | None:
+    def check_replacement(self, job: Job) -> None:
+        """Set a problem on a job that wants to replace a cell this turn did not run."""
+        if job.cell_id is None or job.cell_id in self.ran_cells:
+            return
+        known = ", ".join(f'"{cell}"' for cell in self.ran_cells) or "none yet"
+        job.problem = (
+            f'cell "{job.cell_id}" was not run in this turn, so it cannot be replaced (cells '
+            f"this turn ran: {known}); leave cell_id out to add a new cell"
+        )
+
+    async def run_step(self, job: Job) -> tuple[ExecutionResult, str | None]:
+        """Announce, run and report one step; returns its result and a reason to give up."""
+        self.steps += 1
+        job.step = self.steps
+        started: dict[str, Any] = {"type": "step_started", "step": job.step, "code": job.code}
+        if job.cell_id is not None:
+            started["replaceCellId"] = job.cell_id
+        attempt = self.fixes.start_step()
+        if attempt is not None:
+            started["attempt"] = attempt
+        await self.emit(started)
+        result = await self.execute(job)
+        gave_up = self.fixes.finish_step(result)
+        ran = result.cell_id
+        if ran is not None and result.failure is None and ran not in self.ran_cells:
+            self.ran_cells.append(ran)
+        job.images = step_images(result.outputs, STEP_IMAGES)
+        if self.options.vision and job.images:
+            job.model_images = await asyncio.to_thread(
+                lambda: [downscale_image(image) for image in job.images[:IMAGES_PER_STEP]]
+            )
+        error = result.error or {}
+        finished: dict[str, Any] = {
+            "type": "step_finished",
+            "step": job.step,
+            "status": result.status,
+            "ename": error.get("ename"),
+            "evalue": error.get("evalue"),
+            "executionCount": result.execution_count,
+            "cellId": result.cell_id,
+            "cellIndex": result.cell_index,
+        }
+        if job.images:
+            finished["images"] = job.images
+        if result.skipped:
+            finished["skipped"] = True
+        if result.skipped:
+            finished["skipped"] = True
+        job.feedback = (
+            f"Could not run: {result.failure}"
+            if result.failure is not None
+            else self.feedback(result, job)
+        )
+        await self.emit(finished)
+        return result, gave_up
+
+    async def run_jobs(self, reply: Reply, jobs: list[Job]) -> TurnOutcome | None:
         """Run the reply's code step by step; always record the exchange, even when stopped."""
         outcome: TurnOutcome | None = None
         not_run = "Not run: the turn was stopped before this code finished."
         try:
             for job in jobs:
+                self.check_replacement(job)
                 if job.problem is not None:
                     job.feedback = f"Not run: {job.problem}."
                     continue
@@ -273,84 +339,25 @@ class _Turn:
                     )
                     not_run = "Not run: the step limit of this turn was reached."
                     break
-                self.steps += 1
-                job.step = self.steps
-                await self.emit({"type": "step_started", "step": job.step, "code": job.code})
-                result = await self.execute(job.code)
+                result, gave_up = await self.run_step(job)
                 if result.failure is not None:
-                    job.feedback = f"Could not run: {result.failure}"
                     outcome = self.outcome("error", result.failure)
                     not_run = "Not run: an earlier cell could not run."
-                else:
-                    job.feedback = self.feedback(result)
-                error = result.error or {}
-                await self.emit(
-                    {
-                        "type": "step_finished",
-                        "step": job.step,
-                        "status": result.status,
-                        "ename": error.get("ename"),
-                        "evalue": error.get("evalue"),
-                        "executionCount": result.execution_count,
-                        "cellId": result.cell_id,
-                        "cellIndex": result.cell_index,
-                    }
-                )
-                if outcome is not None:
+                    break
+                if gave_up is not None:
+                    outcome = self.outcome("gave_up", gave_up)
+                    not_run = "Not run: the turn gave up after the cell before it failed."
+                    break
+                if result.status == "error":
+                    # Code written before the error was seen would build on a failed cell.
+                    not_run = "Not run: an earlier cell of this reply raised an exception."
                     break
         finally:
             for job in jobs:
                 if job.feedback is None:
                     job.feedback = not_run
-            self.record(reply, jobs)
+            record_exchange(self.conversation.messages, reply, jobs)
         return outcome
-
-    def record(self, reply: _Reply, jobs: list[_Job]) -> None:
-        """Append the assistant message and the outputs it gets back, as a valid exchange."""
-        messages = self.conversation.messages
-        if jobs[0].call is not None:
-            messages.append(
-                {
-                    "role": "assistant",
-                    "content": reply.text or None,
-                    "tool_calls": [
-                        {
-                            "id": job.call.id,
-                            "type": "function",
-                            "function": {
-                                "name": job.call.name,
-                                "arguments": job.call.arguments_json,
-                            },
-                        }
-                        for job in jobs
-                        if job.call is not None
-                    ],
-                }
-            )
-            for job in jobs:
-                if job.call is not None:
-                    messages.append(
-                        {"role": "tool", "tool_call_id": job.call.id, "content": job.feedback}
-                    )
-            return
-        messages.append({"role": "assistant", "content": reply.text})
-        sections = []
-        for number, job in enumerate(jobs, 1):
-            if job.step is not None:
-                sections.append(f"Output of the code you ran (step {job.step}):\n{job.feedback}")
-            else:
-                sections.append(f"Code {number} of your reply: {job.feedback}")
-        if reply.mode == "fenced":
-            sections.append(
-                "Continue: write one ```python block to run more code, or answer without code "
-                "when the task is done."
-            )
-        else:
-            sections.append(
-                "Next time, call the run_code tool instead of writing the call as text. "
-                "Continue, or answer without code when the task is done."
-            )
-        messages.append({"role": "user", "content": "\n\n".join(sections)})
 
 
 async def run_turn(
@@ -364,10 +371,14 @@ async def run_turn(
     max_steps: int = 10,
     output_limit: int = 4000,
     meter: UsageMeter | None = None,
+    options: TurnOptions | None = None,
 ) -> TurnOutcome:
     """Run one turn of `conversation`; asyncio.CancelledError (Stop) leaves it consistent.
 
-    `meter` (if given) counts the turn's tokens as they are used, so a stopped turn has them too.
+    `options` (if given) replaces `max_steps` and `output_limit`. `meter` (if given) counts the
+    turn's tokens as they are used, so a stopped turn has them too.
     """
-    turn = _Turn(conversation, provider, executor, model, emit, max_steps, output_limit, meter)
+    if options is None:
+        options = TurnOptions(max_steps=max_steps, output_limit=output_limit)
+    turn = _Turn(conversation, provider, executor, model, emit, options, meter)
     return await turn.run(instruction)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from jupyter_server.extension.application import ExtensionApp
 
 from .config import CodeInterpreter
 from .conversation import ConversationStore
 from .handlers import build_handlers
 from .paths import FileAccess
+
+CONTENTS_EVENTS = "https://events.jupyter.org/jupyter_server/contents_service/v1"
 
 
 class CodeInterpreterApp(ExtensionApp):
@@ -24,7 +29,16 @@ class CodeInterpreterApp(ExtensionApp):
             self.code_interpreter.allow_hidden = bool(self.serverapp.contents_manager.allow_hidden)
         # Before any kernel starts: kernels copy os.environ, and must not see the keys.
         self.code_interpreter.scrub_environment()
-        self.conversations = ConversationStore()
+        server = self.serverapp
+        self.conversations = ConversationStore(
+            self.code_interpreter.db_path,
+            root=None if server is None else Path(server.root_dir),
+            allow_hidden=self.code_interpreter.allow_hidden,
+            log=self.log,
+        )
+        events = None if server is None else server.event_logger
+        if events is not None:  # renames and moves through the Contents API keep conversations
+            events.add_listener(schema_id=CONTENTS_EVENTS, listener=self._on_contents)
         problem = self.code_interpreter.problem()
         if problem is None:
             self.log.info(
@@ -34,9 +48,31 @@ class CodeInterpreterApp(ExtensionApp):
         else:
             self.log.warning("code-interp is not ready: %s", problem)
 
+    async def _on_contents(self, logger: Any, schema_id: str, data: dict[str, Any]) -> None:
+        """Move the conversations of a renamed notebook or folder.
+
+        A deleted notebook keeps its conversations: nothing is lost if it comes back (undo in
+        the file browser, git checkout), and a deletion is no reason to drop the user's history.
+        """
+        source, target = data.get("source_path"), data.get("path")
+        if data.get("action") != "rename" or not isinstance(source, str):
+            return
+        if not isinstance(target, str) or source == target:
+            return
+        try:
+            self.conversations.rename(source.strip("/"), target.strip("/"))
+        except Exception as error:  # noqa: BLE001 - a listener must not break the rename
+            self.log.warning(
+                "code-interp: conversations of %s did not follow its rename (%s: %s)",
+                source,
+                type(error).__name__,
+                error,
+            )
+
     async def stop_extension(self) -> None:
-        """Close the model clients and stop the local model server, if one runs."""
+        """Close the model clients, stop the local model server, close the database."""
         await self.code_interpreter.registry.aclose()
+        self.conversations.close()
 
     def initialize_handlers(self) -> None:
         """Register the REST and WebSocket routes, handing them their dependencies."""

@@ -1,7 +1,7 @@
 """`jupyter code-interp run NOTEBOOK.ipynb "INSTRUCTION"`: one headless turn in a real kernel.
 
-Exit codes: 0 done, 1 the model or the kernel failed, 2 bad arguments or an unreadable notebook,
-3 the step limit was reached, 130 interrupted.
+Exit codes: 0 done, 1 the model or the kernel failed (or the turn gave up fixing an error), 2 bad
+arguments or an unreadable notebook, 3 the step limit was reached, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from typing import Any
 import nbformat
 from jupyter_core.application import JupyterApp
 
-from .agent import TurnOutcome, run_turn
+from .agent import TurnOptions, TurnOutcome, run_turn
 from .config import CodeInterpreter
+from .context import effective_budget
 from .conversation import Conversation
 from .kernel_executor import KernelExecutor
 from .providers import ProviderError
@@ -121,7 +122,9 @@ class _Printer:
                 self.text_ends_with_newline = delta.endswith("\n")
         elif kind == "step_started":
             self.end_text_line()
-            print(f"[step {event.get('step')}] running…", file=sys.stderr, flush=True)
+            attempt = event.get("attempt")
+            fixing = f" (fix attempt {attempt['number']} of {attempt['of']})" if attempt else ""
+            print(f"[step {event.get('step')}] running…{fixing}", file=sys.stderr, flush=True)
         elif kind == "step_finished":
             status = event.get("status")
             if status == "ok":
@@ -170,6 +173,17 @@ async def run_headless(
                 file=sys.stderr,
             )
             return EXIT_FAILED
+        spec = choice.spec
+        options = TurnOptions(
+            max_steps=steps,
+            output_limit=settings.output_limit,
+            max_fix_attempts=settings.max_fix_attempts,
+            context_budget=effective_budget(
+                settings.context_budget, spec.context_window if spec else None
+            ),
+            vision=bool(spec and spec.vision),
+            notebook=await executor.turn_context(),
+        )
         outcome = await run_turn(
             Conversation(str(path)),
             instruction,
@@ -177,8 +191,7 @@ async def run_headless(
             executor=executor,
             model=choice.model,
             emit=printer.emit,
-            max_steps=steps,
-            output_limit=settings.output_limit,
+            options=options,
         )
     finally:
         await executor.shutdown()

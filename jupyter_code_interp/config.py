@@ -58,6 +58,17 @@ class CodeInterpreter(Configurable):
         "Models not listed use 'auto'.",
     )
     max_steps = Int(10, config=True, help="Most code cells the model may run in one turn.")
+    max_fix_attempts = Int(
+        3,
+        config=True,
+        help="Automatic fix attempts after a cell fails (0-10); the turn gives up after the last.",
+    )
+    context_budget = Int(
+        32000,
+        config=True,
+        help="Prompt tokens one request may use (history, notebook context, outputs); at most "
+        "3/4 of a model's context_window when that is known. Least useful parts are left out first.",
+    )
     output_limit = Int(
         4000, config=True, help="Characters of a cell's outputs sent to the model per step."
     )
@@ -77,6 +88,12 @@ class CodeInterpreter(Configurable):
         config=True,
         help="File keeping providers and API keys entered in the panel (mode 0600). It must not "
         "be inside the server root. Default: <jupyter data dir>/code_interp/providers.json.",
+    )
+    db_path = Unicode(
+        config=True,
+        help="SQLite file keeping the panel's conversations (several per notebook, kept across "
+        "restarts and renames; mode 0600). It must not be inside the server root. Default: "
+        "<jupyter data dir>/code_interp/conversations.sqlite.",
     )
     local_model_path = Unicode(
         "",
@@ -98,6 +115,11 @@ class CodeInterpreter(Configurable):
     def _default_key_store_path(self) -> str:
         """<jupyter data dir>/code_interp/providers.json."""
         return os.path.join(jupyter_data_dir(), "code_interp", "providers.json")
+
+    @default("db_path")
+    def _default_db_path(self) -> str:
+        """<jupyter data dir>/code_interp/conversations.sqlite."""
+        return os.path.join(jupyter_data_dir(), "code_interp", "conversations.sqlite")
 
     @default("base_url")
     def _default_base_url(self) -> str | None:
@@ -121,7 +143,17 @@ class CodeInterpreter(Configurable):
                 )
         return modes
 
-    @validate("max_steps", "output_limit", "request_timeout", "connection_test_timeout")
+    @validate("max_fix_attempts")
+    def _check_fix_attempts(self, proposal: Any) -> int:
+        """Fix attempts must be within 0..10."""
+        value = int(proposal["value"])
+        if not 0 <= value <= 10:
+            raise TraitError(f"c.CodeInterpreter.max_fix_attempts must be 0-10, not {value}.")
+        return value
+
+    @validate(
+        "max_steps", "output_limit", "request_timeout", "connection_test_timeout", "context_budget"
+    )
     def _check_positive(self, proposal: Any) -> Any:
         """Limits must be positive numbers."""
         if proposal["value"] <= 0:

@@ -9,10 +9,13 @@ from typing import Any
 
 from .executor import ExecutionResult
 from .paths import PathRefused, normalize_client_path
+from .snapshot import NotebookContext
 
 MAX_STEPS_RANGE = (1, 50)
 OUTPUT_LIMIT_RANGE = (500, 100_000)
 MAX_ID_LENGTH = 200
+MAX_CONTEXT_CELLS = 5000
+CELL_TYPES = ("code", "markdown", "raw")
 CLOSED_MESSAGE = "The chat connection closed before the code could run."
 
 
@@ -106,9 +109,65 @@ def parse_execution_result(frame: dict[str, Any]) -> ExecutionResult:
             not isinstance(value, kind) or (kind is int and isinstance(value, bool))
         ):
             raise FrameError(f"'result.{name}' must be {_kind_name(kind)} or null.")
+    skipped = result.get("skipped", False)
+    if not isinstance(skipped, bool):
+        raise FrameError("'result.skipped' must be a boolean.")
+    edited = result.get("code")
+    if edited is not None and not isinstance(edited, str):
+        raise FrameError("'result.code' must be a string (the code as the user edited it).")
     return ExecutionResult(
         outputs=outputs,
         execution_count=result.get("executionCount"),
         cell_id=result.get("cellId"),
         cell_index=result.get("cellIndex"),
+        skipped=skipped,
+        edited_code=edited,
+    )
+
+
+def _context_cell(position: int, cell: Any) -> dict[str, Any]:
+    """One cell of a turn's `context`, checked."""
+    where = f"'context.cells[{position}]'"
+    if not isinstance(cell, dict):
+        raise FrameError(f"{where} must be an object.")
+    if not isinstance(cell.get("source", ""), str):
+        raise FrameError(f"{where}.source must be a string.")
+    if cell.get("type", "code") not in CELL_TYPES:
+        raise FrameError(f"{where}.type must be one of {', '.join(CELL_TYPES)}.")
+    outputs = cell.get("outputs") or []
+    if not isinstance(outputs, list) or not all(isinstance(output, dict) for output in outputs):
+        raise FrameError(f"{where}.outputs must be a list of nbformat output objects.")
+    count = cell.get("executionCount")
+    return {
+        "id": str(cell.get("id") or position),
+        "type": cell.get("type", "code"),
+        "source": cell.get("source", ""),
+        "executionCount": count if isinstance(count, int) and not isinstance(count, bool) else None,
+        "outputs": outputs,
+    }
+
+
+def parse_notebook_context(value: Any) -> NotebookContext | None:
+    """The `context` of a `turn` frame (None when absent); FrameError when malformed."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise FrameError("Field 'context' of a 'turn' frame must be an object.")
+    cells = value.get("cells", [])
+    if not isinstance(cells, list):
+        raise FrameError("'context.cells' must be an array of cells.")
+    if len(cells) > MAX_CONTEXT_CELLS:
+        raise FrameError(f"'context.cells' has {len(cells)} cells; at most {MAX_CONTEXT_CELLS}.")
+    active = value.get("activeIndex", -1)
+    if not isinstance(active, int) or isinstance(active, bool):
+        raise FrameError("'context.activeIndex' must be an integer.")
+    kernel = value.get("kernel")
+    if kernel is not None and not isinstance(kernel, dict):
+        raise FrameError("'context.kernel' must be an object or null.")
+    if kernel is not None and not isinstance(kernel.get("state"), (dict, type(None))):
+        raise FrameError("'context.kernel.state' must be an object or null.")
+    return NotebookContext(
+        cells=[_context_cell(position, cell) for position, cell in enumerate(cells)],
+        active_index=active,
+        kernel=kernel,
     )

@@ -19,8 +19,11 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from .executor import ExecutionResult
+from .inspection import INSPECT_EXPRESSION, parse_state, python_inspect_setup
 from .kernel_setup import setup_code
 from .presets import preset_key_variables
+from .snapshot import MAX_LISTED_FILES, NotebookContext
+from .workspace import list_files
 
 SECRET_ENVIRONMENT = ("OPENAI_API_KEY", *preset_key_variables())
 """Variables a kernel must never see: the code it runs is written by a model."""
@@ -50,6 +53,8 @@ class KernelExecutor:
         """Ids of the cells this executor inserted, in order."""
         self._anchor: str | None = None
         self._manager: AsyncKernelManager | None = None
+        self.language: str | None = None
+        self._inspection_ready = False
         self._client = NotebookClient(
             notebook,
             allow_errors=True,
@@ -90,6 +95,7 @@ class KernelExecutor:
     async def _run_setup(self, info: dict[str, Any]) -> None:
         """Run the kernel setup code for the kernel's language silently (no count, no output)."""
         language = (info.get("language_info") or {}).get("name")
+        self.language = language if isinstance(language, str) else None
         code = setup_code().get(language) if isinstance(language, str) else None
         if code is None or self._client.kc is None:
             return
@@ -122,15 +128,31 @@ class KernelExecutor:
                     return index + 1
         return len(self.notebook.cells)
 
-    async def execute(self, code: str) -> ExecutionResult:
-        """Insert `code` as a new code cell and run it in the kernel."""
+    def _place(self, code: str, replace_cell_id: str | None) -> tuple[Any, int] | str:
+        """The cell to run and its index (a new one, or a replaced one), or why not."""
+        if replace_cell_id is None:
+            cell = nbformat.v4.new_code_cell(code)
+            index = self._insert_position()
+            self.notebook.cells.insert(index, cell)
+            self._anchor = cell.id
+            self.inserted.append(cell.id)
+            return cell, index
+        if replace_cell_id not in self.inserted:
+            return f"Cell '{replace_cell_id}' was not inserted by this run; it cannot be replaced."
+        for index, cell in enumerate(self.notebook.cells):
+            if cell.get("id") == replace_cell_id:
+                cell.source, cell.outputs, cell.execution_count = code, [], None
+                return cell, index
+        return f"Cell '{replace_cell_id}' is no longer in the notebook."
+
+    async def execute(self, code: str, replace_cell_id: str | None = None) -> ExecutionResult:
+        """Insert `code` as a new code cell (or replace a cell this run inserted) and run it."""
         if self._manager is None or self._client.kc is None:
             return ExecutionResult(failure="The kernel is not running.")
-        cell = nbformat.v4.new_code_cell(code)
-        index = self._insert_position()
-        self.notebook.cells.insert(index, cell)
-        self._anchor = cell.id
-        self.inserted.append(cell.id)
+        placed = self._place(code, replace_cell_id)
+        if isinstance(placed, str):
+            return ExecutionResult(failure=placed)
+        cell, index = placed
         try:
             await self._client.async_execute_cell(cell, index)
         except DeadKernelError:
@@ -152,6 +174,50 @@ class KernelExecutor:
             execution_count=executed.get("execution_count"),
             cell_id=executed.get("id"),
             cell_index=index,
+        )
+
+    async def inspect_kernel(self) -> dict[str, Any]:
+        """The kernel part of a turn's context, from a silent inspection (nothing in the notebook)."""
+        if self.language != "python" or self._client.kc is None:
+            return {"language": self.language or "unknown", "state": None, "error": None}
+        kernel = self._client.kc
+        if not self._inspection_ready:
+            msg_id = kernel.execute(python_inspect_setup(), silent=True, store_history=False)
+            await self._client.async_wait_for_reply(msg_id)
+            self._inspection_ready = True
+        msg_id = kernel.execute(
+            "", silent=True, store_history=False, user_expressions={"state": INSPECT_EXPRESSION}
+        )
+        reply = await self._client.async_wait_for_reply(msg_id)
+        found = ((reply or {}).get("content", {}).get("user_expressions") or {}).get("state", {})
+        text = (
+            (found.get("data") or {}).get("text/plain", "") if found.get("status") == "ok" else ""
+        )
+        state = parse_state(text)
+        error = None if state is not None else f"{found.get('ename') or 'no state'}"
+        return {"language": "python", "state": state, "error": error}
+
+    async def turn_context(self) -> NotebookContext:
+        """The notebook, its kernel and its directory as a turn starts (for the context)."""
+        cells = [
+            {
+                "id": cell.get("id"),
+                "type": cell.get("cell_type"),
+                "source": cell.get("source", ""),
+                "executionCount": cell.get("execution_count"),
+                "outputs": [_plain(output) for output in cell.get("outputs", [])],
+            }
+            for cell in self.notebook.cells
+        ]
+        files, truncated = await asyncio.to_thread(
+            list_files, self.notebook_path.parent.resolve(), "", MAX_LISTED_FILES
+        )
+        return NotebookContext(
+            cells=cells,
+            active_index=len(cells) - 1,
+            kernel=await self.inspect_kernel(),
+            files=files,
+            files_truncated=truncated,
         )
 
     async def shutdown(self) -> None:

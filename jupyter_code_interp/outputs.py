@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import re
 import struct
 from typing import Any
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-_IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml")
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml")
 MIN_LIMIT = 200
 """Limits below this are raised to it, so a marker and some head and tail always fit."""
 
@@ -26,7 +27,7 @@ def _joined(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _image_dimensions(data: bytes) -> tuple[int, int] | None:
+def image_dimensions(data: bytes) -> tuple[int, int] | None:
     """(width, height) from PNG, GIF or JPEG header bytes, or None if unreadable."""
     if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24 and data[12:16] == b"IHDR":
         width, height = struct.unpack(">II", data[16:24])
@@ -78,7 +79,7 @@ def image_placeholder(mime: str, value: Any) -> str:
         data = base64.b64decode(re.sub(r"\s+", "", text), validate=True)
     except (binascii.Error, ValueError):
         return f"[{mime}, unreadable data]"
-    dimensions = _image_dimensions(data)
+    dimensions = image_dimensions(data)
     if dimensions is None:
         return f"[{mime}, {_size_text(len(data))}]"
     return f"[{mime} {dimensions[0]}×{dimensions[1]}, {_size_text(len(data))}]"
@@ -86,7 +87,7 @@ def image_placeholder(mime: str, value: Any) -> str:
 
 def _format_bundle(data: dict[str, Any]) -> str:
     """An execute_result or display_data bundle: image placeholders and text/plain."""
-    parts = [image_placeholder(mime, data[mime]) for mime in _IMAGE_TYPES if mime in data]
+    parts = [image_placeholder(mime, data[mime]) for mime in IMAGE_TYPES if mime in data]
     if "text/plain" in data:
         parts.append(strip_ansi(_joined(data["text/plain"])))
     elif not parts:
@@ -154,3 +155,51 @@ def format_outputs_for_model(outputs: list[dict[str, Any]], limit: int) -> str:
     if not text.strip():
         return "(no output)"
     return truncate_middle(text, limit)
+
+
+STEP_IMAGE_TYPES = ("image/png", "image/jpeg")
+"""Image outputs shown as thumbnails and, for vision models, sent as image parts."""
+
+
+def step_images(outputs: list[dict[str, Any]], limit: int = 3) -> list[dict[str, str]]:
+    """The first `limit` PNG/JPEG images of a cell's outputs as `{mime, data}` (base64)."""
+    images: list[dict[str, str]] = []
+    for output in outputs:
+        data = output.get("data") if isinstance(output, dict) else None
+        if not isinstance(data, dict):
+            continue
+        for mime in STEP_IMAGE_TYPES:
+            if mime in data and len(images) < limit:
+                encoded = re.sub(r"\s+", "", _joined(data[mime]))
+                if encoded:
+                    images.append({"mime": mime, "data": encoded})
+                break
+    return images
+
+
+MODEL_IMAGE_SIDE = 768
+"""Longest side of an image sent to a vision model (larger plots are scaled down)."""
+
+
+def downscale_image(image: dict[str, str], max_side: int = MODEL_IMAGE_SIDE) -> dict[str, str]:
+    """`image` ({mime, data} base64) scaled to at most `max_side` pixels, if Pillow is present.
+
+    Without Pillow (it is optional), or for an image that cannot be read, it is returned as is.
+    """
+    try:
+        from PIL import Image
+    except ImportError:
+        return image
+    try:
+        raw = base64.b64decode(image["data"], validate=True)
+        dimensions = image_dimensions(raw)
+        if dimensions is not None and max(dimensions) <= max_side:
+            return image
+        with Image.open(io.BytesIO(raw)) as picture:
+            picture.thumbnail((max_side, max_side))
+            buffer = io.BytesIO()
+            kind = "JPEG" if image["mime"] == "image/jpeg" else "PNG"
+            picture.convert("RGB" if kind == "JPEG" else picture.mode).save(buffer, kind)
+    except Exception:  # noqa: BLE001 - any unreadable image is sent as it came
+        return image
+    return {"mime": image["mime"], "data": base64.b64encode(buffer.getvalue()).decode("ascii")}

@@ -16,6 +16,7 @@ from typing import Any
 from .agent import run_turn
 from .config import CodeInterpreter
 from .conversation import ConversationStore
+from .conversation_frames import CONVERSATION_FRAMES, handle_conversation_frame
 from .executor import ExecutionResult, Executor
 from .frames import (
     CLOSED_MESSAGE,
@@ -26,10 +27,12 @@ from .frames import (
     frame_field,
     frame_identifier,
     parse_execution_result,
+    parse_notebook_context,
     validate_notebook_path,
 )
 from .paths import FileAccess
 from .providers import ProviderError
+from .snapshot import NotebookContext
 from .turn_files import AttachmentRefused, FileTrackingExecutor, TurnFiles, open_turn_files
 from .turn_model import (
     ChoiceError,
@@ -39,6 +42,8 @@ from .turn_model import (
     requested_model,
     turn_usage,
 )
+from .turn_recorder import TurnRecorder, attachment_paths
+from .turn_setup import turn_options
 from .usage import UsageMeter
 
 SendFrame = Callable[[dict[str, Any]], Awaitable[None]]
@@ -62,9 +67,9 @@ class SocketExecutor:
         self.step = 0
         """The step the loop announced last (set from its `step_started` events)."""
 
-    async def execute(self, code: str) -> ExecutionResult:
-        """Ask the panel to insert and run `code`; wait for its answer."""
-        return await self._session.request_execution(self.turn_id, self.step, code)
+    async def execute(self, code: str, replace_cell_id: str | None = None) -> ExecutionResult:
+        """Ask the panel to insert and run `code` (or re-run a cell with it); wait for its answer."""
+        return await self._session.request_execution(self.turn_id, self.step, code, replace_cell_id)
 
 
 @dataclass
@@ -117,11 +122,12 @@ class ChatSession:
                 self._resolve_execution(frame)
             elif kind == "stop":
                 self._stop_turn(frame)
-            elif kind == "reset":
-                self._reset(frame)
+            elif kind in CONVERSATION_FRAMES:
+                await self._safe_send(handle_conversation_frame(self._store, frame))
             else:
                 raise FrameError(
-                    f"Unknown frame type '{kind}'; expected turn, execute_result, stop or reset."
+                    f"Unknown frame type '{kind}'; expected turn, execute_result, stop, "
+                    f"{', '.join(sorted(CONVERSATION_FRAMES))}."
                 )
         except FrameError as error:
             reply: dict[str, Any] = {"type": "error", "message": str(error)}
@@ -145,6 +151,8 @@ class ChatSession:
                 raise FrameError(str(error)) from None
             max_steps = frame_field(frame, "maxSteps", int, required=False)
             output_limit = frame_field(frame, "outputLimit", int, required=False)
+            context = parse_notebook_context(frame.get("context"))
+            fix_attempts = frame_field(frame, "maxFixAttempts", int, required=False)
             try:
                 attached = frame_field(frame, "attachments", list, required=False)
                 files = open_turn_files(self._files, notebook, attached)
@@ -156,6 +164,8 @@ class ChatSession:
                 raise FrameError(
                     f"A turn is already running in '{notebook}'; stop it or wait for it to end."
                 )
+            if self._store.running_turn(notebook) is not None:
+                raise FrameError(f"A turn is already running in '{notebook}' in another window.")
         except FrameError as error:
             error.turn_id = turn_id
             raise
@@ -173,9 +183,13 @@ class ChatSession:
                     OUTPUT_LIMIT_RANGE,
                 ),
                 files,
+                context,
+                fix_attempts,
             )
         )
         self._turns[turn_id] = _RunningTurn(turn_id, notebook, task)
+        self._store.mark_running(notebook, turn_id)  # every socket sees it (history, undo)
+        task.add_done_callback(lambda _: self._store.finish_running(turn_id))
 
     async def _run_turn(
         self,
@@ -186,30 +200,40 @@ class ChatSession:
         max_steps: int,
         output_limit: int,
         files: TurnFiles | None = None,
+        context: NotebookContext | None = None,
+        fix_attempts: int | None = None,
     ) -> None:
         """Run one turn to its end and always report `turn_finished` (with the usage)."""
         executor = SocketExecutor(self, turn_id)
         meter = UsageMeter()
+        recorder = TurnRecorder(
+            self._store, turn_id, instruction, attachment_paths(files), self._log
+        )
 
         async def emit(event: dict[str, Any]) -> None:
             if event.get("type") == "step_started":
                 executor.step = int(event.get("step", executor.step + 1))
             if files is not None:
                 files.observe(event)
-            await self._safe_send({**event, "turnId": turn_id})
+            await self._safe_send(recorder.observe({**event, "turnId": turn_id}))
 
         finished: dict[str, Any] = {"type": "turn_finished", "turnId": turn_id}
         try:
             conversation = self._store.get(notebook)
+            recorder.begin(conversation)
             choice = choice or conversation_model(self._settings, conversation)
             await self._safe_send(
-                {
-                    "type": "turn_started",
-                    "turnId": turn_id,
-                    "notebook": notebook,
-                    "provider": choice.provider,
-                    "model": choice.model,
-                }
+                recorder.observe(
+                    {
+                        "type": "turn_started",
+                        "turnId": turn_id,
+                        "notebook": notebook,
+                        "provider": choice.provider,
+                        "model": choice.model,
+                        "instruction": recorder.instruction,
+                        "attachments": recorder.attachments,
+                    }
+                )
             )
             provider = await open_model(self._settings, conversation, choice)
             runner: Executor = executor
@@ -224,9 +248,16 @@ class ChatSession:
                 executor=runner,
                 model=choice.model,
                 emit=emit,
-                max_steps=max_steps,
-                output_limit=output_limit,
                 meter=meter,
+                options=await turn_options(
+                    self._settings,
+                    choice,
+                    turn_id,
+                    (max_steps, output_limit),
+                    fix_attempts,
+                    context,
+                    files,
+                ),
             )
             if files is not None and outcome.reason == "done":
                 await files.finish()
@@ -250,9 +281,11 @@ class ChatSession:
             self._abandon_executions(turn_id)
         if choice is not None:
             finished["usage"] = turn_usage(meter, choice)
-        await self._safe_send(finished)
+        await self._safe_send(recorder.observe(finished))
 
-    async def request_execution(self, turn_id: str, step: int, code: str) -> ExecutionResult:
+    async def request_execution(
+        self, turn_id: str, step: int, code: str, replace_cell_id: str | None = None
+    ) -> ExecutionResult:
         """Send an `execute_request` for `code` and wait for the panel's `execute_result`."""
         if self._closed:
             return ExecutionResult(failure=CLOSED_MESSAGE)
@@ -267,6 +300,7 @@ class ChatSession:
                     "requestId": request_id,
                     "step": step,
                     "code": code,
+                    **({"replaceCellId": replace_cell_id} if replace_cell_id else {}),
                 }
             )
         except Exception as error:  # noqa: BLE001 - a vanished socket must not crash the loop
@@ -302,13 +336,6 @@ class ChatSession:
         if turn is None:
             raise FrameError(f"No running turn has turnId '{turn_id}'.", turn_id)
         turn.task.cancel()
-
-    def _reset(self, frame: dict[str, Any]) -> None:
-        """Forget a notebook's conversation."""
-        notebook = validate_notebook_path(frame_field(frame, "notebook", str))
-        if notebook in self.running_notebooks:
-            raise FrameError(f"A turn is running in '{notebook}'; stop it before a reset.")
-        self._store.reset(notebook)
 
     def _abandon_executions(self, turn_id: str, why: str = "The turn ended.") -> None:
         """Fail the pending executions of one turn."""

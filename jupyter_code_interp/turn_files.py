@@ -109,10 +109,13 @@ class FileTrackingExecutor:
         self._inner = inner
         self._files = files
 
-    async def execute(self, code: str) -> ExecutionResult:
+    async def execute(self, code: str, replace_cell_id: str | None = None) -> ExecutionResult:
         """Run `code` through the wrapped executor; note the files it created or changed."""
         before = await asyncio.to_thread(take_snapshot, self._files.workdir)
-        result = await self._inner.execute(code)
+        if replace_cell_id is not None:
+            result = await self._inner.execute(code, replace_cell_id=replace_cell_id)
+        else:
+            result = await self._inner.execute(code)
         if result.failure is not None:
             return result
         after = await asyncio.to_thread(take_snapshot, self._files.workdir)

@@ -47,7 +47,7 @@ def assert_valid(messages: list[dict[str, Any]]) -> None:
 class ClosedNotebook:
     """An executor whose notebook went away."""
 
-    async def execute(self, code: str) -> ExecutionResult:
+    async def execute(self, code: str, replace_cell_id: str | None = None) -> ExecutionResult:
         """Fail to run anything."""
         return ExecutionResult(failure="The notebook a.ipynb was closed.")
 
@@ -55,7 +55,7 @@ class ClosedNotebook:
 class NeverFinishes:
     """An executor that waits forever (until the turn is cancelled)."""
 
-    async def execute(self, code: str) -> ExecutionResult:
+    async def execute(self, code: str, replace_cell_id: str | None = None) -> ExecutionResult:
         """Wait until cancelled."""
         await asyncio.Event().wait()
         raise AssertionError("unreachable")

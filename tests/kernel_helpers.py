@@ -23,8 +23,11 @@ class KernelExecutor:
         self.client = client
         self.codes: list[str] = []
 
-    async def execute(self, code: str) -> ExecutionResult:
-        """Run `code`, wait until the kernel is idle again, and return its outputs."""
+    async def execute(self, code: str, replace_cell_id: str | None = None) -> ExecutionResult:
+        """Run `code`, wait until the kernel is idle again, and return its outputs.
+
+        A replacement runs as the next 'cell' too but keeps the replaced cell's id.
+        """
         outputs: list[dict[str, Any]] = []
 
         def collect(message: dict[str, Any]) -> None:
@@ -41,7 +44,7 @@ class KernelExecutor:
         return ExecutionResult(
             outputs=outputs,
             execution_count=reply["content"].get("execution_count"),
-            cell_id=f"cell-{len(self.codes)}",
+            cell_id=replace_cell_id or f"cell-{len(self.codes)}",
             cell_index=len(self.codes) - 1,
         )
 

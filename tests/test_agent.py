@@ -20,6 +20,7 @@ from scripted_llm import (
 )
 
 from jupyter_code_interp.agent import TurnOutcome, run_turn
+from jupyter_code_interp.context import public
 from jupyter_code_interp.conversation import Conversation
 from jupyter_code_interp.providers import ChatProvider
 
@@ -213,7 +214,7 @@ async def test_provider_error_mid_turn_leaves_a_valid_conversation(
     scripted_llm.push(cut_reply("I was about to say that value"))
     outcome = await _turn(conversation, "and then?", provider, kernel, recorder)
     assert outcome.reason == "error" and "the stream was cut" in (outcome.message or "")
-    assert conversation.messages[-1] == {"role": "user", "content": "and then?"}
+    assert public(conversation.messages[-1]) == {"role": "user", "content": "and then?"}
 
     scripted_llm.push(tool_reply("print(value + 1)"), text_reply("value + 1 is 8."))
     outcome = await _turn(conversation, "add one", provider, kernel, recorder)
@@ -353,7 +354,9 @@ async def test_stop_during_streaming_keeps_only_the_user_message(scripted_llm: S
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert conversation.messages == [{"role": "user", "content": "go"}]
+    assert [public(message) for message in conversation.messages] == [
+        {"role": "user", "content": "go"}
+    ]
 
 
 async def test_usage_is_summed_over_the_turn(

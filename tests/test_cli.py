@@ -92,7 +92,10 @@ def test_run_inserts_cells_with_outputs_and_saves_a_valid_notebook(
     assert "[step 1] running…" in completed.stderr
     assert "[step 1] ✓" in completed.stderr
     assert "[step 2] ✗ ZeroDivisionError" in completed.stderr
-    assert scripted_llm.requests[0]["messages"][-1]["content"] == "检查环境"
+    sent = scripted_llm.requests[0]["messages"][-1]["content"]
+    assert sent.startswith("<notebook_context>") and sent.endswith("检查环境")
+    assert "# 数据" in sent and "分析.ipynb" in sent  # the notebook's cells and directory
+    assert "Python 3." in scripted_llm.requests[0]["messages"][0]["content"]  # inspected kernel
 
     saved = nbformat.read(path, as_version=4)
     nbformat.validate(saved)

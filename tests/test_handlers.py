@@ -243,6 +243,8 @@ async def test_full_turn_with_a_real_kernel(
         "notebook": "分析/a.ipynb",
         "provider": "default",
         "model": "scripted-model",
+        "instruction": "计算 6*7",
+        "attachments": [],
     }
     steps = [frame for frame in frames if frame["type"] == "step_finished"]
     assert steps[0]["status"] == "error"

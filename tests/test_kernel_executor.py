@@ -116,3 +116,51 @@ async def test_shutdown_stops_the_kernel_process(tmp_path: Path) -> None:
     pid = int(result.outputs[0]["data"]["text/plain"])
     assert await wait_until_gone(pid)
     assert (await executor.execute("1")).failure == "The kernel is not running."
+
+
+async def test_cells_are_replaced_in_place_and_only_inserted_ones(tmp_path: Path) -> None:
+    user_cell = nbformat.v4.new_code_cell("secret = 1")
+    notebook = nbformat.v4.new_notebook(cells=[user_cell])
+    executor = KernelExecutor(notebook, tmp_path / "nb.ipynb")
+    await executor.start()
+    try:
+        failed = await executor.execute("value = 1 / 0")
+        fixed = await executor.execute("value = 1 / 1\nvalue", replace_cell_id=failed.cell_id)
+        refused = await executor.execute("print('x')", replace_cell_id=user_cell.id)
+        unknown = await executor.execute("print('x')", replace_cell_id="no-such-cell")
+    finally:
+        await executor.shutdown()
+    assert failed.status == "error"
+    assert (fixed.status, fixed.cell_id, fixed.cell_index) == ("ok", failed.cell_id, 1)
+    assert fixed.outputs[0]["data"]["text/plain"] == "1.0"
+    assert [cell.source for cell in notebook.cells] == ["secret = 1", "value = 1 / 1\nvalue"]
+    assert notebook.cells[1].execution_count == 2
+    assert (
+        refused.failure
+        == f"Cell '{user_cell.id}' was not inserted by this run; it cannot be replaced."
+    )
+    assert unknown.status == "aborted"
+    assert executor.inserted == [failed.cell_id]
+    nbformat.validate(notebook)
+
+
+async def test_turn_context_inspects_the_kernel_silently(tmp_path: Path) -> None:
+    (tmp_path / "数据.csv").write_text("a\n1\n", encoding="utf-8")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 标题")])
+    executor = KernelExecutor(notebook, tmp_path / "nb.ipynb")
+    await executor.start()
+    try:
+        first = await executor.execute("总数 = 42")
+        context = await executor.turn_context()
+        after = await executor.execute("总数")
+    finally:
+        await executor.shutdown()
+    assert context.cells[0]["source"] == "# 标题" and context.cells[1]["source"] == "总数 = 42"
+    assert context.active_index == 1
+    assert ("数据.csv", 4) in context.files
+    state = context.kernel_state
+    assert state is not None and state["variables"] == [
+        {"name": "总数", "type": "int", "repr": "42"}
+    ]
+    assert after.execution_count == (first.execution_count or 0) + 1  # the inspection was silent
+    assert len(notebook.cells) == 3

@@ -9,7 +9,7 @@ from ..conversation import ConversationStore
 from ..paths import FileAccess
 from .chat import ChatWebSocketHandler
 from .files import FileListHandler, PreviewHandler
-from .kernel_setup import KernelSetupHandler
+from .kernel_setup import KernelInspectHandler, KernelSetupHandler
 from .providers import provider_routes
 from .status import AUTH_RESOURCE, StatusHandler
 
@@ -17,6 +17,7 @@ __all__ = [
     "AUTH_RESOURCE",
     "ChatWebSocketHandler",
     "FileListHandler",
+    "KernelInspectHandler",
     "KernelSetupHandler",
     "PreviewHandler",
     "StatusHandler",
@@ -33,6 +34,7 @@ def build_handlers(
         (r"/code-interp/files", FileListHandler, {"file_access": files}),
         (r"/code-interp/status", StatusHandler, {"code_interpreter": settings}),
         (r"/code-interp/kernel-setup", KernelSetupHandler, {}),
+        (r"/code-interp/kernel-inspect", KernelInspectHandler, {}),
         (
             r"/code-interp/chat",
             ChatWebSocketHandler,
