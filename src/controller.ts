@@ -3,12 +3,15 @@ import { ServerConnection } from '@jupyterlab/services';
 import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { UUID } from '@lumino/coreutils';
 
+import { ApprovalChoice, Approvals } from './approvals';
+import { ConversationSync } from './conversations';
 import type { IAttachmentRef } from './files/attachments';
 import type { IModelChoice } from './providers/types';
 import { ConversationStore } from './store';
 import {
   ClientFrame,
   IExecuteRequestFrame,
+  INotebookContext,
   IServerStatus,
   ITurnFrame,
   ServerFrame
@@ -20,18 +23,27 @@ import { INotebookExecutor } from './tokens';
 /** How long a new turn waits for the connection, in ms. */
 const CONNECT_TIMEOUT = 5000;
 
+/** How long a new turn waits for the notebook context, in ms. */
+const CONTEXT_TIMEOUT = 4000;
+
 /** User settings sent with each turn. */
 export interface ITurnSettings {
   maxSteps: number;
   outputLimit: number;
   defaultModel: string;
+  /** Run the model's code at once (false: ask the user first). */
+  autoRun?: boolean;
+  /** Automatic fix attempts per failure (0–10). */
+  maxFixAttempts?: number;
 }
 
 /** Default user settings (mirrors schema/panel.json). */
 export const DEFAULT_TURN_SETTINGS: ITurnSettings = {
   maxSteps: 10,
   outputLimit: 4000,
-  defaultModel: ''
+  defaultModel: '',
+  autoRun: true,
+  maxFixAttempts: 3
 };
 
 /**
@@ -52,6 +64,13 @@ export class CodeInterpreterController {
     this._fetchStatus =
       options.fetchStatus ??
       (() => requestAPI<IServerStatus>('status', serverSettings));
+    this._approvals = new Approvals(this.store);
+    this.conversations = new ConversationSync({
+      store: this.store,
+      send: frame => this._send(frame),
+      executor: this._executor,
+      trans: this._trans
+    });
     this._socket.messageReceived.connect(this._onFrame, this);
     this._socket.connectionStatusChanged.connect(this._onConnection, this);
     this.store.setConnection(this._socket.connectionStatus);
@@ -59,6 +78,9 @@ export class CodeInterpreterController {
 
   /** The conversations the panel shows. */
   readonly store: ConversationStore;
+
+  /** Stored conversations: history, list, open, delete, undo. */
+  readonly conversations: ConversationSync;
 
   /** Open the chat connection (no-op when already open). */
   connect(): void {
@@ -103,34 +125,51 @@ export class CodeInterpreterController {
     this.store.startTurn(notebook, turnId, text, attachments);
     this._executor.beginTurn(turnId, panel);
     this._outputLimits.set(turnId, settings.outputLimit);
-    void this._sendWhenConnected({
+    const frame: ITurnFrame = {
       type: 'turn',
       turnId,
       notebook,
       instruction: text,
       maxSteps: settings.maxSteps,
       outputLimit: settings.outputLimit,
+      maxFixAttempts:
+        settings.maxFixAttempts ?? DEFAULT_TURN_SETTINGS.maxFixAttempts,
       ...this._modelFields(notebook, settings),
       ...(attachments.length
         ? { attachments: attachments.map(file => file.path) }
         : {})
-    }).then(sent => {
-      if (!sent) {
-        this._endLocally(
-          turnId,
-          this._trans.__('Not connected to the server. Try again in a moment.')
-        );
-      }
-    });
+    };
+    this._unsentTurns.add(turnId);
+    void this._gatherContext(panel, settings.outputLimit)
+      .then(context =>
+        this._sendWhenConnected(context ? { ...frame, context } : frame)
+      )
+      .then(sent => {
+        if (!sent) {
+          this._endLocally(
+            turnId,
+            this._trans.__(
+              'Not connected to the server. Try again in a moment.'
+            )
+          );
+        }
+      });
     return turnId;
   }
 
   /** Stop the running turn of a notebook. */
   stop(notebook: string): void {
     const turn = this.store.get(notebook).turn;
-    if (!turn) {
+    if (!turn || turn.remote) {
+      return; // a turn of another tab is stopped there
+    }
+    if (this._unsentTurns.delete(turn.turnId)) {
+      // The server never heard of it (context or connection still awaited).
+      this.store.endTurn(turn.turnId, 'stopped', '');
+      this._forget(turn.turnId);
       return;
     }
+    this._approvals.cancel(turn.turnId);
     void this._executor.interrupt(turn.turnId).catch(() => undefined);
     if (!this._send({ type: 'stop', turnId: turn.turnId })) {
       this.store.endTurn(turn.turnId, 'stopped', '');
@@ -138,12 +177,12 @@ export class CodeInterpreterController {
     }
   }
 
-  /** Start a new conversation for a notebook (server forgets the old one). */
+  /** Start a new conversation for a notebook (the old one stays stored). */
   reset(notebook: string): void {
     if (this.store.isBusy(notebook)) {
       return;
     }
-    if (!this._send({ type: 'reset', notebook })) {
+    if (!this._send({ type: 'new_conversation', notebook })) {
       this.store.setGlobalError(
         this._trans.__(
           'Not connected to the server: the conversation was not reset.'
@@ -154,8 +193,14 @@ export class CodeInterpreterController {
     this.store.clear(notebook);
   }
 
+  /** Answer a cell waiting for Run or Skip (auto-run off). */
+  approve(turnId: string, choice: ApprovalChoice): boolean {
+    return this._approvals.answer(turnId, choice);
+  }
+
   /** Detach from the socket. */
   dispose(): void {
+    this.conversations.dispose();
     this._socket.messageReceived.disconnect(this._onFrame, this);
     this._socket.connectionStatusChanged.disconnect(this._onConnection, this);
   }
@@ -169,7 +214,31 @@ export class CodeInterpreterController {
     }
   }
 
+  /** The notebook context, or null when it takes too long (the turn goes without). */
+  private async _gatherContext(
+    panel: NotebookPanel,
+    outputLimit: number
+  ): Promise<INotebookContext | null> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<null>(resolve => {
+      timer = setTimeout(() => resolve(null), CONTEXT_TIMEOUT);
+    });
+    try {
+      return await Promise.race([
+        this._executor.notebookContext(panel, { outputLimit }),
+        late
+      ]);
+    } catch {
+      return null; // a turn never fails for want of context
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private async _sendWhenConnected(frame: ITurnFrame): Promise<boolean> {
+    if (!this.store.runningTurns().includes(frame.turnId)) {
+      return true; // stopped while the context was gathered
+    }
     if (this._socket.connectionStatus !== 'connected') {
       this._socket.connect();
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -184,6 +253,7 @@ export class CodeInterpreterController {
         return true; // stopped while waiting
       }
     }
+    this._unsentTurns.delete(frame.turnId);
     const sent = this._send(frame);
     if (sent) {
       this._sentTurns.add(frame.turnId);
@@ -192,6 +262,9 @@ export class CodeInterpreterController {
   }
 
   private _onFrame(_: ChatSocket, frame: ServerFrame): void {
+    if (this.conversations.handle(frame)) {
+      return;
+    }
     this.store.apply(frame);
     if (frame.type === 'execute_request') {
       void this._execute(frame);
@@ -209,8 +282,16 @@ export class CodeInterpreterController {
       const result = await this._executor.execute(turnId, frame.code, {
         outputLimit:
           this._outputLimits.get(turnId) ?? this._settings().outputLimit,
+        replaceCellId: frame.replaceCellId ?? null,
         onInserted: (cellId, cellIndex) =>
-          this.store.setStepCell(turnId, step, cellId, cellIndex)
+          this.store.setStepCell(turnId, step, cellId, cellIndex),
+        // Auto-run off: the cell is inserted, then waits for Run or Skip.
+        ...(this._settings().autoRun === false
+          ? {
+              approve: (cellId: string, cellIndex: number) =>
+                this._approvals.request(turnId, step, cellId, cellIndex)
+            }
+          : {})
       });
       reply = { type: 'execute_result', requestId, result };
     } catch (reason) {
@@ -225,6 +306,9 @@ export class CodeInterpreterController {
 
   private _onConnection(_: ChatSocket, status: ConnectionStatus): void {
     this.store.setConnection(status);
+    if (status === 'connected') {
+      this.conversations.connected();
+    }
     if (status !== 'disconnected') {
       return;
     }
@@ -246,6 +330,7 @@ export class CodeInterpreterController {
   }
 
   private _forget(turnId: string): void {
+    this._approvals.cancel(turnId);
     this._executor.endTurn(turnId);
     this._outputLimits.delete(turnId);
     this._sentTurns.delete(turnId);
@@ -276,7 +361,10 @@ export class CodeInterpreterController {
   private _trans: TranslationBundle;
   private _fetchStatus: () => Promise<IServerStatus>;
   private _outputLimits = new Map<string, number>();
+  private _approvals: Approvals;
   private _sentTurns = new Set<string>();
+  /** Turns started here whose `turn` frame is not sent yet. */
+  private _unsentTurns = new Set<string>();
 }
 
 /** Namespace for `CodeInterpreterController` types. */

@@ -1,14 +1,24 @@
+import type { ISessionContext } from '@jupyterlab/apputils';
 import { CodeCell } from '@jupyterlab/cells';
 import type * as nbformat from '@jupyterlab/nbformat';
 import type { NotebookPanel } from '@jupyterlab/notebook';
+import type { Kernel, KernelMessage } from '@jupyterlab/services';
 
+import { KernelInspector, notebookContext } from './context';
+import { downscaleImages } from './images';
 import type { KernelSetup } from './kernelSetup';
 import { compactOutputs } from './outputs';
-import type { IExecutionResult } from './protocol';
+import type { IExecutionResult, INotebookContext } from './protocol';
 import type { IExecuteOptions, INotebookExecutor } from './tokens';
 
 /** How long to wait for a notebook's session to be ready, in ms. */
 const SESSION_READY_TIMEOUT = 60000;
+
+/** Runs a cell in a session (CodeCell.execute; tests give their own). */
+export type CellRunner = (
+  cell: CodeCell,
+  sessionContext: ISessionContext
+) => Promise<KernelMessage.IExecuteReplyMsg | void>;
 
 /** The notebook a turn works in and where it inserts cells. */
 interface ITurnTarget {
@@ -17,6 +27,10 @@ interface ITurnTarget {
   anchorIndex: number;
   lastId: string | null;
   runningId: string | null;
+  /** Cells this turn inserted, in order. */
+  inserted: string[];
+  /** Ends a wait for the user's approval (Stop, end of turn). */
+  cancelWait: (() => void) | null;
 }
 
 function timeout(ms: number): Promise<'timeout'> {
@@ -40,14 +54,33 @@ function messageOf(reason: unknown): string {
   return reason instanceof Error ? reason.message : String(reason);
 }
 
+/** Why a cell lost its kernel, from the statuses seen while it ran; else null. */
+function kernelLoss(seen: Set<string>): string | null {
+  if (seen.has('autorestarting') || seen.has('dead')) {
+    return 'The kernel died while the cell ran (JupyterLab restarts it); everything defined in it before is gone.';
+  }
+  if (seen.has('restarting')) {
+    return 'The kernel was restarted while the cell ran; everything defined in it before is gone.';
+  }
+  return null;
+}
+
 /**
  * Runs code as new cells of a turn's notebook, in that notebook's kernel
  * session; results are compacted for the model.
  */
 export class NotebookExecutor implements INotebookExecutor {
-  /** Create an executor; `setup` prepares each kernel before its first cell. */
-  constructor(options: { setup?: KernelSetup } = {}) {
+  /**
+   * Create an executor: `setup` prepares each kernel before its first cell,
+   * `inspector` reads kernel state for the turn context, `findPanel` finds an
+   * open notebook by path (for undo).
+   */
+  constructor(options: NotebookExecutor.IOptions = {}) {
     this._setup = options.setup ?? null;
+    this._inspector = options.inspector ?? null;
+    this._findPanel = options.findPanel ?? null;
+    this._runCell =
+      options.runCell ?? ((cell, ctx) => CodeCell.execute(cell, ctx));
   }
 
   /** Capture the notebook (and its active cell) a turn works in. */
@@ -58,11 +91,18 @@ export class NotebookExecutor implements INotebookExecutor {
       anchorId: active?.model.id ?? null,
       anchorIndex: panel.content.activeCellIndex,
       lastId: null,
-      runningId: null
+      runningId: null,
+      inserted: [],
+      cancelWait: null
     });
+    this._panels.set(panel.context.path, panel);
   }
 
-  /** Insert the code as a new cell, run it, return its compacted outputs. */
+  /**
+   * Insert the code as a new cell (or replace the code of a cell this turn
+   * inserted), wait for the user's approval when asked to, run it and return
+   * its compacted outputs.
+   */
   async execute(
     turnId: string,
     code: string,
@@ -86,41 +126,12 @@ export class NotebookExecutor implements INotebookExecutor {
     if (panel.isDisposed || sessionContext.isDisposed) {
       throw new Error(closed);
     }
-    if (!this._turns.has(turnId)) {
-      throw new Error('The turn ended before the code could run.');
-    }
+    this._checkRunning(turnId);
     if (ready === 'timeout') {
       throw new Error(`The kernel session of ${path} did not become ready.`);
     }
-    const kernel = sessionContext.session?.kernel;
-    if (!kernel) {
-      throw new Error(
-        `The notebook ${path} has no kernel. Ask the user to select a kernel for it.`
-      );
-    }
-    if (kernel.status === 'dead') {
-      throw new Error(
-        `The kernel of ${path} is dead. Ask the user to restart it.`
-      );
-    }
-    if (this._setup) {
-      await this._setup.prepare(kernel);
-      if (!this._turns.has(turnId)) {
-        throw new Error('The turn ended before the code could run.');
-      }
-    }
-    const model = panel.content.model;
-    if (!model) {
-      throw new Error(closed);
-    }
-    const index = this._insertionIndex(target);
-    model.sharedModel.insertCell(index, {
-      cell_type: 'code',
-      source: code,
-      metadata: {}
-    });
-    const cellId = model.cells.get(index).id;
-    target.lastId = cellId;
+    this._kernelOf(panel);
+    const { cellId, index } = this._place(target, code, options.replaceCellId);
     options.onInserted?.(cellId, index);
     const cell = panel.content.widgets.find(w => w.model.id === cellId);
     if (!(cell instanceof CodeCell)) {
@@ -129,14 +140,58 @@ export class NotebookExecutor implements INotebookExecutor {
     if (panel.isVisible) {
       void panel.content.scrollToCell(cell).catch(() => undefined);
     }
+    if (options.approve) {
+      const decision = await this._waitForApproval(
+        target,
+        options.approve(cellId, index)
+      );
+      this._checkRunning(turnId);
+      if (cell.isDisposed || cellIndexOf(panel, cellId) === -1) {
+        throw new Error(`The cell was deleted from ${path} before it ran.`);
+      }
+      if (decision === 'skip') {
+        return {
+          outputs: [],
+          executionCount: null,
+          cellId,
+          cellIndex: cellIndexOf(panel, cellId),
+          skipped: true
+        };
+      }
+    }
+    // The user may have edited the cell while it waited for approval.
+    const ran = cell.model.sharedModel.getSource();
+    const kernel = this._kernelOf(panel);
+    if (this._setup) {
+      await this._setup.prepare(kernel);
+      this._checkRunning(turnId);
+    }
     target.runningId = cellId;
-    let reply: Awaited<ReturnType<typeof CodeCell.execute>>;
+    // A run can end without a reply because the kernel died or was restarted:
+    // its status says which, so that the model and the user are told.
+    const seen = new Set<string>();
+    const watch = (_: unknown, status: string): void => {
+      seen.add(status);
+    };
+    kernel.statusChanged.connect(watch);
+    let reply: KernelMessage.IExecuteReplyMsg | void;
     try {
-      reply = await CodeCell.execute(cell, sessionContext);
+      reply = await this._runCell(cell, sessionContext);
     } catch (reason) {
-      throw new Error(`The execution was interrupted: ${messageOf(reason)}`);
+      if (panel.isDisposed) {
+        throw new Error(closed);
+      }
+      throw new Error(
+        kernelLoss(seen) ??
+          `The execution was interrupted: ${messageOf(reason)}`
+      );
     } finally {
+      kernel.statusChanged.disconnect(watch);
       target.runningId = null;
+    }
+    const lost = kernelLoss(seen);
+    if (lost) {
+      throw new Error(lost);
     }
     if (cell.isDisposed) {
       throw new Error(`The cell was deleted from ${path} while it ran.`);
@@ -157,27 +212,180 @@ export class NotebookExecutor implements INotebookExecutor {
         traceback: content.traceback
       } as nbformat.IError);
     }
+    const executionCount = cell.model.executionCount ?? null;
     const finalIndex = cellIndexOf(panel, cellId);
+    const scaled = await downscaleImages(outputs);
     return {
-      outputs: compactOutputs(outputs, { outputLimit: options.outputLimit }),
-      executionCount: cell.model.executionCount ?? null,
+      outputs: compactOutputs(scaled, { outputLimit: options.outputLimit }),
+      executionCount,
       cellId,
-      cellIndex: finalIndex === -1 ? index : finalIndex
+      cellIndex: finalIndex === -1 ? index : finalIndex,
+      ...(ran !== code ? { code: ran } : {})
     };
   }
 
-  /** Interrupt the kernel if a cell of this turn is running. */
+  /** Interrupt the kernel if a cell of this turn runs; end a wait for approval. */
   async interrupt(turnId: string): Promise<void> {
     const target = this._turns.get(turnId);
+    target?.cancelWait?.();
     const kernel = target?.panel.sessionContext.session?.kernel;
     if (target?.runningId && kernel) {
       await kernel.interrupt();
     }
   }
 
-  /** Forget a finished turn. */
+  /** Forget a finished turn (a wait for approval ends). */
   endTurn(turnId: string): void {
+    this._turns.get(turnId)?.cancelWait?.();
     this._turns.delete(turnId);
+  }
+
+  /** Ids of the cells a running turn inserted, in order. */
+  insertedCells(turnId: string): string[] {
+    return [...(this._turns.get(turnId)?.inserted ?? [])];
+  }
+
+  /** Delete these cells from a notebook (panel or path); returns how many. */
+  removeCells(
+    notebook: NotebookPanel | string,
+    cellIds: readonly string[]
+  ): number {
+    const panel =
+      typeof notebook === 'string' ? this._panelAt(notebook) : notebook;
+    const model = panel && !panel.isDisposed ? panel.content.model : null;
+    if (!model || cellIds.length === 0) {
+      return 0;
+    }
+    const wanted = new Set(cellIds);
+    const indices: number[] = [];
+    for (let i = 0; i < model.cells.length; i++) {
+      if (wanted.has(model.cells.get(i).id)) {
+        indices.push(i);
+      }
+    }
+    // From the end, so that the indices still to delete stay valid.
+    for (const index of indices.reverse()) {
+      model.sharedModel.deleteCell(index);
+    }
+    if (indices.length > 0 && model.sharedModel.cells.length === 0) {
+      // Like JupyterLab's own delete: a notebook keeps at least one cell.
+      model.sharedModel.insertCell(0, { cell_type: 'code', source: '' });
+    }
+    return indices.length;
+  }
+
+  /** The notebook and its kernel as a turn starts; never rejects. */
+  async notebookContext(
+    panel: NotebookPanel,
+    options: { outputLimit: number }
+  ): Promise<INotebookContext> {
+    try {
+      return await notebookContext(panel, {
+        outputLimit: options.outputLimit,
+        inspector: this._inspector
+      });
+    } catch (reason) {
+      console.warn('jupyter-code-interp: no notebook context.', reason);
+      return { cells: [], activeIndex: -1, kernel: null };
+    }
+  }
+
+  /** Insert a new cell, or replace the code of one this turn inserted. */
+  private _place(
+    target: ITurnTarget,
+    code: string,
+    replaceCellId: string | null | undefined
+  ): { cellId: string; index: number } {
+    const { panel } = target;
+    const model = panel.content.model;
+    if (!model) {
+      throw new Error(`The notebook ${panel.context.path} was closed.`);
+    }
+    if (replaceCellId) {
+      if (!target.inserted.includes(replaceCellId)) {
+        throw new Error(
+          `The cell ${replaceCellId} was not inserted by this turn: only cells this turn inserted can be replaced. Run the code without cell_id to insert a new cell.`
+        );
+      }
+      const index = cellIndexOf(panel, replaceCellId);
+      if (index === -1) {
+        throw new Error(
+          `The cell ${replaceCellId} is no longer in ${panel.context.path} (the user deleted it). Run the code without cell_id to insert a new cell.`
+        );
+      }
+      const shared = model.sharedModel.getCell(index);
+      shared.transact(() => {
+        shared.setSource(code);
+        if (shared.cell_type === 'code') {
+          (
+            shared as unknown as { setOutputs(o: nbformat.IOutput[]): void }
+          ).setOutputs([]);
+          (
+            shared as unknown as { execution_count: number | null }
+          ).execution_count = null;
+        }
+      });
+      return { cellId: replaceCellId, index };
+    }
+    const index = this._insertionIndex(target);
+    model.sharedModel.insertCell(index, {
+      cell_type: 'code',
+      source: code,
+      metadata: {}
+    });
+    const cellId = model.cells.get(index).id;
+    target.lastId = cellId;
+    target.inserted.push(cellId);
+    return { cellId, index };
+  }
+
+  private async _waitForApproval(
+    target: ITurnTarget,
+    decision: Promise<'run' | 'skip'>
+  ): Promise<'run' | 'skip'> {
+    const stopped = new Promise<'stopped'>(resolve => {
+      target.cancelWait = () => resolve('stopped');
+    });
+    try {
+      const answer = await Promise.race([decision, stopped]);
+      if (answer === 'stopped') {
+        throw new Error('The turn was stopped before the cell ran.');
+      }
+      return answer;
+    } finally {
+      target.cancelWait = null;
+    }
+  }
+
+  private _checkRunning(turnId: string): void {
+    if (!this._turns.has(turnId)) {
+      throw new Error('The turn ended before the code could run.');
+    }
+  }
+
+  private _kernelOf(panel: NotebookPanel): Kernel.IKernelConnection {
+    const path = panel.context.path;
+    const kernel = panel.sessionContext.session?.kernel;
+    if (!kernel) {
+      throw new Error(
+        `The notebook ${path} has no kernel. Ask the user to select a kernel for it.`
+      );
+    }
+    if (kernel.status === 'dead') {
+      throw new Error(
+        `The kernel of ${path} is dead. Ask the user to restart it.`
+      );
+    }
+    return kernel;
+  }
+
+  private _panelAt(path: string): NotebookPanel | null {
+    const known = this._panels.get(path);
+    if (known && !known.isDisposed && known.context.path === path) {
+      return known;
+    }
+    this._panels.delete(path);
+    return this._findPanel?.(path) ?? null;
   }
 
   private _insertionIndex(target: ITurnTarget): number {
@@ -194,5 +402,24 @@ export class NotebookExecutor implements INotebookExecutor {
   }
 
   private _turns = new Map<string, ITurnTarget>();
+  private _panels = new Map<string, NotebookPanel>();
   private _setup: KernelSetup | null;
+  private _inspector: KernelInspector | null;
+  private _findPanel: ((path: string) => NotebookPanel | null) | null;
+  private _runCell: CellRunner;
+}
+
+/** Namespace for `NotebookExecutor` types. */
+export namespace NotebookExecutor {
+  /** Construction options. */
+  export interface IOptions {
+    /** Prepares each kernel before the first cell runs in it. */
+    setup?: KernelSetup;
+    /** Reads the kernel's state for the turn context. */
+    inspector?: KernelInspector;
+    /** Finds an open notebook by path (undo of a turn). */
+    findPanel?: (path: string) => NotebookPanel | null;
+    /** Runs a cell (default `CodeCell.execute`). */
+    runCell?: CellRunner;
+  }
 }

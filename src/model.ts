@@ -4,7 +4,14 @@
  */
 
 import type { IAttachmentRef } from './files/attachments';
-import { IFileCard, ServerFrame, StepStatus, TurnEndReason } from './protocol';
+import {
+  IExecuteRequestFrame,
+  IFileCard,
+  IStepStartedFrame,
+  ServerFrame,
+  StepStatus,
+  TurnEndReason
+} from './protocol';
 import type { ITurnUsage } from './providers/types';
 
 /** Status of a step as the panel shows it. */
@@ -41,6 +48,18 @@ export interface IStepEntry {
   executionCount: number | null;
   cellId: string | null;
   cellIndex: number | null;
+  /** Set when the step is an automatic fix attempt. */
+  attempt?: { number: number; of: number } | null;
+  /** The cell (of this turn) whose code this step replaced and re-ran. */
+  replaces?: string | null;
+  /** A later step of the turn replaced this step's code in the same cell. */
+  superseded?: boolean;
+  /** Thumbnails of the step's images (base64). */
+  images?: ReadonlyArray<{ mime: string; data: string }>;
+  /** The user chose Skip: the cell was not run. */
+  skipped?: boolean;
+  /** Auto-run is off and the cell waits for Run or Skip. */
+  awaiting?: boolean;
 }
 
 /** How a turn ended. */
@@ -85,6 +104,8 @@ export interface IRunningTurn {
   turnId: string;
   started: boolean;
   model: string | null;
+  /** The turn runs on another connection (another tab): no frames come here. */
+  remote?: boolean;
 }
 
 /** One notebook's conversation (immutable; every change makes a new one). */
@@ -92,6 +113,12 @@ export interface IConversation {
   notebook: string;
   entries: readonly ConversationEntry[];
   turn: IRunningTurn | null;
+  /** The server's id of this conversation, once its history arrived. */
+  conversationId?: string | null;
+  /** The turn that Undo can take back (the last finished one), if any. */
+  undoableTurnId?: string | null;
+  /** Entries ever added: keeps entry ids unique after merges and removals. */
+  seq?: number;
 }
 
 /** An empty conversation for a notebook. */
@@ -100,11 +127,15 @@ export function emptyConversation(notebook: string): IConversation {
 }
 
 function nextId(conv: IConversation, turnId: string): string {
-  return `${turnId}:${conv.entries.length}`;
+  return `${turnId}:${conv.seq ?? conv.entries.length}`;
 }
 
 function push(conv: IConversation, entry: ConversationEntry): IConversation {
-  return { ...conv, entries: [...conv.entries, entry] };
+  return {
+    ...conv,
+    entries: [...conv.entries, entry],
+    seq: (conv.seq ?? conv.entries.length) + 1
+  };
 }
 
 function updateStep(
@@ -165,7 +196,7 @@ export function finishTurn(
 ): IConversation {
   const entries = conv.entries.map(e =>
     e.kind === 'step' && e.turnId === turnId && e.status === 'running'
-      ? { ...e, status: 'aborted' as const }
+      ? { ...e, status: 'aborted' as const, awaiting: false }
       : e
   );
   const ended: IConversation = {
@@ -181,6 +212,68 @@ export function finishTurn(
     message,
     usage
   });
+}
+
+/** A step begins (or its cell is requested): record code, fix attempt and replaced cell. */
+function startStep(
+  conv: IConversation,
+  frame: IStepStartedFrame | IExecuteRequestFrame
+): IConversation {
+  const replaces = frame.replaceCellId ?? null;
+  const attempt = frame.type === 'step_started' ? frame.attempt : null;
+  let next = conv;
+  if (replaces) {
+    // The earlier step's code is gone from its cell: say so on its entry.
+    next = {
+      ...conv,
+      entries: conv.entries.map(e =>
+        e.kind === 'step' &&
+        e.turnId === frame.turnId &&
+        e.step !== frame.step &&
+        e.cellId === replaces
+          ? { ...e, superseded: true }
+          : e
+      )
+    };
+  }
+  return updateStep(
+    next,
+    frame.turnId,
+    frame.step,
+    e => ({
+      ...e,
+      code: frame.code || e.code,
+      ...(attempt ? { attempt } : {}),
+      ...(replaces ? { replaces, cellId: e.cellId ?? replaces } : {})
+    }),
+    frame.code
+  );
+}
+
+/** Mark whether a step waits for the user's Run or Skip (auto-run off). */
+export function setStepAwaiting(
+  conv: IConversation,
+  turnId: string,
+  step: number,
+  awaiting: boolean,
+  skipped = false
+): IConversation {
+  return updateStep(conv, turnId, step, e => ({
+    ...e,
+    awaiting,
+    ...(skipped ? { skipped: true } : {})
+  }));
+}
+
+/** Remove a turn's entries (after Undo). */
+export function removeTurn(conv: IConversation, turnId: string): IConversation {
+  return {
+    ...conv,
+    seq: conv.seq ?? conv.entries.length,
+    entries: conv.entries.filter(e => e.turnId !== turnId),
+    undoableTurnId:
+      conv.undoableTurnId === turnId ? null : (conv.undoableTurnId ?? null)
+  };
 }
 
 /** Record where a step's cell was inserted. */
@@ -224,13 +317,7 @@ export function applyFrame(
     }
     case 'step_started':
     case 'execute_request':
-      return updateStep(
-        conv,
-        frame.turnId,
-        frame.step,
-        e => ({ ...e, code: frame.code || e.code }),
-        frame.code
-      );
+      return startStep(conv, frame);
     case 'step_finished':
       return updateStep(conv, frame.turnId, frame.step, e => ({
         ...e,
@@ -239,7 +326,10 @@ export function applyFrame(
         evalue: frame.evalue ?? null,
         executionCount: frame.executionCount ?? e.executionCount,
         cellId: frame.cellId ?? e.cellId,
-        cellIndex: frame.cellIndex ?? e.cellIndex
+        cellIndex: frame.cellIndex ?? e.cellIndex,
+        awaiting: false,
+        ...(frame.images?.length ? { images: frame.images } : {}),
+        ...(frame.skipped ? { skipped: true } : {})
       }));
     case 'files':
       return push(conv, {
@@ -250,13 +340,16 @@ export function applyFrame(
         files: Array.isArray(frame.files) ? frame.files : []
       });
     case 'turn_finished':
-      return finishTurn(
-        conv,
-        frame.turnId,
-        frame.reason,
-        frame.message ?? null,
-        frame.usage ?? null
-      );
+      return {
+        ...finishTurn(
+          conv,
+          frame.turnId,
+          frame.reason,
+          frame.message ?? null,
+          frame.usage ?? null
+        ),
+        undoableTurnId: frame.turnId
+      };
     case 'error': {
       const turnId = frame.turnId ?? '';
       if (conv.turn?.turnId === turnId && !conv.turn.started) {

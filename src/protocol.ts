@@ -13,11 +13,7 @@ import type {
 
 /** Why a turn ended. */
 export type TurnEndReason =
-  | 'done'
-  | 'max_steps'
-  | 'error'
-  | 'stopped'
-  | 'gave_up';
+  'done' | 'max_steps' | 'error' | 'stopped' | 'gave_up';
 
 /** Outcome of one executed step. */
 export type StepStatus = 'ok' | 'error' | 'aborted';
@@ -188,6 +184,8 @@ export interface IStepFinishedFrame {
   cellIndex?: number | null;
   /** Thumbnails of the step's images (base64). */
   images?: Array<{ mime: string; data: string }>;
+  /** The user chose Skip (auto-run off): the cell was not run. */
+  skipped?: boolean;
 }
 
 /** A file a step created or changed, or the answer pointed at. */

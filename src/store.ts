@@ -6,15 +6,24 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 import type { IAttachmentRef } from './files/attachments';
+import { replayHistory } from './history';
 import {
   applyFrame,
   beginTurn,
   emptyConversation,
   finishTurn,
   IConversation,
+  removeTurn,
+  setStepAwaiting,
   setStepCell
 } from './model';
-import { IServerStatus, ServerFrame, TurnEndReason } from './protocol';
+import {
+  IConversationsFrame,
+  IHistoryFrame,
+  IServerStatus,
+  ServerFrame,
+  TurnEndReason
+} from './protocol';
 import type { ConnectionStatus } from './socket';
 
 /** What the panel knows of the server's readiness. */
@@ -116,6 +125,79 @@ export class ConversationStore {
     }
   }
 
+  /** Mark a step as waiting (or no longer waiting) for Run or Skip. */
+  setStepAwaiting(
+    turnId: string,
+    step: number,
+    awaiting: boolean,
+    skipped = false
+  ): void {
+    const notebook = this._turns.get(turnId);
+    if (notebook !== undefined) {
+      this._set(
+        notebook,
+        setStepAwaiting(this.get(notebook), turnId, step, awaiting, skipped)
+      );
+    }
+  }
+
+  /**
+   * Rebuild a notebook's conversation from its stored history; a turn that
+   * runs live here keeps its live entries.
+   */
+  loadHistory(frame: IHistoryFrame): void {
+    const current = this.get(frame.notebook);
+    const live = current.turn;
+    const liveTurnId =
+      live && !live.remote && this._turns.get(live.turnId) === frame.notebook
+        ? live.turnId
+        : null;
+    for (const [turnId, path] of this._turns) {
+      if (path === frame.notebook && turnId !== liveTurnId) {
+        this._turns.delete(turnId);
+      }
+    }
+    this._set(frame.notebook, replayHistory(current, frame, liveTurnId));
+  }
+
+  /** Remove an undone turn from its notebook's conversation. */
+  removeTurn(notebook: string, turnId: string): void {
+    this._turns.delete(turnId);
+    this._set(notebook, removeTurn(this.get(notebook), turnId));
+  }
+
+  /** Keep a notebook's conversation (and its running turns) under its new path. */
+  rename(from: string, to: string): void {
+    const conv = this._conversations.get(from);
+    if (from === to || conv === undefined) {
+      return;
+    }
+    this._conversations.delete(from);
+    this._conversations.set(to, { ...conv, notebook: to });
+    for (const [turnId, path] of this._turns) {
+      if (path === from) {
+        this._turns.set(turnId, to);
+      }
+    }
+    const list = this._lists.get(from);
+    this._lists.delete(from);
+    if (list) {
+      this._lists.set(to, { ...list, notebook: to });
+    }
+    this._changed.emit();
+  }
+
+  /** The stored conversations of a notebook, as last listed by the server. */
+  conversations(notebook: string): IConversationsFrame | null {
+    return this._lists.get(notebook) ?? null;
+  }
+
+  /** Replace a notebook's list of stored conversations. */
+  setConversations(frame: IConversationsFrame): void {
+    this._lists.set(frame.notebook, frame);
+    this._changed.emit();
+  }
+
   /** Forget a notebook's conversation. */
   clear(notebook: string): void {
     for (const [turnId, path] of this._turns) {
@@ -166,6 +248,7 @@ export class ConversationStore {
   }
 
   private _conversations = new Map<string, IConversation>();
+  private _lists = new Map<string, IConversationsFrame>();
   private _turns = new Map<string, string>();
   private _status: IStatusState = {
     loading: true,

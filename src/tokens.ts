@@ -1,7 +1,10 @@
 import type { NotebookPanel } from '@jupyterlab/notebook';
 import { Token } from '@lumino/coreutils';
 
-import type { IExecutionResult } from './protocol';
+import type { IExecutionResult, INotebookContext } from './protocol';
+
+/** The user's answer to a proposed cell (auto-run off). */
+export type ApprovalDecision = 'run' | 'skip';
 
 /** Options of one execution. */
 export interface IExecuteOptions {
@@ -9,6 +12,16 @@ export interface IExecuteOptions {
   outputLimit: number;
   /** Called once the new cell is in the notebook (0-based index). */
   onInserted?: (cellId: string, cellIndex: number) => void;
+  /**
+   * Replace the code of this cell (one the same turn inserted) and run it
+   * again in place instead of inserting a new cell.
+   */
+  replaceCellId?: string | null;
+  /**
+   * Auto-run off: called once the cell is in the notebook; the cell runs
+   * (with its current, possibly edited code) only when it resolves `'run'`.
+   */
+  approve?: (cellId: string, cellIndex: number) => Promise<ApprovalDecision>;
 }
 
 /**
@@ -29,10 +42,31 @@ export interface INotebookExecutor {
     code: string,
     options: IExecuteOptions
   ): Promise<IExecutionResult>;
-  /** Interrupt the kernel if a cell of this turn is running. */
+  /**
+   * Interrupt the kernel if a cell of this turn is running; a wait for the
+   * user's approval ends (the execution rejects).
+   */
   interrupt(turnId: string): Promise<void>;
-  /** Forget a finished turn. */
+  /** Forget a finished turn (a wait for approval ends). */
   endTurn(turnId: string): void;
+  /** Ids of the cells a running turn inserted, in order. */
+  insertedCells(turnId: string): string[];
+  /**
+   * Delete these cells (undo of a turn) from a notebook, given as its panel
+   * or its path (found among open notebooks); returns how many were deleted.
+   */
+  removeCells(
+    notebook: NotebookPanel | string,
+    cellIds: readonly string[]
+  ): number;
+  /**
+   * The notebook and its kernel as a turn starts (cells, active cell, silent
+   * kernel inspection); resolves within a few seconds, never rejects.
+   */
+  notebookContext(
+    panel: NotebookPanel,
+    options: { outputLimit: number }
+  ): Promise<INotebookContext>;
 }
 
 /** The notebook executor service. */

@@ -1,3 +1,4 @@
+import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
@@ -111,6 +112,23 @@ export class CodeInterpreterPanel extends ReactWidget {
         onShowCell={step =>
           this._showCell(conversation?.notebook ?? null, step)
         }
+        onEditCell={step =>
+          this._showCell(conversation?.notebook ?? null, step, true)
+        }
+        onApprove={(step, choice) => controller.approve(step.turnId, choice)}
+        onUndo={turnId => path !== null && void this._undo(path, turnId)}
+        autoRun={controller.turnSettings.autoRun !== false}
+        onAutoRunChange={this._options.setAutoRun}
+        conversations={
+          path === null
+            ? undefined
+            : {
+                list: store.conversations(path),
+                onList: () => controller.conversations.list(path),
+                onOpen: id => controller.conversations.open(path, id),
+                onDelete: item => void this._deleteConversation(path, item)
+              }
+        }
         onDismissError={() => store.setGlobalError(null)}
         files={
           files && path !== null
@@ -144,17 +162,75 @@ export class CodeInterpreterPanel extends ReactWidget {
   }
 
   private _onCurrentChanged(): void {
-    this._watchPath(this._options.tracker.currentWidget);
+    const panel = this._options.tracker.currentWidget;
+    this._watchPath(panel);
+    this._options.controller.conversations.showNotebook(
+      panel?.context.path ?? null
+    );
+    this._onChanged();
+  }
+
+  private _onPathChanged(_: unknown, path: string): void {
+    const previous = this._watchedPath;
+    this._watchedPath = path;
+    if (previous !== null && previous !== path) {
+      this._options.controller.conversations.notebookRenamed(previous, path);
+    }
     this._onChanged();
   }
 
   private _watchPath(panel: NotebookPanel | null): void {
-    this._watched?.context.pathChanged.disconnect(this._onChanged, this);
+    this._watched?.context.pathChanged.disconnect(this._onPathChanged, this);
     this._watched = panel;
-    panel?.context.pathChanged.connect(this._onChanged, this);
+    this._watchedPath = panel?.context.path ?? null;
+    panel?.context.pathChanged.connect(this._onPathChanged, this);
   }
 
-  private _showCell(notebook: string | null, step: IStepEntry): void {
+  /** Undo a turn after the user confirmed (kernel side effects stay). */
+  private async _undo(notebook: string, turnId: string): Promise<void> {
+    const { trans, controller } = this._options;
+    const result = await showDialog({
+      title: trans.__('Undo the last turn?'),
+      body: trans.__(
+        'The cells this turn inserted are deleted from the notebook and the turn leaves the conversation. What the code did in the kernel is not undone: variables, imported modules and written files stay.'
+      ),
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Cancel') }),
+        Dialog.warnButton({ label: trans.__('Undo') })
+      ]
+    });
+    if (result.button.accept) {
+      controller.conversations.undo(notebook, turnId);
+    }
+  }
+
+  /** Delete a stored conversation after the user confirmed. */
+  private async _deleteConversation(
+    notebook: string,
+    item: { id: string; title: string }
+  ): Promise<void> {
+    const { trans, controller } = this._options;
+    const result = await showDialog({
+      title: trans.__('Delete this conversation?'),
+      body: trans.__(
+        '“%1” and its turns are deleted for good. The notebook’s cells stay.',
+        item.title || trans.__('(empty conversation)')
+      ),
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Cancel') }),
+        Dialog.warnButton({ label: trans.__('Delete') })
+      ]
+    });
+    if (result.button.accept) {
+      controller.conversations.delete(notebook, item.id);
+    }
+  }
+
+  private _showCell(
+    notebook: string | null,
+    step: IStepEntry,
+    edit = false
+  ): void {
     const panel = this._options.tracker.find(p => p.context.path === notebook);
     if (!panel || !panel.content.model) {
       return;
@@ -174,10 +250,15 @@ export class CodeInterpreterPanel extends ReactWidget {
     void panel.content
       .scrollToCell(cells[index], 'center')
       .catch(() => undefined);
+    if (edit) {
+      panel.content.mode = 'edit';
+      cells[index].editor?.focus();
+    }
   }
 
   private _options: CodeInterpreterPanel.IOptions;
   private _watched: NotebookPanel | null = null;
+  private _watchedPath: string | null = null;
   private _drop: DropTarget | null = null;
   private _focusRequest = 0;
 }
@@ -202,5 +283,7 @@ export namespace CodeInterpreterPanel {
     files?: ICodeInterpreterFiles | null;
     /** Model picker and providers settings (optional). */
     providers?: IModelProviders | null;
+    /** Change the auto-run setting (absent: no toggle). */
+    setAutoRun?: (value: boolean) => void;
   }
 }

@@ -36,3 +36,7 @@ c.CodeInterpreter.providers = {  # noqa: F821
 c.CodeInterpreter.key_store_path = os.path.join(  # noqa: F821
     tempfile.mkdtemp(prefix="code-interp-keys-"), "providers.json"
 )
+# Stored conversations in a fresh database: notebooks of earlier runs have the same paths.
+c.CodeInterpreter.db_path = os.path.join(  # noqa: F821
+    tempfile.mkdtemp(prefix="code-interp-db-"), "conversations.sqlite"
+)

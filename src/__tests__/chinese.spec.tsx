@@ -122,6 +122,55 @@ describe('the panel in Chinese (shipped zh_CN catalog)', () => {
     await act(async () => widget.dispose());
   });
 
+  it('translates approval, undo, auto-run and the conversation list', async () => {
+    const conversation = {
+      ...emptyConversation('分析.ipynb'),
+      entries: [
+        { kind: 'user' as const, id: 'a:0', turnId: 'a', text: '画图' },
+        {
+          kind: 'step' as const,
+          id: 'a:1',
+          turnId: 'a',
+          step: 1,
+          code: 'plot()',
+          status: 'running' as const,
+          ename: null,
+          evalue: null,
+          executionCount: null,
+          cellId: 'c1',
+          cellIndex: 0,
+          awaiting: true,
+          attempt: { number: 1, of: 3 }
+        }
+      ]
+    };
+    const widget = await mount(
+      <PanelView
+        {...panelProps({
+          conversation,
+          autoRun: false,
+          onAutoRunChange: () => undefined,
+          onApprove: () => undefined,
+          onEditCell: () => undefined,
+          conversations: {
+            list: null,
+            onList: () => undefined,
+            onOpen: () => undefined,
+            onDelete: () => undefined
+          }
+        })}
+      />
+    );
+    expect(text(widget, '.jp-CodeInterp-approveRun')).toBe('运行');
+    expect(text(widget, '.jp-CodeInterp-approveEdit')).toBe('在笔记本中编辑');
+    expect(text(widget, '.jp-CodeInterp-approveSkip')).toBe('跳过');
+    expect(text(widget, '.jp-CodeInterp-stepTags')).toBe('修复尝试 1/3');
+    expect(text(widget, '.jp-CodeInterp-autoRun')).toBe('自动运行');
+    expect(text(widget, '.jp-CodeInterp-conversationsButton')).toBe('历史');
+    expect(zh.__('Undo')).toBe('撤销');
+    await act(async () => widget.dispose());
+  });
+
   it('fills placeholders in translated messages', () => {
     expect(zh.__('Running cell %1…', '[3]')).toBe('正在运行单元格 [3]…');
     expect(zh.__('Error: %1', '连接超时')).toBe('错误：连接超时');

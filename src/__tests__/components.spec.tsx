@@ -116,7 +116,8 @@ describe('Step', () => {
     ) as HTMLElement;
     expect(node.dataset.status).toBe(status);
     expect(node.textContent).toContain(label);
-    await act(async () => node.click());
+    const main = node.querySelector('.jp-CodeInterp-stepMain') as HTMLElement;
+    await act(async () => main.click());
     expect(shown).toEqual([step]);
     await act(async () => widget.dispose());
   });

@@ -4,10 +4,16 @@ import { PromiseDelegate } from '@lumino/coreutils';
 import { CodeInterpreterController, ITurnSettings } from '../controller';
 import { IStepEntry } from '../model';
 import { ConversationStore } from '../store';
-import { IExecutionResult, IServerStatus } from '../protocol';
+import { IExecutionResult, INotebookContext, IServerStatus } from '../protocol';
 import { ChatSocket } from '../socket';
 import { IExecuteOptions, INotebookExecutor } from '../tokens';
 import { FakeWebSocket, fakeSettings } from './fakeSocket';
+
+const CONTEXT: INotebookContext = {
+  cells: [{ id: 'c0', type: 'code', source: 'df = 1', outputs: [] }],
+  activeIndex: 0,
+  kernel: { language: 'python', state: { variables: [{ name: 'df' }] } }
+};
 
 class FakeExecutor implements INotebookExecutor {
   begun: [string, NotebookPanel][] = [];
@@ -37,6 +43,23 @@ class FakeExecutor implements INotebookExecutor {
 
   endTurn(turnId: string): void {
     this.ended.push(turnId);
+  }
+
+  insertedCells(): string[] {
+    return [];
+  }
+
+  removeCells(): number {
+    return 0;
+  }
+
+  /** What `notebookContext` resolves with (null: it never resolves). */
+  context: INotebookContext | null = CONTEXT;
+
+  notebookContext(): Promise<INotebookContext> {
+    return this.context
+      ? Promise.resolve(this.context)
+      : new Promise(() => undefined);
   }
 }
 
@@ -109,7 +132,9 @@ describe('CodeInterpreterController', () => {
         notebook: '数据/a.ipynb',
         instruction: '画一个直方图',
         maxSteps: 7,
-        outputLimit: 1234
+        outputLimit: 1234,
+        maxFixAttempts: 3,
+        context: CONTEXT
       }
     ]);
     expect(executor.begun).toEqual([[turnId, panel]]);
@@ -229,7 +254,10 @@ describe('CodeInterpreterController', () => {
     expect(ws.frames).toHaveLength(1);
     ws.receive({ type: 'turn_finished', turnId, reason: 'done' });
     controller.reset('a.ipynb');
-    expect(ws.frames[1]).toEqual({ type: 'reset', notebook: 'a.ipynb' });
+    expect(ws.frames[1]).toEqual({
+      type: 'new_conversation',
+      notebook: 'a.ipynb'
+    });
     expect(store.get('a.ipynb').entries).toEqual([]);
   });
 
@@ -262,6 +290,61 @@ describe('CodeInterpreterController', () => {
     expect(next.frames).toEqual([
       expect.objectContaining({ type: 'turn', turnId })
     ]);
+  });
+
+  it('passes replaceCellId of an execute_request to the executor', async () => {
+    const turnId = await startTurn();
+    ws.receive({
+      type: 'execute_request',
+      turnId,
+      requestId: 'r9',
+      step: 2,
+      code: 'print(1 / 1)',
+      replaceCellId: 'cell-1'
+    });
+    expect(executor.calls[0].code).toBe('print(1 / 1)');
+    expect(executor.calls[0].options.replaceCellId).toBe('cell-1');
+  });
+
+  it('sends the turn without context when gathering it takes too long', async () => {
+    jest.useFakeTimers();
+    try {
+      executor.context = null;
+      const turnId = controller.startTurn(fakePanel('a.ipynb'), 'go');
+      await flush();
+      expect(ws.frames).toEqual([]);
+      await jest.advanceTimersByTimeAsync(5000);
+      expect(ws.frames).toHaveLength(1);
+      expect(ws.frames[0]).toMatchObject({ type: 'turn', turnId });
+      expect(ws.frames[0]).not.toHaveProperty('context');
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('sends the turn without context when gathering it fails', async () => {
+    executor.notebookContext = () => {
+      throw new TypeError('no notebook model');
+    };
+    const turnId = await startTurn();
+    expect(ws.frames).toHaveLength(1);
+    expect(ws.frames[0]).toMatchObject({ type: 'turn', turnId });
+    expect(ws.frames[0]).not.toHaveProperty('context');
+  });
+
+  it('a turn stopped before its frame was sent ends here and is never sent', async () => {
+    jest.useFakeTimers();
+    try {
+      executor.context = null;
+      const turnId = controller.startTurn(fakePanel('a.ipynb'), 'go')!;
+      controller.stop('a.ipynb');
+      expect(store.isBusy('a.ipynb')).toBe(false);
+      expect(executor.ended).toEqual([turnId]);
+      await jest.advanceTimersByTimeAsync(5000);
+      expect(ws.frames).toEqual([]);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('fetches the status and reports when the server does not answer', async () => {

@@ -261,7 +261,7 @@ describe('ModelProviders service', () => {
         execute: () => new Promise(() => undefined),
         interrupt: async () => undefined,
         endTurn: () => undefined
-      } as INotebookExecutor,
+      } as unknown as INotebookExecutor,
       settings: () => ({ maxSteps: 3, outputLimit: 500, defaultModel: '' }),
       modelFor: (notebook, setting) =>
         service.modelFor(notebook, store.status.status, setting)

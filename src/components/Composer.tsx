@@ -23,6 +23,10 @@ export interface IComposerProps {
   focusRequest?: number;
   /** Why sending must wait (e.g. uploads still running), or null. */
   waitingFor?: string | null;
+  /** Controls at the start of the action row (the auto-run toggle). */
+  options?: React.ReactNode;
+  /** Whether the running turn can be stopped from here (default true). */
+  canStop?: boolean;
 }
 
 /** The instruction box: Enter sends, Shift+Enter adds a line. */
@@ -108,7 +112,8 @@ export function Composer(props: IComposerProps): JSX.Element {
         }}
       />
       <div className="jp-CodeInterp-actions">
-        {busy && (
+        {props.options}
+        {busy && props.canStop !== false && (
           <button
             type="button"
             className="jp-Button jp-mod-styled jp-mod-warn jp-CodeInterp-stop"

@@ -2,6 +2,7 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 import React, { useEffect, useRef } from 'react';
 
+import type { ApprovalChoice } from '../approvals';
 import { ConversationEntry, INoticeEntry, IStepEntry } from '../model';
 import { AttachmentChips } from './Attachments';
 import { FileCards, IFileActions } from './FileCards';
@@ -21,7 +22,18 @@ export interface IMessagesProps {
   onShowCell: (step: IStepEntry) => void;
   /** Open and download files shown in the conversation. */
   fileActions?: IFileActions;
+  /** Answer a cell waiting for Run or Skip. */
+  onApprove?: (step: IStepEntry, choice: ApprovalChoice) => void;
+  /** Select a step's cell for editing before Run. */
+  onEditCell?: (step: IStepEntry) => void;
+  /** The turn Undo can take back, if any (no turn running). */
+  undoableTurnId?: string | null;
+  /** Undo a turn (the caller confirms). */
+  onUndo?: (turnId: string) => void;
 }
+
+/** What an entry needs besides itself. */
+type EntryContext = Omit<IMessagesProps, 'entries'>;
 
 function noticeText(notice: INoticeEntry, trans: TranslationBundle): string {
   switch (notice.reason) {
@@ -33,18 +45,39 @@ function noticeText(notice: INoticeEntry, trans: TranslationBundle): string {
       );
     case 'stopped':
       return trans.__('Stopped.');
+    case 'gave_up':
+      return trans.__(
+        'Gave up: the automatic fixes did not work. %1',
+        notice.message || ''
+      );
     default:
       return trans.__('Error: %1', notice.message || trans.__('unknown error'));
   }
 }
 
-function Entry(props: {
-  entry: ConversationEntry;
-  rendermime: IRenderMimeRegistry;
+function UndoButton(props: {
+  turnId: string;
   trans: TranslationBundle;
-  onShowCell: (step: IStepEntry) => void;
-  fileActions?: IFileActions;
+  onUndo: (turnId: string) => void;
 }): JSX.Element {
+  const { trans } = props;
+  return (
+    <button
+      type="button"
+      className="jp-Button jp-mod-styled jp-mod-minimal jp-CodeInterp-undo"
+      title={trans.__(
+        'Remove the cells this turn inserted and the turn from the conversation. Variables and files it made in the kernel stay.'
+      )}
+      onClick={() => props.onUndo(props.turnId)}
+    >
+      {trans.__('Undo')}
+    </button>
+  );
+}
+
+function Entry(
+  props: EntryContext & { entry: ConversationEntry }
+): JSX.Element {
   const { entry, rendermime, trans, onShowCell, fileActions } = props;
   switch (entry.kind) {
     case 'user':
@@ -74,7 +107,15 @@ function Entry(props: {
         </div>
       );
     case 'step':
-      return <Step step={entry} trans={trans} onShowCell={onShowCell} />;
+      return (
+        <Step
+          step={entry}
+          trans={trans}
+          onShowCell={onShowCell}
+          onApprove={props.onApprove}
+          onEditCell={props.onEditCell}
+        />
+      );
     case 'notice':
       return (
         <>
@@ -85,6 +126,13 @@ function Entry(props: {
             )}
           </div>
           {entry.usage && <TurnUsage usage={entry.usage} trans={trans} />}
+          {props.onUndo && props.undoableTurnId === entry.turnId && (
+            <UndoButton
+              turnId={entry.turnId}
+              trans={trans}
+              onUndo={props.onUndo}
+            />
+          )}
         </>
       );
     default:
@@ -98,7 +146,7 @@ function Entry(props: {
 
 /** The conversation, kept scrolled to the end while the user is there. */
 export function Messages(props: IMessagesProps): JSX.Element {
-  const { entries, rendermime, trans, onShowCell, fileActions } = props;
+  const { entries, trans, ...context } = props;
   const listRef = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
 
@@ -127,14 +175,7 @@ export function Messages(props: IMessagesProps): JSX.Element {
         </div>
       )}
       {entries.map(entry => (
-        <Entry
-          key={entry.id}
-          entry={entry}
-          rendermime={rendermime}
-          trans={trans}
-          onShowCell={onShowCell}
-          fileActions={fileActions}
-        />
+        <Entry key={entry.id} entry={entry} trans={trans} {...context} />
       ))}
     </div>
   );

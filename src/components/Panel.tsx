@@ -2,11 +2,14 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
+import type { ApprovalChoice } from '../approvals';
 import { IConversation, IStepEntry } from '../model';
+import type { IConversationsFrame, IConversationSummary } from '../protocol';
 import type { IStatusState } from '../store';
 import type { ConnectionStatus } from '../socket';
 import { NoNotebookCard, SetupCard } from './Cards';
 import { Composer } from './Composer';
+import { ConversationMenu } from './Conversations';
 import { Messages } from './Messages';
 import { composerFileProps, IPanelFiles } from './PanelFiles';
 
@@ -46,6 +49,50 @@ export interface IPanelViewProps {
   modelBar?: React.ReactNode;
   /** Open the providers settings (absent: no settings button on the setup card). */
   onConfigure?: () => void;
+  /** The notebook's stored conversations and what to do with them (absent: no menu). */
+  conversations?: IPanelConversations;
+  /** Run proposed cells at once (false: each waits for Run or Skip). */
+  autoRun?: boolean;
+  /** Change the auto-run setting (absent: no toggle). */
+  onAutoRunChange?: (value: boolean) => void;
+  /** Answer a cell waiting for Run or Skip. */
+  onApprove?: (step: IStepEntry, choice: ApprovalChoice) => void;
+  /** Select a step's cell for editing before Run. */
+  onEditCell?: (step: IStepEntry) => void;
+  /** Undo a finished turn (the caller confirms). */
+  onUndo?: (turnId: string) => void;
+}
+
+/** The notebook's stored conversations for the header menu. */
+export interface IPanelConversations {
+  list: IConversationsFrame | null;
+  onList: () => void;
+  onOpen: (id: string) => void;
+  onDelete: (item: IConversationSummary) => void;
+}
+
+/** The auto-run switch under the instruction box. */
+function AutoRunToggle(props: {
+  value: boolean;
+  trans: TranslationBundle;
+  onChange: (value: boolean) => void;
+}): JSX.Element {
+  const { value, trans } = props;
+  return (
+    <label
+      className="jp-CodeInterp-autoRun"
+      title={trans.__(
+        'On: the model’s cells run at once. Off: each cell is inserted and waits for Run or Skip.'
+      )}
+    >
+      <input
+        type="checkbox"
+        checked={value}
+        onChange={event => props.onChange(event.target.checked)}
+      />
+      {trans.__('Auto-run')}
+    </label>
+  );
 }
 
 /** The whole side panel: header, cards or conversation, composer. */
@@ -74,12 +121,24 @@ export function PanelView(props: IPanelViewProps): JSX.Element {
             </span>
           )}
         </div>
+        {usable && props.conversations && (
+          <ConversationMenu
+            list={props.conversations.list}
+            busy={busy}
+            trans={trans}
+            onList={props.conversations.onList}
+            onOpen={props.conversations.onOpen}
+            onDelete={props.conversations.onDelete}
+          />
+        )}
         {usable && (
           <button
             type="button"
             className="jp-Button jp-mod-styled jp-mod-minimal jp-CodeInterp-newConversation"
             disabled={busy}
-            title={trans.__('Forget this notebook’s conversation')}
+            title={trans.__(
+              'Start a new conversation; earlier ones stay under History'
+            )}
             onClick={props.onReset}
           >
             {trans.__('New conversation')}
@@ -125,7 +184,18 @@ export function PanelView(props: IPanelViewProps): JSX.Element {
             trans={trans}
             onShowCell={props.onShowCell}
             fileActions={props.files?.actions}
+            onApprove={props.onApprove}
+            onEditCell={props.onEditCell}
+            undoableTurnId={busy ? null : conversation.undoableTurnId}
+            onUndo={props.onUndo}
           />
+          {conversation.turn?.remote && (
+            <div className="jp-CodeInterp-remoteTurn">
+              {trans.__(
+                'A turn of this conversation runs in another tab or window; this view follows it.'
+              )}
+            </div>
+          )}
           {props.connection !== 'connected' && (
             <div className="jp-CodeInterp-connection">
               {trans.__('Connecting to the server…')}
@@ -136,6 +206,16 @@ export function PanelView(props: IPanelViewProps): JSX.Element {
             trans={trans}
             onSend={props.onSend}
             onStop={props.onStop}
+            canStop={!conversation.turn?.remote}
+            options={
+              props.onAutoRunChange && (
+                <AutoRunToggle
+                  value={props.autoRun ?? true}
+                  trans={trans}
+                  onChange={props.onAutoRunChange}
+                />
+              )
+            }
             {...composerFileProps(props.files, trans)}
           />
         </>

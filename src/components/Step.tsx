@@ -1,6 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
+import type { ApprovalChoice } from '../approvals';
 import { IStepEntry } from '../model';
 
 /** Props of `Step`. */
@@ -11,6 +12,10 @@ export interface IStepProps {
   trans: TranslationBundle;
   /** Reveal the step's cell in its notebook. */
   onShowCell: (step: IStepEntry) => void;
+  /** Answer a cell waiting for Run or Skip (absent: no buttons). */
+  onApprove?: (step: IStepEntry, choice: ApprovalChoice) => void;
+  /** Select the step's cell in edit mode, to change it before Run. */
+  onEditCell?: (step: IStepEntry) => void;
 }
 
 /** How a step's cell is named: `[execution count]`, else `[position]`. */
@@ -24,8 +29,24 @@ export function cellLabel(step: IStepEntry): string | null {
   return null;
 }
 
+/** What the step entry shows as its status: skipped and waiting cells included. */
+export function stepViewStatus(step: IStepEntry): string {
+  if (step.awaiting) {
+    return 'awaiting';
+  }
+  return step.skipped ? 'skipped' : step.status;
+}
+
 function stepText(step: IStepEntry, trans: TranslationBundle): string {
   const label = cellLabel(step);
+  if (step.awaiting) {
+    return label
+      ? trans.__('Cell %1 waits for Run or Skip', label)
+      : trans.__('The cell waits for Run or Skip');
+  }
+  if (step.skipped) {
+    return label ? trans.__('↷ Cell %1 skipped', label) : trans.__('↷ skipped');
+  }
   switch (step.status) {
     case 'running':
       return label
@@ -44,21 +65,131 @@ function stepText(step: IStepEntry, trans: TranslationBundle): string {
   }
 }
 
+/** Small labels above a step: fix attempt, re-run of a cell, replaced code. */
+function StepTags(props: {
+  step: IStepEntry;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { step, trans } = props;
+  const tags: string[] = [];
+  if (step.attempt) {
+    tags.push(
+      trans.__('Fix attempt %1/%2', step.attempt.number, step.attempt.of)
+    );
+  }
+  if (step.replaces) {
+    tags.push(trans.__('re-runs the same cell with new code'));
+  }
+  if (step.superseded) {
+    tags.push(trans.__('code replaced by a later step'));
+  }
+  if (!tags.length) {
+    return null;
+  }
+  return <span className="jp-CodeInterp-stepTags">{tags.join(' · ')}</span>;
+}
+
+/** Run / Edit in notebook / Skip for a cell waiting for the user. */
+function ApprovalButtons(props: {
+  step: IStepEntry;
+  trans: TranslationBundle;
+  onApprove: (step: IStepEntry, choice: ApprovalChoice) => void;
+  onEditCell?: (step: IStepEntry) => void;
+}): JSX.Element {
+  const { step, trans, onApprove, onEditCell } = props;
+  return (
+    <div className="jp-CodeInterp-approval">
+      <button
+        type="button"
+        className="jp-Button jp-mod-styled jp-mod-accept jp-CodeInterp-approveRun"
+        title={trans.__('Run this cell in the notebook’s kernel')}
+        onClick={() => onApprove(step, 'run')}
+      >
+        {trans.__('Run')}
+      </button>
+      {onEditCell && (
+        <button
+          type="button"
+          className="jp-Button jp-mod-styled jp-mod-minimal jp-CodeInterp-approveEdit"
+          title={trans.__(
+            'Select the cell in the notebook to change its code, then press Run here'
+          )}
+          onClick={() => onEditCell(step)}
+        >
+          {trans.__('Edit in notebook')}
+        </button>
+      )}
+      <button
+        type="button"
+        className="jp-Button jp-mod-styled jp-mod-minimal jp-CodeInterp-approveSkip"
+        title={trans.__('Do not run this cell; the model is told')}
+        onClick={() => onApprove(step, 'skip')}
+      >
+        {trans.__('Skip')}
+      </button>
+    </div>
+  );
+}
+
+/** Thumbnails of a step's images; a click reveals the cell. */
+function StepImages(props: {
+  step: IStepEntry;
+  trans: TranslationBundle;
+  onShowCell: (step: IStepEntry) => void;
+}): JSX.Element | null {
+  const { step, trans, onShowCell } = props;
+  if (!step.images?.length) {
+    return null;
+  }
+  return (
+    <div className="jp-CodeInterp-stepImages">
+      {step.images.map((image, index) => (
+        <button
+          key={index}
+          type="button"
+          className="jp-CodeInterp-stepImage"
+          title={trans.__('Show the cell of this image')}
+          onClick={() => onShowCell(step)}
+        >
+          <img
+            src={`data:${image.mime};base64,${image.data}`}
+            alt={trans.__('Image %1 of step %2', index + 1, step.step)}
+          />
+        </button>
+      ))}
+    </div>
+  );
+}
+
 /** One code run, compact; clicking it reveals the cell. */
 export function Step(props: IStepProps): JSX.Element {
-  const { step, trans, onShowCell } = props;
-  const detail = step.status === 'error' && step.evalue ? step.evalue : null;
+  const { step, trans, onShowCell, onApprove } = props;
+  const detail =
+    step.status === 'error' && step.evalue && !step.skipped
+      ? step.evalue
+      : null;
   return (
-    <button
-      type="button"
-      className="jp-CodeInterp-step"
-      data-status={step.status}
-      title={step.code}
-      aria-label={trans.__('Show the cell of step %1', step.step)}
-      onClick={() => onShowCell(step)}
-    >
-      <span className="jp-CodeInterp-stepLabel">{stepText(step, trans)}</span>
-      {detail && <span className="jp-CodeInterp-stepDetail">{detail}</span>}
-    </button>
+    <div className="jp-CodeInterp-step" data-status={stepViewStatus(step)}>
+      <button
+        type="button"
+        className="jp-CodeInterp-stepMain"
+        title={step.code}
+        aria-label={trans.__('Show the cell of step %1', step.step)}
+        onClick={() => onShowCell(step)}
+      >
+        <StepTags step={step} trans={trans} />
+        <span className="jp-CodeInterp-stepLabel">{stepText(step, trans)}</span>
+        {detail && <span className="jp-CodeInterp-stepDetail">{detail}</span>}
+      </button>
+      {step.awaiting && onApprove && (
+        <ApprovalButtons
+          step={step}
+          trans={trans}
+          onApprove={onApprove}
+          onEditCell={props.onEditCell}
+        />
+      )}
+      <StepImages step={step} trans={trans} onShowCell={onShowCell} />
+    </div>
   );
 }

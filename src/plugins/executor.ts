@@ -2,7 +2,9 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 
+import { KernelInspectCode, KernelInspector } from '../context';
 import { NotebookExecutor } from '../executor';
 import { KernelSetup, KernelSetupCode } from '../kernelSetup';
 import { requestAPI } from '../request';
@@ -18,12 +20,21 @@ const plugin: JupyterFrontEndPlugin<INotebookExecutor> = {
     "Runs code as new cells of a notebook, in the notebook's kernel.",
   autoStart: true,
   provides: INotebookExecutor,
-  activate: (app: JupyterFrontEnd): INotebookExecutor => {
+  optional: [INotebookTracker],
+  activate: (
+    app: JupyterFrontEnd,
+    tracker: INotebookTracker | null
+  ): INotebookExecutor => {
     const serverSettings = app.serviceManager.serverSettings;
     const setup = new KernelSetup(() =>
       requestAPI<KernelSetupCode>('kernel-setup', serverSettings)
     );
-    return new NotebookExecutor({ setup });
+    const inspector = new KernelInspector(() =>
+      requestAPI<KernelInspectCode>('kernel-inspect', serverSettings)
+    );
+    const findPanel = (path: string): NotebookPanel | null =>
+      tracker?.find(panel => panel.context.path === path) ?? null;
+    return new NotebookExecutor({ setup, inspector, findPanel });
   }
 };
 

@@ -50,7 +50,9 @@ function readSettings(settings: ISettingRegistry.ISettings): ITurnSettings {
       100000,
       DEFAULT_TURN_SETTINGS.outputLimit
     ),
-    defaultModel: typeof model === 'string' ? model.trim() : ''
+    defaultModel: typeof model === 'string' ? model.trim() : '',
+    autoRun: settings.get('autoRun').composite !== false,
+    maxFixAttempts: clamp(settings.get('maxFixAttempts').composite, 0, 10, 3)
   };
 }
 
@@ -122,6 +124,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
       return undefined;
     };
 
+    let savedSettings: ISettingRegistry.ISettings | null = null;
+    const setAutoRun = (value: boolean): void => {
+      turnSettings = { ...turnSettings, autoRun: value };
+      widget.update();
+      void savedSettings?.set('autoRun', value).catch(reason => {
+        console.error('Could not save the auto-run setting.', reason);
+      });
+    };
+
     const widget = new CodeInterpreterPanel({
       controller,
       tracker,
@@ -130,7 +141,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       activate: id => app.shell.activateById(id),
       createNotebook,
       files,
-      providers
+      providers,
+      setAutoRun
     });
     app.shell.add(widget, 'right', { rank: 650 });
     restorer?.add(widget, 'jupyter-code-interp');
@@ -152,9 +164,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
       settingRegistry
         .load(PLUGIN_ID)
         .then(settings => {
+          savedSettings = settings;
           turnSettings = readSettings(settings);
+          widget.update();
           settings.changed.connect(() => {
             turnSettings = readSettings(settings);
+            widget.update();
           });
         })
         .catch(reason => {

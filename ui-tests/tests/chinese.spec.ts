@@ -162,10 +162,12 @@ test.describe('the Chinese user interface (zh_CN language pack)', () => {
     expect(outputs).toContain('image/png');
     expect(outputs).not.toContain('missing from font');
     const bodies = await received(request);
-    expect(bodies[0].messages.at(-1)).toEqual({
-      role: 'user',
-      content: '画出四个直辖市的 GDP 柱状图'
-    });
+    // The instruction reaches the model byte for byte, after the notebook context block.
+    const last = bodies[0].messages.at(-1);
+    expect(last.role).toBe('user');
+    expect(last.content).toMatch(
+      /<\/notebook_context>\s+画出四个直辖市的 GDP 柱状图$/
+    );
 
     await page.waitForTimeout(300); // let the inline image settle
     const shot = await page.screenshot();

@@ -81,7 +81,8 @@ test.describe('files', () => {
     expect(user).toContain('<file path=\\"统计.csv\\">');
     expect(user).toContain('北京 | 43760.7');
     expect(user).toContain('<file path=\\"dropped.csv\\">');
-    expect(user).not.toContain('统计 (1).csv');
+    // The removed chip's file is not attached (the folder listing of the context may name it).
+    expect(user).not.toContain('<file path=\\"统计 (1).csv\\">');
   });
 
   test('“Ask Code Interpreter” in the file browser attaches the file and @ completes paths', async ({

@@ -1,0 +1,331 @@
+import type { CodeCell } from '@jupyterlab/cells';
+import type * as nbformat from '@jupyterlab/nbformat';
+import { Notebook, NotebookModel, NotebookPanel } from '@jupyterlab/notebook';
+import { NBTestUtils } from '@jupyterlab/notebook/lib/testutils';
+import type { KernelMessage } from '@jupyterlab/services';
+import { PromiseDelegate } from '@lumino/coreutils';
+import { Signal } from '@lumino/signaling';
+
+import { NotebookExecutor } from '../executor';
+import type { ApprovalDecision } from '../tokens';
+
+/** A notebook widget with these code cells, the first one active. */
+function makeNotebook(sources: string[]): Notebook {
+  const notebook = NBTestUtils.createNotebook();
+  const model = new NotebookModel();
+  model.fromJSON({
+    cells: sources.map(source => ({
+      cell_type: 'code',
+      source,
+      metadata: {},
+      outputs: [],
+      execution_count: null
+    })),
+    metadata: {},
+    nbformat: 4,
+    nbformat_minor: 5
+  });
+  notebook.model = model;
+  notebook.activeCellIndex = 0;
+  return notebook;
+}
+
+/** Enough of a NotebookPanel for the executor. */
+function makePanel(notebook: Notebook, path = 'a.ipynb') {
+  const kernel = {
+    status: 'idle',
+    statusChanged: new Signal<unknown, string>({}),
+    interrupt: jest.fn(async () => undefined)
+  };
+  const panel = {
+    content: notebook,
+    context: { path },
+    isDisposed: false,
+    isVisible: false,
+    sessionContext: {
+      ready: Promise.resolve(),
+      isDisposed: false,
+      session: { kernel }
+    }
+  };
+  return { panel: panel as unknown as NotebookPanel, kernel };
+}
+
+function sources(notebook: Notebook): string[] {
+  return notebook.model!.sharedModel.cells.map(cell => cell.getSource());
+}
+
+describe('NotebookExecutor', () => {
+  let ran: string[];
+  let executor: NotebookExecutor;
+
+  /** Runs a cell like a kernel would: `1 / 0` raises, anything else prints. */
+  async function runCell(cell: CodeCell) {
+    const source = cell.model.sharedModel.getSource();
+    ran.push(source);
+    cell.model.outputs.clear();
+    const failed = source.includes('1 / 0');
+    const output: nbformat.IOutput = failed
+      ? {
+          output_type: 'error',
+          ename: 'ZeroDivisionError',
+          evalue: 'division by zero',
+          traceback: []
+        }
+      : { output_type: 'stream', name: 'stdout', text: `ran ${source}\n` };
+    cell.model.outputs.add(output);
+    cell.model.executionCount = ran.length;
+    return {
+      content: { status: failed ? 'error' : 'ok' }
+    } as unknown as KernelMessage.IExecuteReplyMsg;
+  }
+
+  beforeEach(() => {
+    ran = [];
+    // yjs warns about reading cells of a document that is not attached yet.
+    jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    executor = new NotebookExecutor({ runCell });
+  });
+
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  it('inserts after the active cell, runs it and remembers the cells the turn inserted', async () => {
+    const notebook = makeNotebook(['base = 6', 'tail']);
+    const { panel } = makePanel(notebook);
+    executor.beginTurn('t1', panel);
+    const inserted: Array<[string, number]> = [];
+    const first = await executor.execute('t1', 'x = 1', {
+      outputLimit: 1000,
+      onInserted: (id, index) => inserted.push([id, index])
+    });
+    const second = await executor.execute('t1', 'y = 2', { outputLimit: 1000 });
+    expect(sources(notebook)).toEqual(['base = 6', 'x = 1', 'y = 2', 'tail']);
+    expect(inserted).toEqual([[first.cellId, 1]]);
+    expect(first).toEqual({
+      outputs: [{ output_type: 'stream', name: 'stdout', text: 'ran x = 1\n' }],
+      executionCount: 1,
+      cellId: first.cellId,
+      cellIndex: 1
+    });
+    expect(second.cellIndex).toBe(2);
+    expect(executor.insertedCells('t1')).toEqual([first.cellId, second.cellId]);
+  });
+
+  it('replaces the code of a cell the turn inserted and re-runs it in place', async () => {
+    const notebook = makeNotebook(['base = 6']);
+    const { panel } = makePanel(notebook);
+    executor.beginTurn('t1', panel);
+    const failed = await executor.execute('t1', 'print(1 / 0)', {
+      outputLimit: 1000
+    });
+    expect(failed.outputs[0]).toMatchObject({ ename: 'ZeroDivisionError' });
+    const inserted: Array<[string, number]> = [];
+    const fixed = await executor.execute('t1', 'print(1 / 1)', {
+      outputLimit: 1000,
+      replaceCellId: failed.cellId,
+      onInserted: (id, index) => inserted.push([id, index])
+    });
+    expect(fixed.cellId).toBe(failed.cellId);
+    expect(fixed.cellIndex).toBe(1);
+    expect(inserted).toEqual([[failed.cellId, 1]]);
+    expect(sources(notebook)).toEqual(['base = 6', 'print(1 / 1)']);
+    expect(fixed.outputs).toEqual([
+      { output_type: 'stream', name: 'stdout', text: 'ran print(1 / 1)\n' }
+    ]);
+    expect(ran).toEqual(['print(1 / 0)', 'print(1 / 1)']);
+    // The next new cell still goes after the replaced one.
+    await executor.execute('t1', 'z = 3', { outputLimit: 1000 });
+    expect(sources(notebook)).toEqual(['base = 6', 'print(1 / 1)', 'z = 3']);
+  });
+
+  it.each([
+    ['autorestarting', 'The kernel died while the cell ran'],
+    ['restarting', 'The kernel was restarted while the cell ran']
+  ])(
+    'says the kernel was lost when its status went %s during the run',
+    async (status, message) => {
+      const notebook = makeNotebook(['']);
+      const { panel, kernel } = makePanel(notebook);
+      const losing = new NotebookExecutor({
+        runCell: async () => {
+          kernel.statusChanged.emit(status);
+          throw new Error('Canceled future for execute_request message');
+        }
+      });
+      losing.beginTurn('t1', panel);
+      await expect(
+        losing.execute('t1', 'import os; os._exit(1)', { outputLimit: 1000 })
+      ).rejects.toThrow(message);
+    }
+  );
+
+  it('refuses to replace a cell the turn did not insert', async () => {
+    const notebook = makeNotebook(['user_code = 1']);
+    const { panel } = makePanel(notebook);
+    const userCell = notebook.model!.cells.get(0).id;
+    executor.beginTurn('t1', panel);
+    await expect(
+      executor.execute('t1', 'hacked = 1', {
+        outputLimit: 1000,
+        replaceCellId: userCell
+      })
+    ).rejects.toThrow(/not inserted by this turn/);
+    const own = await executor.execute('t1', 'a = 1', { outputLimit: 1000 });
+    executor.endTurn('t1');
+    executor.beginTurn('t2', panel);
+    // A cell of an earlier turn is not this turn's either.
+    await expect(
+      executor.execute('t2', 'b = 1', {
+        outputLimit: 1000,
+        replaceCellId: own.cellId
+      })
+    ).rejects.toThrow(/not inserted by this turn/);
+    expect(sources(notebook)).toEqual(['user_code = 1', 'a = 1']);
+    expect(ran).toEqual(['a = 1']);
+  });
+
+  it('waits for approval and runs the code as the user edited it', async () => {
+    const notebook = makeNotebook(['base = 6']);
+    const { panel } = makePanel(notebook);
+    executor.beginTurn('t1', panel);
+    const decision = new PromiseDelegate<ApprovalDecision>();
+    const asked: Array<[string, number, string[]]> = [];
+    const running = executor.execute('t1', 'x = 1', {
+      outputLimit: 1000,
+      approve: (cellId, index) => {
+        asked.push([cellId, index, sources(notebook)]);
+        return decision.promise;
+      }
+    });
+    await new Promise(resolve => setTimeout(resolve, 0));
+    // The cell is in the notebook, not run, while the user decides.
+    expect(asked).toHaveLength(1);
+    expect(asked[0][1]).toBe(1);
+    expect(asked[0][2]).toEqual(['base = 6', 'x = 1']);
+    expect(ran).toEqual([]);
+    notebook.model!.sharedModel.getCell(1).setSource('x = 100');
+    decision.resolve('run');
+    const result = await running;
+    expect(ran).toEqual(['x = 100']);
+    expect(result.code).toBe('x = 100');
+    expect(result.cellId).toBe(asked[0][0]);
+    expect(result.skipped).toBeUndefined();
+  });
+
+  it('reports no code when the user ran the proposal unchanged', async () => {
+    const { panel } = makePanel(makeNotebook(['base = 6']));
+    executor.beginTurn('t1', panel);
+    const result = await executor.execute('t1', 'x = 1', {
+      outputLimit: 1000,
+      approve: async () => 'run'
+    });
+    expect(result).not.toHaveProperty('code');
+    expect(ran).toEqual(['x = 1']);
+  });
+
+  it('skips: the cell stays in the notebook and does not run', async () => {
+    const notebook = makeNotebook(['base = 6']);
+    const { panel } = makePanel(notebook);
+    executor.beginTurn('t1', panel);
+    const result = await executor.execute('t1', 'rm_all()', {
+      outputLimit: 1000,
+      approve: async () => 'skip'
+    });
+    expect(result).toEqual({
+      outputs: [],
+      executionCount: null,
+      cellId: notebook.model!.cells.get(1).id,
+      cellIndex: 1,
+      skipped: true
+    });
+    expect(ran).toEqual([]);
+    expect(sources(notebook)).toEqual(['base = 6', 'rm_all()']);
+  });
+
+  it('a Stop ends the wait for approval', async () => {
+    const { panel, kernel } = makePanel(makeNotebook(['base = 6']));
+    executor.beginTurn('t1', panel);
+    const running = executor.execute('t1', 'x = 1', {
+      outputLimit: 1000,
+      approve: () => new Promise<ApprovalDecision>(() => undefined)
+    });
+    await new Promise(resolve => setTimeout(resolve, 0));
+    await executor.interrupt('t1');
+    await expect(running).rejects.toThrow(/stopped before the cell ran/);
+    expect(ran).toEqual([]);
+    // Nothing ran, so the kernel was not interrupted.
+    expect(kernel.interrupt).not.toHaveBeenCalled();
+  });
+
+  it('the end of the turn also ends the wait', async () => {
+    const { panel } = makePanel(makeNotebook(['base = 6']));
+    executor.beginTurn('t1', panel);
+    const running = executor.execute('t1', 'x = 1', {
+      outputLimit: 1000,
+      approve: () => new Promise<ApprovalDecision>(() => undefined)
+    });
+    await new Promise(resolve => setTimeout(resolve, 0));
+    executor.endTurn('t1');
+    await expect(running).rejects.toThrow(/stopped before the cell ran/);
+    expect(ran).toEqual([]);
+  });
+
+  it('removes the cells of an undone turn, found by panel or by path', async () => {
+    const notebook = makeNotebook(['base = 6', 'user']);
+    const { panel } = makePanel(notebook, 'work/a.ipynb');
+    executor.beginTurn('t1', panel);
+    const a = await executor.execute('t1', 'a = 1', { outputLimit: 1000 });
+    const b = await executor.execute('t1', 'b = 2', { outputLimit: 1000 });
+    executor.endTurn('t1');
+    expect(sources(notebook)).toEqual(['base = 6', 'a = 1', 'b = 2', 'user']);
+    expect(executor.removeCells(panel, [b.cellId, 'not-there'])).toBe(1);
+    expect(sources(notebook)).toEqual(['base = 6', 'a = 1', 'user']);
+    expect(executor.removeCells('work/a.ipynb', [a.cellId])).toBe(1);
+    expect(sources(notebook)).toEqual(['base = 6', 'user']);
+    expect(executor.removeCells('other.ipynb', [a.cellId])).toBe(0);
+  });
+
+  it('finds notebooks it never worked in through findPanel', async () => {
+    const notebook = makeNotebook(['keep', 'drop']);
+    const { panel } = makePanel(notebook, 'b.ipynb');
+    const finder = new NotebookExecutor({
+      runCell,
+      findPanel: path => (path === 'b.ipynb' ? panel : null)
+    });
+    const drop = notebook.model!.cells.get(1).id;
+    expect(finder.removeCells('b.ipynb', [drop])).toBe(1);
+    expect(sources(notebook)).toEqual(['keep']);
+    // A notebook keeps at least one cell.
+    const only = notebook.model!.cells.get(0).id;
+    expect(finder.removeCells('b.ipynb', [only])).toBe(1);
+    expect(sources(notebook)).toEqual(['']);
+  });
+
+  it('sends images within the byte caps (no canvas to downscale in jsdom)', async () => {
+    const png = 'iVBORw0KGgo' + 'A'.repeat(400);
+    const { panel } = makePanel(makeNotebook(['base = 6']));
+    const withImage = new NotebookExecutor({
+      runCell: async cell => {
+        cell.model.outputs.add({
+          output_type: 'display_data',
+          data: { 'image/png': png, 'text/plain': '<Figure>' },
+          metadata: {}
+        });
+        return undefined;
+      }
+    });
+    withImage.beginTurn('t1', panel);
+    const result = await withImage.execute('t1', 'plot()', {
+      outputLimit: 1000
+    });
+    expect(result.outputs).toEqual([
+      {
+        output_type: 'display_data',
+        data: { 'image/png': png, 'text/plain': '<Figure>' },
+        metadata: {}
+      }
+    ]);
+  });
+});
