@@ -17,6 +17,15 @@ Reply dicts (what the builders below return; the same JSON is accepted by `POST 
   raw, content_type  send this body verbatim (for non-OpenAI replies)
   usage              {"prompt_tokens", "completion_tokens"} reported when asked for
   omit_usage         never send a usage chunk (a provider that ignores stream_options)
+  hang               seconds to wait before answering at all (no status line, no byte): a
+                     provider that holds the request; `stop` ends the wait
+  times              serve this reply to this many requests (default 1); `forever` to all of them
+                     until `discard_replies` (a model that asks for code again and again)
+  stamps             instead of `text`, this many deltas `t=<time.monotonic_ns()>;` stamped as
+                     each is written (benchmarks/relay_latency.py measures chunk → client)
+
+Replies queued with `push_for(marker, ...)` go only to requests whose messages contain `marker`
+(one queue per conversation: concurrent conversations each get their own script).
 
 `GET /v1/models` lists `models`, unless a reply was queued with `push_models` (or
 `POST /_script_models`): then it serves that reply's `status`/`error`/`retry_after` or `raw`.
@@ -38,6 +47,8 @@ from types import TracebackType
 from typing import Any
 
 DEFAULT_MODELS = ["scripted-model", "gpt-4o-mini"]
+_STAMP = object()
+"""A piece of a `stamps` reply: replaced by the clock's reading when it is sent."""
 
 
 def text_reply(text: str, chunk: int = 4) -> dict[str, Any]:
@@ -79,6 +90,21 @@ def tools_unsupported_reply() -> dict[str, Any]:
 def raw_reply(body: str, status: int = 200, content_type: str = "text/html") -> dict[str, Any]:
     """A reply sent verbatim: what a non-OpenAI web server would answer."""
     return {"raw": body, "status": status, "content_type": content_type}
+
+
+def malformed_tool_reply(arguments: str = '{"code": "print(1)"', text: str = "") -> dict[str, Any]:
+    """A run_code tool call whose arguments are not valid JSON (cut off by default)."""
+    return {"text": text, "tool_calls": [{"name": "run_code", "arguments": arguments}]}
+
+
+def hang_reply(seconds: float) -> dict[str, Any]:
+    """Holds the request `seconds` before answering anything (a timeout before the first byte)."""
+    return {"hang": seconds, "text": "too late"}
+
+
+def repeated(reply: dict[str, Any], times: int | None = None) -> dict[str, Any]:
+    """`reply` served to `times` requests in a row, or to every request when `times` is None."""
+    return {**reply, "forever": True} if times is None else {**reply, "times": times}
 
 
 def _pieces(text: str, size: int) -> list[str]:
@@ -189,7 +215,9 @@ class _Handler(BaseHTTPRequestHandler):
                 owner.requests.append(body if isinstance(body, dict) else {"invalid": True})
                 owner.headers.append({k.lower(): v for k, v in self.headers.items()})
                 owner.paths.append(self.path)
-                reply = owner.queue.pop(0) if owner.queue else None
+                reply = owner.next_reply(body)
+            if reply is not None and reply.get("hang"):
+                owner.released.wait(float(reply["hang"]))
             if not self._refused_key():
                 self._chat(body if isinstance(body, dict) else {}, reply)
         else:
@@ -246,12 +274,16 @@ class _Handler(BaseHTTPRequestHandler):
         def chunk(delta: dict[str, Any], finish: str | None = None) -> None:
             if delay:
                 time.sleep(delay)
+            if delta.get("content") is _STAMP:
+                delta = {"content": f"t={time.monotonic_ns()};"}
             self._event(
                 {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
             )
 
         text = str(reply.get("text") or "")
-        pieces = _pieces(text, int(reply.get("chunk", 4)))
+        pieces: list[Any] = _pieces(text, int(reply.get("chunk", 4)))
+        if reply.get("stamps"):
+            pieces = [_STAMP] * int(reply["stamps"])
         if reply.get("cut"):
             for piece in pieces[: max(1, len(pieces) // 2)]:
                 chunk({"content": piece})
@@ -372,12 +404,17 @@ class ScriptedLLM:
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.queue: list[dict[str, Any]] = []
+        self.keyed: dict[str, list[dict[str, Any]]] = {}
         self.lock = threading.Lock()
+        self.released = threading.Event()
+        """Set by `stop`: ends every `hang` early."""
+        self._served: dict[int, int] = {}
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> ScriptedLLM:
         """Serve in a daemon thread; `base_url` is set once this returns."""
+        self.released.clear()
         self._server = _Server(("127.0.0.1", self.port), _Handler)
         self._server.owner = self
         self.port = self._server.server_address[1]
@@ -393,6 +430,7 @@ class ScriptedLLM:
 
     def stop(self) -> None:
         """Stop serving and free the port."""
+        self.released.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -406,6 +444,35 @@ class ScriptedLLM:
         with self.lock:
             self.queue.extend(replies)
 
+    def next_reply(self, request: Any = None) -> dict[str, Any] | None:
+        """The reply for a chat request (call with `lock` held): its marker's queue, else `queue`."""
+        queue = self.queue
+        if self.keyed and isinstance(request, dict):
+            messages = json.dumps(request.get("messages"), ensure_ascii=False)
+            queue = next((q for key, q in self.keyed.items() if key in messages), self.queue)
+        if not queue:
+            return None
+        reply = queue[0]
+        served = self._served.get(id(reply), 0) + 1
+        if not reply.get("forever") and served >= int(reply.get("times", 1)):
+            queue.pop(0)
+            self._served.pop(id(reply), None)
+        else:
+            self._served[id(reply)] = served
+        return reply
+
+    def push_for(self, marker: str, *replies: dict[str, Any]) -> None:
+        """Queue replies for the requests whose messages contain `marker` only."""
+        with self.lock:
+            self.keyed.setdefault(marker, []).extend(replies)
+
+    def discard_replies(self) -> None:
+        """Forget the queued replies (a `forever` one too), keeping the recorded requests."""
+        with self.lock:
+            self.queue.clear()
+            self.keyed.clear()
+            self._served.clear()
+
     def push_models(self, *replies: dict[str, Any]) -> None:
         """Queue replies for GET /v1/models (each request takes the next; then the list again)."""
         with self.lock:
@@ -415,6 +482,8 @@ class ScriptedLLM:
         """Forget queued replies and received requests."""
         with self.lock:
             self.queue.clear()
+            self.keyed.clear()
+            self._served.clear()
             self.model_replies.clear()
             self.requests.clear()
             self.headers.clear()

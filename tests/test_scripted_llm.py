@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -13,7 +16,7 @@ from typing import Any
 import openai
 import pytest
 from openai.types.chat import ChatCompletionMessageFunctionToolCall
-from scripted_llm import ScriptedLLM, text_reply, tool_reply
+from scripted_llm import ScriptedLLM, hang_reply, repeated, text_reply, tool_reply
 
 HERE = Path(__file__).resolve().parent
 
@@ -80,3 +83,57 @@ def test_runs_standalone() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+async def test_stamps_reply_streams_the_clock_as_each_delta_is_written(
+    scripted_llm: ScriptedLLM,
+) -> None:
+    # benchmarks/relay_latency.py subtracts these stamps from the receiver's monotonic clock.
+    scripted_llm.push({"stamps": 5, "delay": 0.01})
+    client = openai.AsyncOpenAI(base_url=scripted_llm.base_url, api_key="x", max_retries=0)
+    before = time.monotonic_ns()
+    deltas: list[str] = []
+    try:
+        stream = await client.chat.completions.create(
+            model="scripted-model", messages=[{"role": "user", "content": "go"}], stream=True
+        )
+        async for chunk in stream:
+            if chunk.choices and chunk.choices[0].delta.content:
+                deltas.append(chunk.choices[0].delta.content)
+    finally:
+        await client.close()
+    after = time.monotonic_ns()
+    stamps = [int(stamp) for delta in deltas for stamp in re.findall(r"^t=(\d+);$", delta)]
+    assert len(stamps) == len(deltas) == 5
+    assert before <= stamps[0] and stamps[-1] <= after
+    # Taken as each delta is written, 10 ms apart: increasing, not one reading reused.
+    assert all(later - earlier >= 5_000_000 for earlier, later in itertools.pairwise(stamps))
+
+
+def _ask(llm: ScriptedLLM, content: str, timeout: float = 10) -> Any:
+    """One non-streaming chat request whose user message is `content`."""
+    body = {"model": "m", "messages": [{"role": "user", "content": content}]}
+    data = json.dumps(body).encode("utf-8")
+    request = urllib.request.Request(f"{llm.base_url}/chat/completions", data=data, method="POST")
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read().decode("utf-8"))["choices"][0]["message"]["content"]
+
+
+def test_repeated_forever_and_keyed_replies(scripted_llm: ScriptedLLM) -> None:
+    scripted_llm.push(repeated(text_reply("twice"), 2), repeated(text_reply("always")))
+    scripted_llm.push_for("⟦a⟧", text_reply("for a"))
+    answers = [_ask(scripted_llm, text) for text in ("x", "⟦a⟧ y", "x", "x", "x")]
+    assert answers == ["twice", "for a", "twice", "always", "always"]
+    scripted_llm.discard_replies()
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        _ask(scripted_llm, "x")
+    assert refused.value.code == 500  # nothing queued any more
+    assert len(scripted_llm.requests) == 6  # discarding replies keeps the requests
+
+
+def test_hang_holds_the_request_until_the_client_gives_up(scripted_llm: ScriptedLLM) -> None:
+    scripted_llm.push(hang_reply(30), text_reply("next"))
+    with pytest.raises(TimeoutError):
+        _ask(scripted_llm, "x", timeout=0.5)
+    assert _ask(scripted_llm, "y") == "next"

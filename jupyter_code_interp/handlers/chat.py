@@ -17,6 +17,12 @@ from ..paths import FileAccess
 from ..session import ChatSession
 from .status import AUTH_RESOURCE
 
+MAX_FRAME_BYTES = 8 * 1024 * 1024
+"""Larger client frames are refused with an `error` frame (the socket stays open)."""
+TRANSPORT_LIMIT_BYTES = 64 * 1024 * 1024
+"""tornado closes the socket (1009) above this; its default (10 MiB) would close it for any
+frame between the two limits instead of answering."""
+
 
 class ChatWebSocketHandler(WebSocketMixin, websocket.WebSocketHandler, JupyterHandler):
     """One panel's chat socket; the session behind it owns the turns."""
@@ -34,6 +40,11 @@ class ChatWebSocketHandler(WebSocketMixin, websocket.WebSocketHandler, JupyterHa
         self.conversations = conversations
         self.file_access = file_access
         self.session: ChatSession | None = None
+
+    @property
+    def max_message_size(self) -> int:
+        """Read frames up to TRANSPORT_LIMIT_BYTES, so that oversized ones get a clear answer."""
+        return TRANSPORT_LIMIT_BYTES
 
     def set_default_headers(self) -> None:
         """No JupyterHandler default headers (CSP etc.): they make no sense on a websocket."""
@@ -75,6 +86,10 @@ class ChatWebSocketHandler(WebSocketMixin, websocket.WebSocketHandler, JupyterHa
         """Decode a frame and hand it to the session; undecodable ones get an `error` frame."""
         if self.session is None:
             return
+        size = len(message if isinstance(message, bytes) else message.encode("utf-8"))
+        if size > MAX_FRAME_BYTES:
+            await self._refuse_oversized(message, size)
+            return
         try:
             frame = json.loads(message)
         except (ValueError, UnicodeDecodeError):
@@ -84,6 +99,30 @@ class ChatWebSocketHandler(WebSocketMixin, websocket.WebSocketHandler, JupyterHa
             await self.send_frame({"type": "error", "message": "A frame must be a JSON object."})
             return
         await self.session.handle(frame)
+
+    async def _refuse_oversized(self, message: str | bytes, size: int) -> None:
+        """Answer a frame over MAX_FRAME_BYTES; an oversized result fails its step (no hang)."""
+        assert self.session is not None
+        why = (
+            f"The frame is {size / 1048576:.1f} MiB; frames may be at most "
+            f"{MAX_FRAME_BYTES // 1048576} MiB."
+        )
+        try:
+            frame = json.loads(message)
+        except (ValueError, UnicodeDecodeError):
+            frame = None
+        if not isinstance(frame, dict):
+            await self.send_frame({"type": "error", "message": why})
+            return
+        if frame.get("type") == "execute_result" and isinstance(frame.get("requestId"), str):
+            await self.session.handle(
+                {"type": "execute_result", "requestId": frame["requestId"], "error": why}
+            )
+            return
+        reply: dict[str, Any] = {"type": "error", "message": why}
+        if isinstance(frame.get("turnId"), str):
+            reply["turnId"] = frame["turnId"]
+        await self.send_frame(reply)
 
     def on_close(self) -> None:
         """Cancel the session's turns and pending executions."""

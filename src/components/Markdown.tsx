@@ -13,6 +13,25 @@ export interface IMarkdownProps {
   rendermime: IRenderMimeRegistry;
 }
 
+/** Attributes through which a click runs a JupyterLab command (CommandLinker). */
+const COMMAND_ATTRIBUTES = [
+  'data-commandlinker-command',
+  'data-commandlinker-args'
+];
+
+/**
+ * Remove command-linker attributes from rendered model text: the sanitizer
+ * keeps them, and a click would offer to run any command the model named.
+ */
+export function disarmCommandLinks(node: HTMLElement): void {
+  const selector = COMMAND_ATTRIBUTES.map(name => `[${name}]`).join(', ');
+  for (const element of Array.from(node.querySelectorAll(selector))) {
+    for (const name of COMMAND_ATTRIBUTES) {
+      element.removeAttribute(name);
+    }
+  }
+}
+
 /**
  * Markdown rendered by JupyterLab's rendermime (sanitized). While a render is
  * in flight, newer texts are coalesced so streaming stays cheap.
@@ -38,6 +57,7 @@ export function Markdown(props: IMarkdownProps): JSX.Element {
       await renderer.renderModel(
         new MimeModel({ data: { 'text/markdown': source }, trusted: false })
       );
+      disarmCommandLinks(renderer.node);
       state.shown = source;
     } catch (reason) {
       console.error('jupyter-code-interp: markdown rendering failed', reason);
