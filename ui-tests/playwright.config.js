@@ -12,6 +12,8 @@ process.env.TARGET_URL = `http://localhost:${LAB_PORT}`;
 
 module.exports = {
   ...baseConfig,
+  // Only tests/: benchmarks/ and gateway/ have their own configurations.
+  testDir: './tests',
   workers: 1,
   retries: 0,
   timeout: 120 * 1000,
