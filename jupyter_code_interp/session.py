@@ -47,6 +47,7 @@ from .turn_setup import turn_options
 from .usage import UsageMeter
 
 SendFrame = Callable[[dict[str, Any]], Awaitable[None]]
+CONNECTION_LOST_MESSAGE = "The connection to the panel was lost, so the turn was stopped."
 
 
 @dataclass
@@ -265,7 +266,10 @@ class ChatSession:
             if outcome.message is not None:
                 finished["message"] = outcome.message
         except asyncio.CancelledError:
-            finished.update(reason="stopped", message="The turn was stopped.")
+            if self._closed:  # not the user's Stop: the stored record says what happened
+                finished.update(reason="error", message=CONNECTION_LOST_MESSAGE)
+            else:
+                finished.update(reason="stopped", message="The turn was stopped.")
         except ProviderError as error:
             finished.update(reason="error", message=str(error))
         except Exception as error:  # noqa: BLE001 - a turn must always end with turn_finished

@@ -1,7 +1,9 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import type { WebSocketRoute } from '@playwright/test';
 import {
   notebookCells,
   openPanel,
+  received,
   script,
   send,
   textReply,
@@ -170,5 +172,56 @@ test.describe('a kernel that dies or is restarted ends the turn cleanly', () => 
       page.locator(`${PANEL} .jp-CodeInterp-step`).first()
     ).not.toHaveAttribute('data-status', 'ok');
     await nextTurnWorks(page, request);
+  });
+});
+
+test.describe('a chat socket that drops mid-turn', () => {
+  test('the panel reconnects and shows the turn as the server ended it, nothing twice', async ({
+    page,
+    request
+  }) => {
+    // Route the chat socket through the test so it can be cut like a network failure.
+    const routes: WebSocketRoute[] = [];
+    await page.routeWebSocket(/code-interp\/chat/, ws => {
+      ws.connectToServer();
+      routes.push(ws);
+    });
+    await page.reload();
+    await page.notebook.createNew('dropped.ipynb');
+    await openPanel(page);
+    await expect.poll(() => routes.length).toBeGreaterThan(0);
+
+    const slow = { text: 'a slow answer '.repeat(60), chunk: 3, delay: 0.05 };
+    await script(request, slow);
+    await send(page, 'a question whose socket drops');
+    const panel = page.locator(PANEL);
+    const answers = panel.locator(
+      '.jp-CodeInterp-message[data-role="assistant"]'
+    );
+    await expect(answers.first()).toContainText('a slow answer');
+    const before = routes.length;
+    const cut = routes[routes.length - 1];
+    await cut.close({ code: 4000, reason: 'network gone' });
+
+    // The panel reconnects by itself and shows the server's record of the turn.
+    await expect.poll(() => routes.length).toBeGreaterThan(before);
+    await expectEndedWith(
+      page,
+      /Error: The connection to the panel was lost, so the turn was stopped\./
+    );
+    await expect(
+      panel.locator('.jp-CodeInterp-message[data-role="user"]')
+    ).toHaveCount(1);
+    await expect(answers).toHaveCount(1);
+    await expect(panel.locator('.jp-CodeInterp-turnNotice')).toHaveCount(1);
+
+    await script(request, textReply('fresh answer'));
+    await send(page, 'after the drop');
+    await waitIdle(page);
+    await expect(answers).toHaveCount(2);
+    await expect(answers.last()).toContainText('fresh answer');
+    const bodies = await received(request);
+    const sent = JSON.stringify(bodies[bodies.length - 1].messages);
+    expect(sent).toContain('a question whose socket drops');
   });
 });
