@@ -215,6 +215,23 @@ export class KernelInspector {
     });
   }
 
+  /** Fetch the inspection code now (once), so that no turn waits for it. */
+  preload(): void {
+    void this._code().catch(() => undefined); // tried again when needed
+  }
+
+  /**
+   * Run the inspection setup in an idle kernel ahead of its first turn (once
+   * per kernel and restart), so that a turn only evaluates the expression.
+   */
+  async prepare(
+    kernel: Kernel.IKernelConnection | null | undefined
+  ): Promise<void> {
+    if (kernel && !kernel.isDisposed && kernel.status === 'idle') {
+      await this._setup.prepare(kernel);
+    }
+  }
+
   /** The kernel part of a turn's context (null: no running kernel of a known language). */
   async inspect(
     kernel: Kernel.IKernelConnection | null | undefined

@@ -157,6 +157,11 @@ export class CodeInterpreterController {
     return turnId;
   }
 
+  /** Get a notebook's kernel ready for its first turn (in the background). */
+  prepare(panel: NotebookPanel): void {
+    this._executor.prepare?.(panel);
+  }
+
   /** Stop the running turn of a notebook. */
   stop(notebook: string): void {
     const turn = this.store.get(notebook).turn;

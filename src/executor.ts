@@ -4,9 +4,11 @@ import type * as nbformat from '@jupyterlab/nbformat';
 import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { Kernel, KernelMessage } from '@jupyterlab/services';
 
+import { deleteCells } from './cells';
 import { KernelInspector, notebookContext } from './context';
 import { downscaleImages } from './images';
 import type { KernelSetup } from './kernelSetup';
+import { KernelWarmup } from './kernelWarmup';
 import { compactOutputs } from './outputs';
 import type { IExecutionResult, INotebookContext } from './protocol';
 import type { IExecuteOptions, INotebookExecutor } from './tokens';
@@ -78,6 +80,7 @@ export class NotebookExecutor implements INotebookExecutor {
   constructor(options: NotebookExecutor.IOptions = {}) {
     this._setup = options.setup ?? null;
     this._inspector = options.inspector ?? null;
+    this._warmup = new KernelWarmup(this._setup, this._inspector);
     this._findPanel = options.findPanel ?? null;
     this._runCell =
       options.runCell ?? ((cell, ctx) => CodeCell.execute(cell, ctx));
@@ -253,25 +256,7 @@ export class NotebookExecutor implements INotebookExecutor {
     const panel =
       typeof notebook === 'string' ? this._panelAt(notebook) : notebook;
     const model = panel && !panel.isDisposed ? panel.content.model : null;
-    if (!model || cellIds.length === 0) {
-      return 0;
-    }
-    const wanted = new Set(cellIds);
-    const indices: number[] = [];
-    for (let i = 0; i < model.cells.length; i++) {
-      if (wanted.has(model.cells.get(i).id)) {
-        indices.push(i);
-      }
-    }
-    // From the end, so that the indices still to delete stay valid.
-    for (const index of indices.reverse()) {
-      model.sharedModel.deleteCell(index);
-    }
-    if (indices.length > 0 && model.sharedModel.cells.length === 0) {
-      // Like JupyterLab's own delete: a notebook keeps at least one cell.
-      model.sharedModel.insertCell(0, { cell_type: 'code', source: '' });
-    }
-    return indices.length;
+    return model ? deleteCells(model, cellIds) : 0;
   }
 
   /** The notebook and its kernel as a turn starts; never rejects. */
@@ -280,6 +265,9 @@ export class NotebookExecutor implements INotebookExecutor {
     options: { outputLimit: number }
   ): Promise<INotebookContext> {
     try {
+      // The kernel setup (matplotlib's font, ~0.3 s) is not started here: the
+      // first cell runs it. Started now, it would hold up the inspection of a
+      // turn sent right after a text-only answer.
       return await notebookContext(panel, {
         outputLimit: options.outputLimit,
         inspector: this._inspector
@@ -288,6 +276,14 @@ export class NotebookExecutor implements INotebookExecutor {
       console.warn('jupyter-code-interp: no notebook context.', reason);
       return { cells: [], activeIndex: -1, kernel: null };
     }
+  }
+
+  /**
+   * Get a notebook's kernel ready for turns in the background (see
+   * `KernelWarmup.watch`).
+   */
+  prepare(panel: NotebookPanel): void {
+    this._warmup.watch(panel);
   }
 
   /** Insert a new cell, or replace the code of one this turn inserted. */
@@ -405,6 +401,7 @@ export class NotebookExecutor implements INotebookExecutor {
   private _panels = new Map<string, NotebookPanel>();
   private _setup: KernelSetup | null;
   private _inspector: KernelInspector | null;
+  private _warmup: KernelWarmup;
   private _findPanel: ((path: string) => NotebookPanel | null) | null;
   private _runCell: CellRunner;
 }

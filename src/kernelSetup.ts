@@ -15,6 +15,11 @@ export class KernelSetup {
     this._fetchCode = fetchCode;
   }
 
+  /** Fetch the setup code now (once), so that no turn waits for it. */
+  preload(): void {
+    void this._code().catch(() => undefined); // tried again when needed
+  }
+
   /** Make sure the setup ran in this kernel (since its last restart). */
   prepare(kernel: Kernel.IKernelConnection): Promise<void> {
     let done = this._prepared.get(kernel);

@@ -67,6 +67,12 @@ export interface INotebookExecutor {
     panel: NotebookPanel,
     options: { outputLimit: number }
   ): Promise<INotebookContext>;
+  /**
+   * Get a notebook's kernel ready for turns in the background (the silent
+   * inspection setup once the kernel is idle), so that the first instruction
+   * does not wait for it. Called when the panel shows the notebook.
+   */
+  prepare?(panel: NotebookPanel): void;
 }
 
 /** The notebook executor service. */

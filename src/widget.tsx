@@ -3,6 +3,7 @@ import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
+import type { Message } from '@lumino/messaging';
 import React from 'react';
 
 import { PanelView } from './components/Panel';
@@ -12,6 +13,7 @@ import { DropTarget } from './files/dropTarget';
 import type { ICodeInterpreterFiles } from './files/tokens';
 import { CodeInterpreterController } from './controller';
 import { codeInterpreterIcon } from './icons';
+import type { ApprovalChoice } from './approvals';
 import { IStepEntry } from './model';
 import type { IModelProviders } from './providers/token';
 
@@ -109,14 +111,10 @@ export class CodeInterpreterPanel extends ReactWidget {
         onReset={() => path !== null && controller.reset(path)}
         onRetry={() => void controller.refreshStatus()}
         onCreateNotebook={() => void this._options.createNotebook()}
-        onShowCell={step =>
-          this._showCell(conversation?.notebook ?? null, step)
-        }
-        onEditCell={step =>
-          this._showCell(conversation?.notebook ?? null, step, true)
-        }
-        onApprove={(step, choice) => controller.approve(step.turnId, choice)}
-        onUndo={turnId => path !== null && void this._undo(path, turnId)}
+        onShowCell={this._onShowCell}
+        onEditCell={this._onEditCell}
+        onApprove={this._onApprove}
+        onUndo={this._onUndo}
         autoRun={controller.turnSettings.autoRun !== false}
         onAutoRunChange={this._options.setAutoRun}
         conversations={
@@ -161,8 +159,22 @@ export class CodeInterpreterPanel extends ReactWidget {
     this.update();
   }
 
+  /** Get the shown notebook's kernel ready for its first turn. */
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this._prepareCurrent();
+  }
+
+  private _prepareCurrent(): void {
+    const panel = this._options.tracker.currentWidget;
+    if (panel && this.isVisible) {
+      this._options.controller.prepare(panel);
+    }
+  }
+
   private _onCurrentChanged(): void {
     const panel = this._options.tracker.currentWidget;
+    this._prepareCurrent();
     this._watchPath(panel);
     this._options.controller.conversations.showNotebook(
       panel?.context.path ?? null
@@ -255,6 +267,30 @@ export class CodeInterpreterPanel extends ReactWidget {
       cells[index].editor?.focus();
     }
   }
+
+  /** The current notebook's conversation path, if any. */
+  private _conversationPath(): string | null {
+    const path = this._options.tracker.currentWidget?.context.path;
+    return path === undefined
+      ? null
+      : this._options.controller.store.get(path).notebook;
+  }
+
+  // The message list's callbacks keep their identity across renders, so that
+  // unchanged messages are not rendered again (see `Messages`).
+  private _onShowCell = (step: IStepEntry): void =>
+    this._showCell(this._conversationPath(), step);
+  private _onEditCell = (step: IStepEntry): void =>
+    this._showCell(this._conversationPath(), step, true);
+  private _onApprove = (step: IStepEntry, choice: ApprovalChoice): void => {
+    this._options.controller.approve(step.turnId, choice);
+  };
+  private _onUndo = (turnId: string): void => {
+    const path = this._options.tracker.currentWidget?.context.path;
+    if (path !== undefined) {
+      void this._undo(path, turnId);
+    }
+  };
 
   private _options: CodeInterpreterPanel.IOptions;
   private _watched: NotebookPanel | null = null;

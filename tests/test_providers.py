@@ -355,3 +355,27 @@ def test_importing_the_core_does_not_import_openai() -> None:
         check=True,
     )
     assert result.stdout.strip() == "False"
+
+
+def test_the_server_start_imports_openai_in_a_worker_thread() -> None:
+    code = (
+        "import asyncio, sys\n"
+        "from jupyter_code_interp.app import CodeInterpreterApp\n"
+        "app = CodeInterpreterApp()\n"
+        "print('openai' in sys.modules)\n"
+        "async def start():\n"
+        "    await app._start_jupyter_server_extension(None)\n"
+        "    assert app.warmed_up is not None\n"
+        "    return await app.warmed_up\n"
+        "print(asyncio.run(start()), 'openai' in sys.modules)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
+    assert result.stdout.split() == ["False", "[]", "True"]

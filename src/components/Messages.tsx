@@ -33,7 +33,7 @@ export interface IMessagesProps {
 }
 
 /** What an entry needs besides itself. */
-type EntryContext = Omit<IMessagesProps, 'entries'>;
+type EntryContext = Omit<IMessagesProps, 'entries' | 'undoableTurnId'>;
 
 function noticeText(notice: INoticeEntry, trans: TranslationBundle): string {
   switch (notice.reason) {
@@ -75,8 +75,13 @@ function UndoButton(props: {
   );
 }
 
-function Entry(
-  props: EntryContext & { entry: ConversationEntry }
+/**
+ * One message. Memoized: entries are immutable (an unchanged entry keeps its
+ * identity) and the callbacks are stable, so a keystroke or a streamed delta
+ * renders only the entries that changed, not the whole conversation.
+ */
+const Entry = React.memo(function Entry(
+  props: EntryContext & { entry: ConversationEntry; undoable: boolean }
 ): JSX.Element {
   const { entry, rendermime, trans, onShowCell, fileActions } = props;
   switch (entry.kind) {
@@ -126,7 +131,7 @@ function Entry(
             )}
           </div>
           {entry.usage && <TurnUsage usage={entry.usage} trans={trans} />}
-          {props.onUndo && props.undoableTurnId === entry.turnId && (
+          {props.onUndo && props.undoable && (
             <UndoButton
               turnId={entry.turnId}
               trans={trans}
@@ -142,11 +147,11 @@ function Entry(
         </div>
       );
   }
-}
+});
 
 /** The conversation, kept scrolled to the end while the user is there. */
 export function Messages(props: IMessagesProps): JSX.Element {
-  const { entries, trans, ...context } = props;
+  const { entries, trans, undoableTurnId, ...context } = props;
   const listRef = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
 
@@ -175,7 +180,13 @@ export function Messages(props: IMessagesProps): JSX.Element {
         </div>
       )}
       {entries.map(entry => (
-        <Entry key={entry.id} entry={entry} trans={trans} {...context} />
+        <Entry
+          key={entry.id}
+          entry={entry}
+          trans={trans}
+          undoable={entry.kind === 'notice' && entry.turnId === undoableTurnId}
+          {...context}
+        />
       ))}
     </div>
   );

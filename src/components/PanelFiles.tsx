@@ -57,6 +57,21 @@ export function composerFileProps(
   };
 }
 
+/** One actions object per files service: message rows keep their props. */
+const ACTIONS = new WeakMap<ICodeInterpreterFiles, IFileActions>();
+
+function actionsOf(files: ICodeInterpreterFiles): IFileActions {
+  let actions = ACTIONS.get(files);
+  if (!actions) {
+    actions = {
+      fileUrl: path => files.fileUrl(path),
+      open: path => files.open(path)
+    };
+    ACTIONS.set(files, actions);
+  }
+  return actions;
+}
+
 /** The panel's file props for the notebook at `notebookPath`. */
 export function panelFiles(
   files: ICodeInterpreterFiles,
@@ -76,10 +91,7 @@ export function panelFiles(
           { path: entry.path, name: entry.name, size: entry.size }
         ])
     },
-    actions: {
-      fileUrl: path => files.fileUrl(path),
-      open: path => files.open(path)
-    },
+    actions: actionsOf(files),
     focusRequest
   };
 }
