@@ -16,7 +16,7 @@ import statistics
 import time
 from typing import Any
 
-from jupyter_code_interp.context import build_context, measure
+from jupyter_code_interp.context import build_context
 from jupyter_code_interp.prompts import system_prompt
 from jupyter_code_interp.snapshot import NotebookContext, NotebookSnapshot
 from jupyter_code_interp.usage import estimate_messages
@@ -146,7 +146,7 @@ def main() -> None:
         )
         timings.append((time.perf_counter() - started) * 1000)
     assert built is not None
-    tokens = measure(built.messages)
+    tokens = estimate_messages(built.messages)
     median = statistics.median(timings)
     print(
         f"context build: {options.cells} cells, {size / 1e6:.1f} MB of outputs, "
@@ -157,7 +157,7 @@ def main() -> None:
         f"(goal ≤ {GOAL_MS:.0f} ms: {'met' if median <= GOAL_MS else 'NOT met'})"
     )
     print(
-        f"  result: {tokens} tokens (usage.estimate_messages: {estimate_messages(built.messages)}), "
+        f"  result: {tokens} tokens, "
         f"{'within' if tokens <= BUDGET else 'OVER'} budget; "
         f"{len(snapshot.dropped_outputs)} cells lost their outputs, "
         f"{len(snapshot.dropped_sources)} cells left out, {len(built.dropped)} reductions"

@@ -12,8 +12,6 @@ from .context import (
     BuiltContext,
     RequestMode,
     build_context,
-    count_tokens,
-    measure,
     request_messages,
 )
 from .conversation import Conversation
@@ -31,7 +29,7 @@ from .providers import (
 )
 from .repair import FixTracker, approval_feedback
 from .snapshot import NotebookContext, NotebookSnapshot, kernel_summary
-from .usage import UsageMeter
+from .usage import UsageMeter, estimate_messages, estimate_tokens
 
 __all__ = ["RUN_CODE_TOOL", "TurnOptions", "TurnOutcome", "request_messages", "run_turn"]
 
@@ -63,7 +61,7 @@ RUN_CODE_TOOL: dict[str, Any] = {
 }
 MAX_INVALID_ROUNDS = 3
 """Replies in a row whose tool calls could not be run before the turn gives up."""
-TOOL_SCHEMA_TOKENS = count_tokens(str(RUN_CODE_TOOL)) + 20
+TOOL_SCHEMA_TOKENS = estimate_tokens(str(RUN_CODE_TOOL)) + 20
 STEP_IMAGES = 3
 """Images per step shown as thumbnails (`step_finished.images`)."""
 DEFAULT_CONTEXT_BUDGET = 32000
@@ -212,7 +210,7 @@ class _Turn:
                 calls = "".join(call.name + call.arguments_json for call in reply.tool_calls)
                 self.meter.record(reported, messages, reply.text + calls)
             if reported is not None:
-                estimated = measure(messages) + (TOOL_SCHEMA_TOKENS if tools else 0)
+                estimated = estimate_messages(messages) + (TOOL_SCHEMA_TOKENS if tools else 0)
                 known, guessed = self.calibration
                 self.calibration = (known + reported[0], guessed + estimated)
         return reply

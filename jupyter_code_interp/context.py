@@ -25,12 +25,10 @@ from typing import Any, Literal
 
 from .outputs import truncate_middle
 from .providers import describe_arguments
-from .snapshot import NotebookSnapshot, count_tokens
-from .usage import MESSAGE_OVERHEAD
+from .snapshot import NotebookSnapshot
+from .usage import IMAGE_TOKENS, MESSAGE_OVERHEAD, estimate_messages, estimate_tokens
 
 RequestMode = Literal["tools", "fenced"]
-IMAGE_TOKENS = 800
-"""What one image part costs (a 512×512 tile is ~255 tokens at OpenAI; downscaled plots more)."""
 MAX_IMAGE_PARTS = 4
 """Image parts per request: older images stay as the text placeholders of their step's output."""
 IMAGES_PER_STEP = 2
@@ -117,13 +115,13 @@ def _entries(messages: list[dict[str, Any]], current_start: int) -> list[_Entry]
         if index in starts:
             turn += 1
         content = _text(message.get("content"))
-        tokens = MESSAGE_OVERHEAD + count_tokens(content)
+        tokens = MESSAGE_OVERHEAD + estimate_tokens(content)
         if message.get("tool_calls"):
-            tokens += count_tokens(json.dumps(message["tool_calls"], ensure_ascii=False))
+            tokens += estimate_tokens(json.dumps(message["tool_calls"], ensure_ascii=False))
         entry = _Entry(message, turn, index in starts, content, tokens)
         context = message.get("_context")
         if entry.starts_turn and index != current_start and isinstance(context, str):
-            entry.context, entry.context_tokens = context, count_tokens(context) + 2
+            entry.context, entry.context_tokens = context, estimate_tokens(context) + 2
         is_output = message.get("role") == "tool" or (
             message.get("role") == "user" and not entry.starts_turn
         )
@@ -183,21 +181,6 @@ def build_context(
     return built
 
 
-def measure(messages: list[dict[str, Any]]) -> int:
-    """Estimated prompt tokens of a request (as usage.estimate_messages, plus image parts)."""
-    total = 0
-    for message in messages:
-        total += MESSAGE_OVERHEAD
-        content = message.get("content")
-        if isinstance(content, list):
-            images = sum(1 for part in content if part.get("type") == "image_url")
-            total += images * IMAGE_TOKENS
-        total += count_tokens(_text(content)) if content is not None else 0
-        for call in message.get("tool_calls") or []:
-            total += count_tokens(json.dumps(call, ensure_ascii=False))
-    return total
-
-
 def _fit(
     system: str,
     messages: list[dict[str, Any]],
@@ -215,7 +198,7 @@ def _fit(
     images = _images(entries, vision)
     if snapshot is not None:
         snapshot.reset()
-    total = reserve + count_tokens(system) + MESSAGE_OVERHEAD
+    total = reserve + estimate_tokens(system) + MESSAGE_OVERHEAD
     total += sum(entry.tokens + entry.context_tokens for entry in entries)
     total += sum(len(found) for found in images.values()) * IMAGE_TOKENS
     total += snapshot.tokens if snapshot is not None else 0
@@ -223,7 +206,7 @@ def _fit(
 
     def trim(position: int, entry: _Entry) -> int:
         cut = truncate_middle(entry.content, TRIMMED_OUTPUT_CHARS)
-        saved = count_tokens(entry.content) - count_tokens(cut)
+        saved = estimate_tokens(entry.content) - estimate_tokens(cut)
         entry.content, entry.trimmed = cut, True
         entry.tokens -= saved
         dropped.append(f"output of message {position} trimmed")
@@ -265,7 +248,7 @@ def _fit(
     rendered = snapshot.render() if snapshot is not None else ""
     assembled = _assemble(entries, images, current_start, rendered)
     sent = request_messages(system, assembled, mode)
-    return BuiltContext(sent, int(measure(sent) * ratio), budget, rendered, dropped)
+    return BuiltContext(sent, int(estimate_messages(sent) * ratio), budget, rendered, dropped)
 
 
 def _image_message(images: list[dict[str, str]]) -> dict[str, Any]:

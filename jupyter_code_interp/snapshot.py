@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +22,7 @@ from .outputs import (
     truncate_middle,
 )
 from .previews.encoding import human_size
+from .usage import estimate_tokens
 
 CELL_OUTPUT_CHARS = 1500
 """Characters of one cell's outputs in a snapshot (head and tail kept)."""
@@ -35,18 +35,6 @@ SMALL_IMAGE = 200_000
 NEAR_CELLS_WITH_OUTPUTS = 3
 """Cells nearest the active one keep their outputs until far cells are left out entirely."""
 KEY_PACKAGE_ORDER = ("numpy", "pandas", "polars", "matplotlib", "seaborn", "plotly", "scipy")
-
-
-def count_tokens(text: str) -> int:
-    """usage.py's estimate, counting every non-ASCII character as one token (fast, never less).
-
-    CJK characters are one token each in both; accented letters and symbols count a little more
-    here, which only makes the budget safer.
-    """
-    if text.isascii():
-        return math.ceil(len(text) / 4)
-    narrow = len(text.encode("ascii", "ignore"))
-    return len(text) - narrow + math.ceil(narrow / 4)
 
 
 @dataclass
@@ -162,7 +150,11 @@ def _render_cell(index: int, cell: dict[str, Any], active: int, anchor: int) -> 
     # made the state the user works on.
     rank = (abs(index - anchor), int(index > anchor))
     rendered = _Cell(index, rank, head, body, text)
-    rendered.tokens = (count_tokens(head) + 1, count_tokens(body) + 1, count_tokens(text) + 1)
+    rendered.tokens = (
+        estimate_tokens(head) + 1,
+        estimate_tokens(body) + 1,
+        estimate_tokens(text) + 1,
+    )
     return rendered
 
 
@@ -226,7 +218,7 @@ class NotebookSnapshot:
         ]
         self._drop_order = sorted(self.cells, key=lambda cell: cell.drop_rank, reverse=True)
         self._near = {cell.index for cell in self._drop_order[-NEAR_CELLS_WITH_OUTPUTS:]}
-        self.preamble_tokens = count_tokens(self.preamble) + 10
+        self.preamble_tokens = estimate_tokens(self.preamble) + 10
         self.dropped_outputs: set[int] = set()
         self.dropped_sources: set[int] = set()
         self.omitted = False

@@ -4,34 +4,34 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from .provider_config import ModelSpec
 
-# CJK ideographs, kana and hangul: BPE vocabularies of GPT-4-class and Qwen/DeepSeek/GLM models
-# spend about one token per such character.
-_WIDE = re.compile(
-    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
-    "\U00020000-\U0002fa1f]"
-)
 CHARS_PER_TOKEN = 4.0
 """Other text (English, code, JSON) averages about 4 characters a token."""
 MESSAGE_OVERHEAD = 4
 """Tokens a chat template adds around each message (role markers, separators)."""
+IMAGE_TOKENS = 800
+"""What one image part costs (a 512×512 tile is ~255 tokens at OpenAI; downscaled plots more)."""
 
 
 def estimate_tokens(text: str) -> int:
-    """Tokens in `text`: one per CJK character, one per 4 other characters (rounded up)."""
-    if not text:
-        return 0
-    wide = len(_WIDE.findall(text))
-    return wide + math.ceil((len(text) - wide) / CHARS_PER_TOKEN)
+    """Tokens in `text`: one per non-ASCII character, one per 4 ASCII characters (rounded up).
+
+    CJK ideographs, kana and hangul cost about one token each in GPT-4-class and
+    Qwen/DeepSeek/GLM vocabularies; other non-ASCII characters are counted the same, which errs
+    on the safe side for the context budget and needs no per-character scan of ASCII text.
+    """
+    if text.isascii():
+        return math.ceil(len(text) / CHARS_PER_TOKEN)
+    narrow = len(text.encode("ascii", "ignore"))
+    return len(text) - narrow + math.ceil(narrow / CHARS_PER_TOKEN)
 
 
 def estimate_messages(messages: list[dict[str, Any]]) -> int:
-    """Prompt tokens of a chat request: every message's text, tool calls and overhead."""
+    """Prompt tokens of a chat request: every message's text, images, tool calls and overhead."""
     total = 0
     for message in messages:
         total += MESSAGE_OVERHEAD
@@ -40,7 +40,11 @@ def estimate_messages(messages: list[dict[str, Any]]) -> int:
             total += estimate_tokens(content)
         elif isinstance(content, list):
             for part in content:
-                if isinstance(part, dict) and isinstance(part.get("text"), str):
+                if not isinstance(part, dict):
+                    continue
+                if part.get("type") == "image_url":
+                    total += IMAGE_TOKENS
+                elif isinstance(part.get("text"), str):
                     total += estimate_tokens(part["text"])
         for call in message.get("tool_calls") or []:
             total += estimate_tokens(json.dumps(call, ensure_ascii=False))
