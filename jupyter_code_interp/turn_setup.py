@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from .agent import TurnOptions
 from .context import effective_budget
+from .frames import clamp
 from .repair import MAX_FIX_ATTEMPTS_RANGE
 from .snapshot import MAX_LISTED_FILES, NotebookContext
 from .workspace import list_files
@@ -19,12 +20,6 @@ if TYPE_CHECKING:
     from .config import CodeInterpreter
     from .registry import ModelChoice
     from .turn_files import TurnFiles
-
-
-def clamp_fix_attempts(value: int) -> int:
-    """Fix attempts moved into 0..10."""
-    low, high = MAX_FIX_ATTEMPTS_RANGE
-    return max(low, min(high, value))
 
 
 async def turn_options(
@@ -48,7 +43,7 @@ async def turn_options(
     return TurnOptions(
         max_steps=limits[0],
         output_limit=limits[1],
-        max_fix_attempts=clamp_fix_attempts(attempts),
+        max_fix_attempts=clamp(attempts, MAX_FIX_ATTEMPTS_RANGE),
         context_budget=effective_budget(
             settings.context_budget, spec.context_window if spec else None
         ),
