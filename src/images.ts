@@ -6,7 +6,7 @@
 
 import type * as nbformat from '@jupyterlab/nbformat';
 
-import { base64Size, joinText } from './outputs';
+import { base64Size, formatBytes, joinText } from './outputs';
 
 /** Longest side, in pixels, of an image sent to the server. */
 export const MAX_IMAGE_SIDE = 768;
@@ -111,13 +111,6 @@ function sizeFromMetadata(metadata: unknown, mime: string): IPixelSize | null {
     return { width: entry.width, height: entry.height };
   }
   return null;
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024) {
-    return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-  }
-  return bytes >= 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${bytes} B`;
 }
 
 /** The text that stands for an image in the notebook context. */

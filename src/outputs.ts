@@ -93,11 +93,12 @@ export function base64Size(data: string): number {
   return Math.max(0, Math.floor((clean.length * 3) / 4) - padding);
 }
 
-function formatBytes(bytes: number): string {
+/** `1536` → `2 KB`, `300` → `300 B`: sizes in notes for the model. */
+export function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024) {
     return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
   }
-  return `${Math.ceil(bytes / 1024)} KB`;
+  return bytes >= 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${bytes} B`;
 }
 
 /** One output with its text to budget (null for errors, which keep their own). */
