@@ -210,10 +210,6 @@ class ConversationStore:
         self.save(conversation)
         return conversation
 
-    def reset(self, notebook: str) -> None:
-        """Start a new conversation for `notebook` (the old one stays in the list)."""
-        self.new(notebook)
-
     def open(self, notebook: str, conversation_id: str) -> Conversation:
         """Make a conversation of `notebook` current; UnknownConversation if it has no such one."""
         conversation = self._load(conversation_id)
