@@ -17,6 +17,7 @@ import type {
   IKernelState,
   INotebookContext
 } from './protocol';
+import { errorMessage } from './errors';
 
 /** What `GET /code-interp/kernel-inspect` returns, per kernel language. */
 export type KernelInspectCode = Record<
@@ -146,10 +147,6 @@ export function capContext(
   return { ...context, cells };
 }
 
-function messageOf(reason: unknown): string {
-  return reason instanceof Error ? reason.message : String(reason);
-}
-
 /** Parse the `state` user expression of an execute reply. */
 export function parseKernelState(expression: unknown): {
   state: IKernelState | null;
@@ -275,7 +272,7 @@ export class KernelInspector {
       return {
         language,
         state: null,
-        error: `The kernel inspection is not available: ${messageOf(reason)}`
+        error: `The kernel inspection is not available: ${errorMessage(reason)}`
       };
     }
     const spec = code[language];
@@ -306,7 +303,7 @@ export class KernelInspector {
     } catch (reason) {
       return {
         state: null,
-        error: `The kernel inspection failed: ${messageOf(reason)}`
+        error: `The kernel inspection failed: ${errorMessage(reason)}`
       };
     }
   }

@@ -19,6 +19,7 @@ import {
 import { requestAPI } from './request';
 import { ChatSocket, ConnectionStatus } from './socket';
 import { INotebookExecutor } from './tokens';
+import { errorMessage } from './errors';
 
 /** How long a new turn waits for the connection, in ms. */
 const CONNECT_TIMEOUT = 5000;
@@ -97,7 +98,7 @@ export class CodeInterpreterController {
         this.connect();
       }
     } catch (reason) {
-      const detail = reason instanceof Error ? reason.message : String(reason);
+      const detail = errorMessage(reason);
       this.store.setStatus({
         loading: false,
         status: null,
@@ -300,7 +301,7 @@ export class CodeInterpreterController {
       });
       reply = { type: 'execute_result', requestId, result };
     } catch (reason) {
-      const error = reason instanceof Error ? reason.message : String(reason);
+      const error = errorMessage(reason);
       reply = { type: 'execute_result', requestId, error };
     }
     // The server abandons executions of turns that ended meanwhile.

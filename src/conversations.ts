@@ -9,6 +9,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import type { ClientFrame, ServerFrame } from './protocol';
 import type { ConversationStore } from './store';
 import type { INotebookExecutor } from './tokens';
+import { errorMessage } from './errors';
 
 /** How often a turn running in another tab is looked at again, in ms. */
 const REMOTE_TURN_POLL = 3000;
@@ -115,7 +116,7 @@ export class ConversationSync {
     try {
       this._executor.removeCells(notebook, cellIds);
     } catch (reason) {
-      const detail = reason instanceof Error ? reason.message : String(reason);
+      const detail = errorMessage(reason);
       this._store.setGlobalError(
         this._trans.__(
           'The cells of the undone turn could not be removed: %1',

@@ -12,6 +12,7 @@ import { KernelWarmup } from './kernelWarmup';
 import { compactOutputs } from './outputs';
 import type { IExecutionResult, INotebookContext } from './protocol';
 import type { IExecuteOptions, INotebookExecutor } from './tokens';
+import { errorMessage } from './errors';
 
 /** How long to wait for a notebook's session to be ready, in ms. */
 const SESSION_READY_TIMEOUT = 60000;
@@ -50,10 +51,6 @@ function cellIndexOf(panel: NotebookPanel, cellId: string | null): number {
     }
   }
   return -1;
-}
-
-function messageOf(reason: unknown): string {
-  return reason instanceof Error ? reason.message : String(reason);
 }
 
 /** Why a cell lost its kernel, from the statuses seen while it ran; else null. */
@@ -186,7 +183,7 @@ export class NotebookExecutor implements INotebookExecutor {
       }
       throw new Error(
         kernelLoss(seen) ??
-          `The execution was interrupted: ${messageOf(reason)}`
+          `The execution was interrupted: ${errorMessage(reason)}`
       );
     } finally {
       kernel.statusChanged.disconnect(watch);

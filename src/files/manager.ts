@@ -14,6 +14,7 @@ import { AttachmentStore } from './attachments';
 import type { IFileEntry } from './mention';
 import type { ICodeInterpreterFiles, IExistingFile } from './tokens';
 import { uploadFile, UploadError } from './upload';
+import { errorMessage } from '../errors';
 
 /** Upload settings (mirrors schema/panel.json). */
 export interface IUploadSettings {
@@ -184,7 +185,7 @@ export class FilesManager implements ICodeInterpreterFiles {
           : this._trans.__(
               'Uploading %1 failed: %2',
               file.name,
-              reason instanceof Error ? reason.message : String(reason)
+              errorMessage(reason)
             );
       this.attachments.fail(id, detail);
     }

@@ -63,7 +63,4 @@ export class ProvidersClient implements IProvidersClient {
   private _settings: ServerConnection.ISettings;
 }
 
-/** The message of a failed request (the server's `message` when it sent one). */
-export function errorMessage(reason: unknown): string {
-  return reason instanceof Error ? reason.message : String(reason);
-}
+export { errorMessage } from '../errors';
