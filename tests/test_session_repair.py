@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 from typing import Any
 
 from scripted_llm import ScriptedLLM, text_reply, tool_reply
@@ -11,6 +12,7 @@ from test_repair import PNG, fix_reply
 from test_session import API_KEY, Recorder, make_settings, turn_frame
 
 from jupyter_code_interp.conversation import ConversationStore
+from jupyter_code_interp.paths import FileAccess
 from jupyter_code_interp.session import ChatSession
 
 CONTEXT = {
@@ -160,3 +162,27 @@ async def test_a_vision_model_of_a_provider_gets_the_image(scripted_llm: Scripte
     await session.join()
     body = json.dumps(scripted_llm.requests[1])
     assert f"data:image/png;base64,{PNG}" in body and '"image_url"' in body
+
+
+async def test_the_context_lists_the_notebook_folder(
+    scripted_llm: ScriptedLLM, tmp_path: Path
+) -> None:
+    (tmp_path / "work" / "数据").mkdir(parents=True)
+    (tmp_path / "work" / "数据" / "gdp.csv").write_text("城市,GDP\n北京,4.4\n", encoding="utf-8")
+    (tmp_path / "elsewhere.csv").write_text("not in the notebook's folder")
+    recorder = Recorder()
+    session = ChatSession(
+        recorder.send,
+        make_settings(scripted_llm),
+        ConversationStore(),
+        logging.getLogger("test-session-repair"),
+        files=FileAccess.at(tmp_path),
+    )
+    scripted_llm.push(text_reply("A CSV file is there."))
+    await session.handle(turn_frame("t1", notebook="work/nb.ipynb", context=CONTEXT))
+    await recorder.next("turn_finished")
+    await session.join()
+    user = scripted_llm.requests[0]["messages"][1]["content"]
+    size = (tmp_path / "work" / "数据" / "gdp.csv").stat().st_size
+    assert f"数据/gdp.csv ({size} B)" in user
+    assert "elsewhere.csv" not in user
