@@ -16,10 +16,10 @@ import statistics
 import time
 from typing import Any
 
-from jupyter_code_interp.context import build_context
-from jupyter_code_interp.prompts import system_prompt
-from jupyter_code_interp.snapshot import NotebookContext, NotebookSnapshot
-from jupyter_code_interp.usage import estimate_messages
+from jupyter_code_interp.agent.messages import build_context
+from jupyter_code_interp.agent.prompts import system_prompt
+from jupyter_code_interp.agent.snapshot import NotebookContext, NotebookSnapshot
+from jupyter_code_interp.agent.usage import estimate_messages
 
 BUDGET = 32_000
 GOAL_MS = 100.0

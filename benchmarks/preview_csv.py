@@ -31,7 +31,7 @@ CITIES = ["北京市", "上海市", "天津市", "重庆市", "广州市", "深�
 _MEASURE = r"""
 import json, resource, statistics, sys, time, tracemalloc
 from pathlib import Path
-from jupyter_code_interp.previews import preview_file
+from jupyter_code_interp.files.preview import preview_file
 
 path, runs = Path(sys.argv[1]), int(sys.argv[2])
 baseline_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

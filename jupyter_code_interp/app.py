@@ -1,18 +1,16 @@
-"""The jupyter_server extension: configuration, the conversation store and the routes."""
+"""The jupyter_server extension: reads `c.CodeInterpreter`, builds the services, adds the routes."""
 
 from __future__ import annotations
 
 import asyncio
 import importlib
-from pathlib import Path
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
 
 from .config import CodeInterpreter
-from .conversation import ConversationStore
-from .handlers import build_handlers
-from .paths import FileAccess
+from .handlers.routes import build_handlers
+from .services import Services, build_services
 
 CONTENTS_EVENTS = "https://events.jupyter.org/jupyter_server/contents_service/v1"
 
@@ -36,33 +34,27 @@ class CodeInterpreterApp(ExtensionApp):
 
     name = "jupyter_code_interp"
     classes = [CodeInterpreter]  # noqa: RUF012 (traitlets reads it as a class attribute)
+    services: Services
+    """Made in `initialize_settings`, before any kernel starts."""
     warmed_up: asyncio.Future[list[str]] | None = None
     """The background import of `openai`, once the server runs (its modules that failed)."""
 
     def initialize_settings(self) -> None:
-        """Read `c.CodeInterpreter`, take the API key out of the environment, make the store."""
-        self.code_interpreter = CodeInterpreter(parent=self)
-        if self.serverapp is not None:  # the provider settings file must stay out of the root
-            self.code_interpreter.server_root = self.serverapp.root_dir
-            self.code_interpreter.allow_hidden = bool(self.serverapp.contents_manager.allow_hidden)
-        # Before any kernel starts: kernels copy os.environ, and must not see the keys.
-        self.code_interpreter.scrub_environment()
+        """Read `c.CodeInterpreter`, build the services (taking the keys out of the env)."""
         server = self.serverapp
-        self.conversations = ConversationStore(
-            self.code_interpreter.db_path,
-            root=None if server is None else Path(server.root_dir),
-            allow_hidden=self.code_interpreter.allow_hidden,
+        assert server is not None, "an extension's settings are read by its server"
+        self.services = build_services(
+            CodeInterpreter(parent=self),
+            root_dir=server.root_dir,
+            allow_hidden=bool(server.contents_manager.allow_hidden),
             log=self.log,
         )
-        events = None if server is None else server.event_logger
-        if events is not None:  # renames and moves through the Contents API keep conversations
-            events.add_listener(schema_id=CONTENTS_EVENTS, listener=self._on_contents)
-        problem = self.code_interpreter.problem()
+        if server.event_logger is not None:  # renames through the Contents API keep conversations
+            server.event_logger.add_listener(schema_id=CONTENTS_EVENTS, listener=self._on_contents)
+        registry = self.services.registry
+        problem = registry.problem()
         if problem is None:
-            self.log.info(
-                "code-interp: providers %s",
-                ", ".join(self.code_interpreter.registry.specs()),
-            )
+            self.log.info("code-interp: providers %s", ", ".join(registry.specs()))
         else:
             self.log.warning("code-interp is not ready: %s", problem)
 
@@ -78,7 +70,7 @@ class CodeInterpreterApp(ExtensionApp):
         if not isinstance(target, str) or source == target:
             return
         try:
-            self.conversations.rename(source.strip("/"), target.strip("/"))
+            self.services.conversations.rename(source.strip("/"), target.strip("/"))
         except Exception as error:  # noqa: BLE001 - a listener must not break the rename
             self.log.warning(
                 "code-interp: conversations of %s did not follow its rename (%s: %s)",
@@ -100,13 +92,9 @@ class CodeInterpreterApp(ExtensionApp):
 
     async def stop_extension(self) -> None:
         """Close the model clients, stop the local model server, close the database."""
-        await self.code_interpreter.registry.aclose()
-        self.conversations.close()
+        await self.services.registry.aclose()
+        self.services.conversations.close()
 
     def initialize_handlers(self) -> None:
-        """Register the REST and WebSocket routes, handing them their dependencies."""
-        # Attachments, previews and file cards resolve client paths inside the server root.
-        server = self.serverapp
-        assert server is not None, "an extension's handlers are made by its server"
-        files = FileAccess.at(server.root_dir, bool(server.contents_manager.allow_hidden))
-        self.handlers.extend(build_handlers(self.code_interpreter, self.conversations, files))
+        """Register the REST and WebSocket routes, handing them their services."""
+        self.handlers.extend(build_handlers(self.services))

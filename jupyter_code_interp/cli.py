@@ -18,12 +18,13 @@ from typing import Any
 import nbformat
 from jupyter_core.application import JupyterApp
 
-from .agent import TurnOptions, TurnOutcome, run_turn
+from .agent.loop import TurnOutcome, run_turn
+from .chat.turn_setup import turn_options
 from .config import CodeInterpreter
-from .context import effective_budget
-from .conversation import Conversation
-from .kernel_executor import KernelExecutor
-from .providers import ProviderError
+from .conversations.model import Conversation
+from .kernel.headless import KernelExecutor
+from .providers.client import ProviderError
+from .services import build_services
 
 EXIT_DONE = 0
 EXIT_FAILED = 1
@@ -152,15 +153,14 @@ async def run_headless(
 ) -> int:
     """One turn on the notebook at `path`; returns the exit code."""
     settings = load_settings()
-    settings.scrub_environment()
+    registry = build_services(settings, persist=False).registry
     notebook, created = read_notebook(path)
-    problem = settings.problem()
+    problem = registry.problem()
     if problem is not None:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_FAILED
-    choice = settings.registry.choose(provider_name, model)
-    steps = max_steps if max_steps is not None else settings.max_steps
-    provider = await settings.registry.client(choice.provider)
+    choice = registry.choose(provider_name, model)
+    provider = await registry.client(choice.provider)
     printer = _Printer()
     executor = KernelExecutor(notebook, path)
     outcome: TurnOutcome | None = None
@@ -173,16 +173,8 @@ async def run_headless(
                 file=sys.stderr,
             )
             return EXIT_FAILED
-        spec = choice.spec
-        options = TurnOptions(
-            max_steps=steps,
-            output_limit=settings.output_limit,
-            max_fix_attempts=settings.max_fix_attempts,
-            context_budget=effective_budget(
-                settings.context_budget, spec.context_window if spec else None
-            ),
-            vision=bool(spec and spec.vision),
-            notebook=await executor.turn_context(),
+        options = await turn_options(
+            settings, choice, max_steps=max_steps, context=await executor.turn_context()
         )
         outcome = await run_turn(
             Conversation(str(path)),
@@ -195,7 +187,7 @@ async def run_headless(
         )
     finally:
         await executor.shutdown()
-        await settings.registry.aclose()
+        await registry.aclose()
         printer.end_text_line()
         if executor.inserted or (created and outcome is not None and outcome.reason != "error"):
             write_notebook_atomically(notebook, path)

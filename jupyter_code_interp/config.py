@@ -1,26 +1,17 @@
-"""The `c.CodeInterpreter.*` configuration, shared by the server extension and the CLI."""
+"""The `c.CodeInterpreter.*` configuration (traitlets and their validators), shared by the server
+extension and the CLI; the app and the CLI build the services from it (services.py)."""
 
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jupyter_core.paths import jupyter_data_dir
 from traitlets import Dict, Float, Int, List, TraitError, Unicode, default, validate
 from traitlets.config import Configurable
 
-from .providers import TOOL_MODES, ChatProvider
-
-if TYPE_CHECKING:
-    from .registry import ProviderRegistry
-
-_WHERE_TO_SET = (
-    "Set OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible provider) in the "
-    "environment of `jupyter lab`, or c.CodeInterpreter.api_key / c.CodeInterpreter.base_url in "
-    "jupyter_server_config.py. A base_url alone is enough for local servers that need no key "
-    "(Ollama, llama.cpp, vLLM). Or add a provider in the panel's provider settings, or in "
-    "c.CodeInterpreter.providers."
-)
+from .limits import CONTEXT_BUDGET, MAX_FIX_ATTEMPTS, MAX_STEPS, OUTPUT_LIMIT
+from .providers.client import TOOL_MODES
 
 
 class CodeInterpreter(Configurable):
@@ -57,20 +48,24 @@ class CodeInterpreter(Configurable):
         "or 'auto' (tools, falling back to fenced if the endpoint refuses tools). "
         "Models not listed use 'auto'.",
     )
-    max_steps = Int(10, config=True, help="Most code cells the model may run in one turn.")
+    max_steps = Int(
+        MAX_STEPS.default, config=True, help="Most code cells the model may run in one turn."
+    )
     max_fix_attempts = Int(
-        3,
+        MAX_FIX_ATTEMPTS.default,
         config=True,
         help="Automatic fix attempts after a cell fails (0-10); the turn gives up after the last.",
     )
     context_budget = Int(
-        32000,
+        CONTEXT_BUDGET,
         config=True,
         help="Prompt tokens one request may use (history, notebook context, outputs); at most "
         "3/4 of a model's context_window when that is known. Least useful parts are left out first.",
     )
     output_limit = Int(
-        4000, config=True, help="Characters of a cell's outputs sent to the model per step."
+        OUTPUT_LIMIT.default,
+        config=True,
+        help="Characters of a cell's outputs sent to the model per step.",
     )
     request_timeout = Float(120.0, config=True, help="Seconds to wait for the model's reply.")
     providers = Dict(
@@ -105,11 +100,6 @@ class CodeInterpreter(Configurable):
     connection_test_timeout = Float(
         10.0, config=True, help="Seconds a connection test or model listing may take."
     )
-    server_root: str | None = None
-    """The server's root_dir, set by the app: the key store must stay out of it."""
-    allow_hidden = False
-    """The contents manager's allow_hidden, set by the app."""
-    _registry: ProviderRegistry | None = None
 
     @default("key_store_path")
     def _default_key_store_path(self) -> str:
@@ -147,8 +137,11 @@ class CodeInterpreter(Configurable):
     def _check_fix_attempts(self, proposal: Any) -> int:
         """Fix attempts must be within 0..10."""
         value = int(proposal["value"])
-        if not 0 <= value <= 10:
-            raise TraitError(f"c.CodeInterpreter.max_fix_attempts must be 0-10, not {value}.")
+        low, high = MAX_FIX_ATTEMPTS.minimum, MAX_FIX_ATTEMPTS.maximum
+        if not low <= value <= high:
+            raise TraitError(
+                f"c.CodeInterpreter.max_fix_attempts must be {low}-{high}, not {value}."
+            )
         return value
 
     @validate(
@@ -160,57 +153,3 @@ class CodeInterpreter(Configurable):
             name = proposal["trait"].name
             raise TraitError(f"c.CodeInterpreter.{name} must be positive, not {proposal['value']}.")
         return proposal["value"]
-
-    def resolve_model(self, requested: str | None) -> str:
-        """The model to use: the requested one, else the default, else the first listed."""
-        if requested:
-            return requested
-        if self.default_model:
-            return self.default_model
-        return self.models[0] if self.models else ""
-
-    @property
-    def registry(self) -> ProviderRegistry:
-        """All providers (made on first use, capturing their keys from the environment)."""
-        if self._registry is None:
-            from .registry import ProviderRegistry
-
-            self._registry = ProviderRegistry(self)
-        return self._registry
-
-    def problem(self) -> str | None:
-        """Why no request can work, or None when the configuration looks usable."""
-        if not self.registry.specs():
-            return "No model provider is configured. " + _WHERE_TO_SET
-        return self.registry.problem()
-
-    def status(self) -> dict[str, Any]:
-        """The payload of GET /code-interp/status (never contains the key)."""
-        from .provider_admin import status_view
-
-        problem = self.problem()
-        providers = status_view(self.registry)
-        return {
-            "ready": problem is None,
-            "problem": problem,
-            "models": providers["models"],
-            "defaultModel": providers["defaultModel"],
-            "defaultProvider": providers["defaultProvider"],
-            "providers": providers["providers"],
-            "baseUrl": ChatProvider(self.base_url, None, 1.0, {}).display_url,
-            "maxSteps": self.max_steps,
-            "outputLimit": self.output_limit,
-        }
-
-    def make_provider(self) -> ChatProvider:
-        """A provider for the configured endpoint and key."""
-        return ChatProvider(
-            self.base_url, self.api_key, self.request_timeout, dict(self.tool_modes)
-        )
-
-    def scrub_environment(self) -> None:
-        """Drop provider keys from os.environ once captured, so kernels do not inherit them."""
-        _ = self.api_key  # forces the default to read the environment first
-        registry = self.registry  # captures the keys of presets and providers first
-        for name in ("OPENAI_API_KEY", *registry.secret_variables):
-            os.environ.pop(name, None)

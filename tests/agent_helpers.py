@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
-from jupyter_code_interp.executor import ExecutionResult
+from jupyter_code_interp.agent.executor import ExecutionResult
+from jupyter_code_interp.chat.session import ChatSession
+from jupyter_code_interp.config import CodeInterpreter
+from jupyter_code_interp.conversations.store import ConversationStore
+from jupyter_code_interp.files.paths import FileAccess
+from jupyter_code_interp.providers.registry import ProviderRegistry
 
 
 class Recorder:
@@ -59,3 +65,14 @@ class NeverFinishes:
         """Wait until cancelled."""
         await asyncio.Event().wait()
         raise AssertionError("unreachable")
+
+
+def new_session(
+    send: Any,
+    settings: CodeInterpreter,
+    store: ConversationStore,
+    log: logging.Logger,
+    files: FileAccess | None = None,
+) -> ChatSession:
+    """A chat session with the provider registry the app would build from `settings`."""
+    return ChatSession(send, settings, ProviderRegistry(settings), store, log, files=files)

@@ -10,7 +10,7 @@ import nbformat
 from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.manager import start_new_async_kernel
 
-from jupyter_code_interp.executor import ExecutionResult
+from jupyter_code_interp.agent.executor import ExecutionResult
 
 OUTPUT_TYPES = ("stream", "display_data", "execute_result", "error")
 

@@ -19,10 +19,10 @@ from scripted_llm import (
     tools_unsupported_reply,
 )
 
-from jupyter_code_interp.agent import TurnOutcome, run_turn
-from jupyter_code_interp.context import public
-from jupyter_code_interp.conversation import Conversation
-from jupyter_code_interp.providers import ChatProvider
+from jupyter_code_interp.agent.loop import TurnOutcome, run_turn
+from jupyter_code_interp.agent.messages import public
+from jupyter_code_interp.conversations.model import Conversation
+from jupyter_code_interp.providers.client import ChatProvider
 
 MODEL = "scripted-model"
 

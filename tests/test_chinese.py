@@ -11,9 +11,9 @@ from scripted_llm import ScriptedLLM, text_reply, tool_reply
 from test_handlers import NO_AUTH, Fetch, on_server_loop, open_panel
 from tornado.httpclient import HTTPClientError
 
-from jupyter_code_interp.kernel_executor import KernelExecutor
-from jupyter_code_interp.kernel_setup import python_setup_code
-from jupyter_code_interp.prompts import system_prompt
+from jupyter_code_interp.agent.prompts import system_prompt
+from jupyter_code_interp.kernel.headless import KernelExecutor
+from jupyter_code_interp.kernel.setup_code import python_setup_code
 
 INSTRUCTION = "画出四个直辖市的 GDP 柱状图，标题用中文，代码注释也用中文"
 LANGUAGE_RULE = "Write in the language of the user's latest instruction"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from jupyter_code_interp.codeblocks import (
+from jupyter_code_interp.agent.codeblocks import (
     extract_code_blocks,
     parse_printed_tool_calls,
     remove_python_blocks,

@@ -10,6 +10,9 @@ from traitlets import TraitError
 from traitlets.config import Config
 
 from jupyter_code_interp.config import CodeInterpreter
+from jupyter_code_interp.providers.admin import status_payload
+from jupyter_code_interp.providers.registry import ProviderRegistry
+from jupyter_code_interp.services import build_services
 
 SECRET = "sk-config-S3CRET-0123456789"
 
@@ -20,6 +23,11 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
 
 
+def status_of(settings: CodeInterpreter) -> dict[str, object]:
+    """GET /code-interp/status as the app's registry would answer it."""
+    return status_payload(ProviderRegistry(settings))
+
+
 def _configured(**settings: object) -> CodeInterpreter:
     config = Config()
     for name, value in settings.items():
@@ -28,7 +36,7 @@ def _configured(**settings: object) -> CodeInterpreter:
 
 
 def test_status_payload_of_a_configured_key() -> None:
-    status = _configured(api_key=SECRET, tool_modes={"gpt-4o-mini": "tools"}).status()
+    status = status_of(_configured(api_key=SECRET, tool_modes={"gpt-4o-mini": "tools"}))
     model = {
         "id": "gpt-4o-mini",
         "provider": "default",
@@ -65,7 +73,7 @@ def test_status_payload_of_a_configured_key() -> None:
 
 
 def test_nothing_configured_is_not_ready_and_says_what_to_set() -> None:
-    status = CodeInterpreter().status()
+    status = status_of(CodeInterpreter())
     assert status["ready"] is False
     for setting in (
         "OPENAI_API_KEY",
@@ -77,7 +85,7 @@ def test_nothing_configured_is_not_ready_and_says_what_to_set() -> None:
 
 
 def test_base_url_alone_is_enough() -> None:
-    status = _configured(base_url="http://localhost:11434/v1", models=["qwen2.5-coder"]).status()
+    status = status_of(_configured(base_url="http://localhost:11434/v1", models=["qwen2.5-coder"]))
     assert status["ready"] is True
     assert status["baseUrl"] == "http://localhost:11434/v1"
     assert [(m["id"], m["provider"], m["toolMode"]) for m in status["models"]] == [
@@ -91,12 +99,12 @@ def test_environment_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = CodeInterpreter()
     assert settings.api_key == SECRET
     assert settings.base_url == "https://llm.example.com/v1"
-    assert settings.status()["baseUrl"] == "https://llm.example.com/v1"
+    assert status_of(settings)["baseUrl"] == "https://llm.example.com/v1"
 
 
 def test_empty_environment_values_count_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "")
-    assert CodeInterpreter().status()["ready"] is False
+    assert status_of(CodeInterpreter())["ready"] is False
 
 
 def test_scrub_environment_keeps_the_key_but_removes_it_from_os_environ(
@@ -104,24 +112,21 @@ def test_scrub_environment_keeps_the_key_but_removes_it_from_os_environ(
 ) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     settings = CodeInterpreter()
-    settings.scrub_environment()
+    registry = build_services(settings, persist=False).registry
     assert "OPENAI_API_KEY" not in os.environ
     assert settings.api_key == SECRET
-    assert settings.make_provider()._api_key == SECRET
+    assert registry.api_key(registry.spec("default")) == SECRET
 
 
-def test_resolve_model() -> None:
+def test_default_model() -> None:
     settings = _configured(api_key=SECRET, models=["a", "b"])
-    assert settings.resolve_model("b") == "b"
-    assert settings.resolve_model(None) == "a"
-    assert settings.resolve_model("") == "a"
+    assert status_of(settings)["defaultModel"] == "a"
     settings.default_model = "b"
-    assert settings.resolve_model(None) == "b"
-    assert settings.status()["defaultModel"] == "b"
+    assert status_of(settings)["defaultModel"] == "b"
 
 
 def test_default_model_outside_models_is_listed() -> None:
-    status = _configured(api_key=SECRET, models=["a"], default_model="z").status()
+    status = status_of(_configured(api_key=SECRET, models=["a"], default_model="z"))
     assert [model["id"] for model in status["models"]] == ["z", "a"]
 
 
@@ -137,11 +142,11 @@ def test_limits_must_be_positive() -> None:
         _configured(output_limit=-5)
 
 
-def test_make_provider_carries_the_settings() -> None:
+async def test_the_client_carries_the_settings() -> None:
     settings = _configured(
         base_url="http://127.0.0.1:9/v1", request_timeout=7.5, tool_modes={"m": "fenced"}
     )
-    provider = settings.make_provider()
+    provider = await ProviderRegistry(settings).client("default")
     assert provider.base_url == "http://127.0.0.1:9/v1"
     assert provider.timeout == 7.5
     assert provider.tool_mode("m") == "fenced"

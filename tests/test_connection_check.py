@@ -11,8 +11,8 @@ import pytest
 from scripted_llm import ScriptedLLM, error_reply, raw_reply, text_reply
 
 from jupyter_code_interp.config import CodeInterpreter
-from jupyter_code_interp.connection_test import check_connection
-from jupyter_code_interp.registry import ProviderRegistry
+from jupyter_code_interp.providers.checks import check_connection
+from jupyter_code_interp.providers.registry import ProviderRegistry
 
 KEY = "sk-conn-0123456789SECRET"
 WRONG_KEY = "sk-conn-wrong-0123456789SECRET"

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from jupyter_code_interp.context import (
+from jupyter_code_interp.agent.messages import (
     MAX_IMAGE_PARTS,
     build_context,
     effective_budget,
     request_messages,
 )
-from jupyter_code_interp.snapshot import NotebookContext, NotebookSnapshot, kernel_summary
-from jupyter_code_interp.usage import estimate_messages
+from jupyter_code_interp.agent.snapshot import NotebookContext, NotebookSnapshot, kernel_summary
+from jupyter_code_interp.agent.usage import estimate_messages
 
 SYSTEM = "You are a code interpreter."
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="

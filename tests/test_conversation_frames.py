@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from agent_helpers import new_session
 from scripted_llm import ScriptedLLM, text_reply, tool_reply
 from test_session import Recorder, make_settings, turn_frame
 
-from jupyter_code_interp.conversation import ConversationStore
-from jupyter_code_interp.paths import FileAccess
-from jupyter_code_interp.session import ChatSession
+from jupyter_code_interp.conversations.store import ConversationStore
+from jupyter_code_interp.files.paths import FileAccess
 
 NOTEBOOK = "分析/nb.ipynb"
 
@@ -38,7 +38,7 @@ class Client:
     def __init__(self, llm: ScriptedLLM, store: ConversationStore) -> None:
         """A new socket's session."""
         self.recorder = Recorder()
-        self.session = ChatSession(
+        self.session = new_session(
             self.recorder.send, make_settings(llm), store, logging.getLogger("t-conv")
         )
 
@@ -264,7 +264,7 @@ async def test_the_record_keeps_the_instruction_as_typed_and_its_attachments(
     (tmp_path / "数据").mkdir()
     (tmp_path / "数据" / "gdp.csv").write_text("地区,GDP\n北京,4.4\n", encoding="utf-8")
     recorder = Recorder()
-    session = ChatSession(
+    session = new_session(
         recorder.send,
         make_settings(scripted_llm),
         ConversationStore(),

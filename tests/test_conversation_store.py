@@ -11,13 +11,8 @@ from typing import Any
 
 import pytest
 
-from jupyter_code_interp.conversation import (
-    INTERRUPTED,
-    Conversation,
-    ConversationStore,
-    TurnRecord,
-    UnknownConversation,
-)
+from jupyter_code_interp.conversations.model import INTERRUPTED, Conversation, TurnRecord
+from jupyter_code_interp.conversations.store import ConversationStore, UnknownConversation
 
 IMAGE_URL = "data:image/png;base64," + "iVBORw0KGgo" * 500
 CHINESE = "画出各省 GDP 的柱状图，标题用中文"

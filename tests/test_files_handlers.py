@@ -15,7 +15,7 @@ from test_handlers import NO_AUTH, Fetch, on_server_loop, open_panel
 from tornado.httpclient import HTTPClientError
 from traitlets.config import Config
 
-from jupyter_code_interp.kernel_executor import KernelExecutor
+from jupyter_code_interp.kernel.headless import KernelExecutor
 
 
 class DenyContentsRead(Authorizer):

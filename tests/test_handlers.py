@@ -20,7 +20,7 @@ from tornado.websocket import WebSocketClientConnection
 from traitlets.config import Config
 
 from jupyter_code_interp.app import CodeInterpreterApp
-from jupyter_code_interp.kernel_executor import KernelExecutor
+from jupyter_code_interp.kernel.headless import KernelExecutor
 
 WAIT = 60.0
 ENV_KEY = "sk-env-key-0123456789SECRET"
@@ -177,7 +177,7 @@ async def test_the_key_is_taken_out_of_the_environment_at_start(
     assert "OPENAI_API_KEY" not in os.environ  # kernels started from now on cannot inherit it
     app = jp_serverapp.extension_manager.extension_points["jupyter_code_interp"].app
     assert isinstance(app, CodeInterpreterApp)
-    assert app.code_interpreter.api_key == ENV_KEY
+    assert app.services.settings.api_key == ENV_KEY
     response = await jp_fetch("code-interp", "status")
     assert json.loads(response.body)["ready"] is True
     assert ENV_KEY.encode() not in response.body

@@ -13,7 +13,7 @@ from kernel_helpers import KernelExecutor, running_kernel
 from test_handlers import NO_AUTH, Fetch, on_server_loop
 from tornado.httpclient import HTTPClientError
 
-from jupyter_code_interp.inspection import (
+from jupyter_code_interp.kernel.inspection import (
     INSPECT_EXPRESSION,
     MAX_REPR,
     MAX_VARIABLES,

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from jupyter_client.kernelspec import NoSuchKernel
 
-from jupyter_code_interp.kernel_executor import KernelExecutor
+from jupyter_code_interp.kernel.headless import KernelExecutor
 
 SECRET = "sk-kernel-test-0123456789SECRET"
 

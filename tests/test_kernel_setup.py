@@ -11,7 +11,7 @@ import pytest
 from kernel_helpers import KernelExecutor, running_kernel
 from matplotlib import font_manager
 
-from jupyter_code_interp.kernel_setup import (
+from jupyter_code_interp.kernel.setup_code import (
     CJK_FAMILIES,
     CJK_FONT_FILES,
     python_setup_code,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_code_interp.keystore import KeyStore, KeyStoreError, StoredSettings
+from jupyter_code_interp.providers.keystore import KeyStore, KeyStoreError, StoredSettings
 
 KEY = "sk-keystore-0123456789SECRET"
 

@@ -17,12 +17,13 @@ import nbformat
 import pytest
 from agent_helpers import Recorder
 
-from jupyter_code_interp.agent import run_turn
+from jupyter_code_interp.agent.loop import run_turn
+from jupyter_code_interp.agent.usage import UsageMeter
 from jupyter_code_interp.config import CodeInterpreter
-from jupyter_code_interp.conversation import Conversation
-from jupyter_code_interp.kernel_executor import KernelExecutor
-from jupyter_code_interp.providers import TextDelta, Usage
-from jupyter_code_interp.usage import UsageMeter
+from jupyter_code_interp.conversations.model import Conversation
+from jupyter_code_interp.kernel.headless import KernelExecutor
+from jupyter_code_interp.providers.client import TextDelta, Usage
+from jupyter_code_interp.providers.registry import ProviderRegistry
 
 pytestmark = [pytest.mark.local_model, pytest.mark.timeout(600)]
 
@@ -43,8 +44,8 @@ async def test_one_real_turn_with_the_local_model(tmp_path: Path) -> None:
         local_model_path=str(smollm2_path()),
         local_model_context=4096,
     )
-    registry = settings.registry
-    assert settings.problem() is None
+    registry = ProviderRegistry(settings)
+    assert registry.problem() is None
     choice = registry.choose(None, None)
     assert (choice.provider, choice.model) == ("local", "SmolLM2-135M-Instruct.Q4_1")
     assert registry.local is not None

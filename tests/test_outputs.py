@@ -7,7 +7,7 @@ import struct
 import zlib
 from typing import Any
 
-from jupyter_code_interp.outputs import format_outputs_for_model, strip_ansi
+from jupyter_code_interp.agent.outputs import format_outputs_for_model, strip_ansi
 
 
 def _png(width: int, height: int) -> bytes:
@@ -100,8 +100,7 @@ def test_png_placeholder_has_dimensions_and_size() -> None:
         }
     ]
     text = format_outputs_for_model(outputs, 4000)
-    kilobytes = round(len(png) / 1024)
-    assert text.splitlines()[0] == f"[image/png 640×480, {kilobytes} KB]"
+    assert text.splitlines()[0] == f"[image/png 640×480, {len(png) / 1024:.1f} KB]"
     assert "<Figure size 640x480 with 1 Axes>" in text
     assert _b64(png)[:40] not in text
 
@@ -115,7 +114,7 @@ def test_jpeg_placeholder_reads_the_frame_header() -> None:
 def test_unreadable_image_gives_mime_and_size_only() -> None:
     data = b"not an image at all" * 100
     outputs = [{"output_type": "display_data", "metadata": {}, "data": {"image/png": _b64(data)}}]
-    assert format_outputs_for_model(outputs, 4000) == "[image/png, 2 KB]"
+    assert format_outputs_for_model(outputs, 4000) == "[image/png, 1.9 KB]"
 
 
 def test_error_output_without_ansi() -> None:

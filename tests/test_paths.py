@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_code_interp.paths import FileAccess, PathRefused
-from jupyter_code_interp.workspace import changed_files, list_files, take_snapshot
+from jupyter_code_interp.files.paths import FileAccess, PathRefused
+from jupyter_code_interp.files.workspace import changed_files, list_files, take_snapshot
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from test_handlers import WAIT, Fetch, Panel, on_server_loop, open_panel, sent_m
 from traitlets.config import Config
 
 from jupyter_code_interp.app import CodeInterpreterApp
-from jupyter_code_interp.kernel_executor import KernelExecutor
+from jupyter_code_interp.kernel.headless import KernelExecutor
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from jupyter_code_interp.previews import preview_file
-from jupyter_code_interp.previews.encoding import HEAD_BYTES, decode_head
-from jupyter_code_interp.previews.parquet import MISSING_PYARROW
-from jupyter_code_interp.previews.tabular import infer_column_type, sniff_delimiter
+from jupyter_code_interp.files.preview import preview_file
+from jupyter_code_interp.files.previews.encoding import HEAD_BYTES, decode_head
+from jupyter_code_interp.files.previews.parquet import MISSING_PYARROW
+from jupyter_code_interp.files.previews.tabular import infer_column_type, sniff_delimiter
 
 GDP_ROWS = [
     ["地区", "年份", "GDP（亿元）", "增长率"],

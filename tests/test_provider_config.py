@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from jupyter_code_interp.presets import PRESETS, preset_key_variables
-from jupyter_code_interp.provider_config import (
+from jupyter_code_interp.providers.presets import PRESETS, preset_key_variables
+from jupyter_code_interp.providers.specs import (
     ModelSpec,
     ProviderConfigError,
     from_wire,

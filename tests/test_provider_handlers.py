@@ -106,7 +106,7 @@ async def test_a_provider_added_in_the_dialog_keeps_its_key_server_side(
     assert (view["keySet"], view["keySource"], view["editable"]) == (True, "settings", True)
     assert view["label"] == "通义千问"
 
-    store = _app(jp_serverapp).code_interpreter.registry.store.path
+    store = _app(jp_serverapp).services.registry.store.path
     assert stat.S_IMODE(store.stat().st_mode) == 0o600
     assert json.loads(store.read_text(encoding="utf-8"))["keys"] == {"qwen": TYPED_KEY}
     root = Path(jp_serverapp.root_dir).resolve()
@@ -339,7 +339,7 @@ class _Echo:
 
     async def execute(self, code: str) -> Any:
         """A successful cell that printed 42."""
-        from jupyter_code_interp.executor import ExecutionResult
+        from jupyter_code_interp.agent.executor import ExecutionResult
 
         return ExecutionResult(
             outputs=[{"output_type": "stream", "name": "stdout", "text": "42\n"}],

@@ -22,8 +22,8 @@ from scripted_llm import (
     tools_unsupported_reply,
 )
 
-from jupyter_code_interp.agent import RUN_CODE_TOOL
-from jupyter_code_interp.providers import (
+from jupyter_code_interp.agent.loop import RUN_CODE_TOOL
+from jupyter_code_interp.providers.client import (
     ChatProvider,
     ProviderError,
     StreamEvent,
@@ -340,9 +340,9 @@ def test_display_url_hides_credentials_in_the_url() -> None:
 def test_importing_the_core_does_not_import_openai() -> None:
     code = (
         "import sys\n"
-        "import jupyter_code_interp.providers, jupyter_code_interp.config, jupyter_code_interp.agent\n"
-        "from jupyter_code_interp.config import CodeInterpreter\n"
-        "CodeInterpreter(base_url='http://127.0.0.1:1/v1').make_provider()\n"
+        "import jupyter_code_interp.services, jupyter_code_interp.agent.loop\n"
+        "from jupyter_code_interp.providers.client import ChatProvider\n"
+        "ChatProvider('http://127.0.0.1:1/v1', None, 5.0, {})\n"
         "print('openai' in sys.modules)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

@@ -11,11 +11,11 @@ import pytest
 from scripted_llm import ScriptedLLM, text_reply
 
 from jupyter_code_interp.config import CodeInterpreter
-from jupyter_code_interp.keystore import StoredSettings
-from jupyter_code_interp.provider_admin import status_view
-from jupyter_code_interp.provider_config import ModelSpec
-from jupyter_code_interp.providers import TextDelta
-from jupyter_code_interp.registry import ChoiceError, ProviderRegistry
+from jupyter_code_interp.providers.admin import status_payload
+from jupyter_code_interp.providers.client import TextDelta
+from jupyter_code_interp.providers.keystore import StoredSettings
+from jupyter_code_interp.providers.registry import ChoiceError, ProviderRegistry
+from jupyter_code_interp.providers.specs import ModelSpec
 
 KEY = "sk-registry-0123456789SECRET"
 ENV_KEY = "sk-registry-env-0123456789SECRET"
@@ -142,7 +142,7 @@ def test_a_key_typed_in_the_dialog_wins_and_is_never_in_the_status(tmp_path: Pat
     assert spec.source == "settings"
     assert registry.api_key(spec) == TYPED_KEY
     assert registry.key_source(spec) == "settings"
-    status = json.dumps(status_view(registry), ensure_ascii=False)
+    status = json.dumps(status_payload(registry), ensure_ascii=False)
     assert TYPED_KEY not in status and ENV_KEY not in status
     assert TYPED_KEY in registry.secrets()
 
@@ -163,10 +163,10 @@ def test_scrub_environment_removes_every_provider_key_after_capturing_it(
             },
         },
     )
-    settings.scrub_environment()
+    registry = ProviderRegistry(settings)
+    registry.scrub_environment()
     assert "DEEPSEEK_API_KEY" not in os.environ
     assert "MY_GATEWAY_KEY" not in os.environ
-    registry = settings.registry
     assert registry.api_key(registry.spec("ds")) == ENV_KEY
     assert registry.api_key(registry.spec("gw")) == KEY
 
@@ -192,7 +192,7 @@ async def test_models_are_listed_from_the_providers_models_route(
     # Configured models keep their capabilities and come first; listed ones follow.
     assert offered[0] == ModelSpec("llama3.1:8b", "tools")
     assert [model.id for model in offered] == ["llama3.1:8b", "qwen2.5-coder:7b", "本地-模型"]
-    status = status_view(registry)
+    status = status_payload(registry)
     assert [m["id"] for m in status["models"]] == ["llama3.1:8b", "qwen2.5-coder:7b", "本地-模型"]
     assert status["providers"][0]["modelsError"] is None
     # Fresh lists are reused, not fetched again.
@@ -213,7 +213,7 @@ async def test_a_failed_listing_is_shown_with_its_reason(
         tmp_path, providers={"vllm": {"preset": "vllm", "base_url": scripted_llm.base_url}}
     )
     await registry.refresh_models()
-    provider = status_view(registry)["providers"][0]
+    provider = status_payload(registry)["providers"][0]
     assert provider["models"] == []
     assert "HTTP 503" in provider["modelsError"] and "loading" in provider["modelsError"]
 
@@ -266,10 +266,10 @@ async def test_a_changed_key_makes_a_new_client(tmp_path: Path, scripted_llm: Sc
 
 
 def test_nothing_configured_says_so(tmp_path: Path) -> None:
-    settings = _settings(tmp_path)
-    assert settings.problem() is not None
-    assert "c.CodeInterpreter.providers" in str(settings.problem())
-    assert settings.status()["providers"] == []
+    registry = ProviderRegistry(_settings(tmp_path))
+    assert registry.problem() is not None
+    assert "c.CodeInterpreter.providers" in str(registry.problem())
+    assert status_payload(registry)["providers"] == []
 
 
 def test_a_dialog_provider_never_uses_a_configured_or_environment_key(tmp_path: Path) -> None:

@@ -18,13 +18,13 @@ import pytest
 from agent_helpers import Recorder, assert_valid
 from scripted_llm import ScriptedLLM, text_reply, tool_reply
 
-from jupyter_code_interp.agent import TurnOptions, TurnOutcome, run_turn
-from jupyter_code_interp.conversation import Conversation
-from jupyter_code_interp.executor import ExecutionResult
-from jupyter_code_interp.kernel_executor import KernelExecutor
-from jupyter_code_interp.outputs import image_dimensions
-from jupyter_code_interp.providers import ChatProvider
-from jupyter_code_interp.snapshot import NotebookContext
+from jupyter_code_interp.agent.executor import ExecutionResult
+from jupyter_code_interp.agent.loop import TurnOptions, TurnOutcome, run_turn
+from jupyter_code_interp.agent.outputs import image_dimensions
+from jupyter_code_interp.agent.snapshot import NotebookContext
+from jupyter_code_interp.conversations.model import Conversation
+from jupyter_code_interp.kernel.headless import KernelExecutor
+from jupyter_code_interp.providers.client import ChatProvider
 
 MODEL = "scripted-model"
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="

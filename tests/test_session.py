@@ -8,11 +8,13 @@ import logging
 from typing import Any
 
 import pytest
+from agent_helpers import new_session
 from scripted_llm import ScriptedLLM, error_reply, text_reply, tool_reply
 
+from jupyter_code_interp.chat.session import ChatSession, SocketExecutor
 from jupyter_code_interp.config import CodeInterpreter
-from jupyter_code_interp.conversation import Conversation, ConversationStore
-from jupyter_code_interp.session import ChatSession, SocketExecutor
+from jupyter_code_interp.conversations.model import Conversation
+from jupyter_code_interp.conversations.store import ConversationStore
 
 API_KEY = "sk-session-test-0123456789SECRET"
 WAIT = 30.0
@@ -89,7 +91,7 @@ def recorder() -> Recorder:
 @pytest.fixture
 def session(scripted_llm: ScriptedLLM, recorder: Recorder) -> ChatSession:
     """A session on the scripted LLM."""
-    return ChatSession(
+    return new_session(
         recorder.send,
         make_settings(scripted_llm),
         ConversationStore(),
@@ -151,7 +153,7 @@ async def test_stop_cancels_a_turn_waiting_for_the_panel(
 async def test_close_fails_pending_executions() -> None:
     recorder = Recorder()
     settings = CodeInterpreter(base_url="http://127.0.0.1:9/v1", api_key=API_KEY)
-    session = ChatSession(recorder.send, settings, ConversationStore(), logging.getLogger("t"))
+    session = new_session(recorder.send, settings, ConversationStore(), logging.getLogger("t"))
     execution = asyncio.create_task(SocketExecutor(session, "t1").execute("1 + 1"))
     await recorder.next("execute_request")
     session.close()
@@ -235,7 +237,7 @@ class FailingStore(ConversationStore):
 async def test_unexpected_failure_is_reported_and_logged_without_the_key(
     scripted_llm: ScriptedLLM, recorder: Recorder, caplog: pytest.LogCaptureFixture
 ) -> None:
-    session = ChatSession(
+    session = new_session(
         recorder.send, make_settings(scripted_llm), FailingStore(), logging.getLogger("t-fail")
     )
     with caplog.at_level(logging.ERROR, logger="t-fail"):
@@ -253,7 +255,7 @@ async def test_unconfigured_provider_refuses_the_turn(
 ) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
-    session = ChatSession(
+    session = new_session(
         recorder.send, CodeInterpreter(), ConversationStore(), logging.getLogger("t")
     )
     await session.handle(turn_frame("t1"))
@@ -297,7 +299,7 @@ async def test_bad_frames_get_specific_error_frames(
     settings = CodeInterpreter(
         base_url="http://127.0.0.1:9/v1", api_key=API_KEY, models=["scripted-model"]
     )
-    session = ChatSession(recorder.send, settings, ConversationStore(), logging.getLogger("t"))
+    session = new_session(recorder.send, settings, ConversationStore(), logging.getLogger("t"))
     await session.handle(frame)
     assert len(recorder.frames) == 1
     error = recorder.frames[0]

@@ -7,13 +7,14 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from agent_helpers import new_session
 from scripted_llm import ScriptedLLM, text_reply, tool_reply
 from test_repair import PNG, fix_reply
 from test_session import API_KEY, Recorder, make_settings, turn_frame
 
-from jupyter_code_interp.conversation import ConversationStore
-from jupyter_code_interp.paths import FileAccess
-from jupyter_code_interp.session import ChatSession
+from jupyter_code_interp.chat.session import ChatSession
+from jupyter_code_interp.conversations.store import ConversationStore
+from jupyter_code_interp.files.paths import FileAccess
 
 CONTEXT = {
     "cells": [{"id": "u1", "type": "code", "source": "rows = 4", "executionCount": 1}],
@@ -23,7 +24,7 @@ CONTEXT = {
 
 
 def _session(recorder: Recorder, llm: ScriptedLLM, **settings: Any) -> ChatSession:
-    return ChatSession(
+    return new_session(
         recorder.send,
         make_settings(llm, **settings),
         ConversationStore(),
@@ -171,7 +172,7 @@ async def test_the_context_lists_the_notebook_folder(
     (tmp_path / "work" / "数据" / "gdp.csv").write_text("城市,GDP\n北京,4.4\n", encoding="utf-8")
     (tmp_path / "elsewhere.csv").write_text("not in the notebook's folder")
     recorder = Recorder()
-    session = ChatSession(
+    session = new_session(
         recorder.send,
         make_settings(scripted_llm),
         ConversationStore(),

@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from agent_helpers import new_session
 from scripted_llm import ScriptedLLM, text_reply, tool_reply
 from test_session import Recorder, make_settings, ok_result, turn_frame
 
-from jupyter_code_interp.conversation import ConversationStore
-from jupyter_code_interp.paths import FileAccess
-from jupyter_code_interp.session import ChatSession
-from jupyter_code_interp.turn_files import UNTRUSTED_NOTE, mentioned_paths
+from jupyter_code_interp.chat.session import ChatSession
+from jupyter_code_interp.chat.turn_files import UNTRUSTED_NOTE, mentioned_paths
+from jupyter_code_interp.conversations.store import ConversationStore
+from jupyter_code_interp.files.paths import FileAccess
 
 NOTEBOOK = "work/分析.ipynb"
 
@@ -32,7 +33,7 @@ def root(tmp_path: Path) -> Path:
 @pytest.fixture
 def session(scripted_llm: ScriptedLLM, recorder: Recorder, root: Path) -> ChatSession:
     """A session whose file access is rooted at `root`."""
-    return ChatSession(
+    return new_session(
         recorder.send,
         make_settings(scripted_llm),
         ConversationStore(),
@@ -211,7 +212,7 @@ async def test_a_notebook_behind_a_link_outside_the_root_is_refused(
 async def test_a_session_without_a_root_accepts_no_attachments(
     scripted_llm: ScriptedLLM, recorder: Recorder
 ) -> None:
-    session = ChatSession(
+    session = new_session(
         recorder.send, make_settings(scripted_llm), ConversationStore(), logging.getLogger("t")
     )
     await session.handle(turn_frame("t1", attachments=["a.csv"]))

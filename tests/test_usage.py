@@ -7,17 +7,17 @@ from agent_helpers import ClosedNotebook, Recorder
 from kernel_helpers import running_kernel
 from scripted_llm import ScriptedLLM, text_reply, tool_reply
 
-from jupyter_code_interp.agent import run_turn
-from jupyter_code_interp.conversation import Conversation
-from jupyter_code_interp.provider_config import ModelSpec
-from jupyter_code_interp.providers import ChatProvider
-from jupyter_code_interp.usage import (
+from jupyter_code_interp.agent.loop import run_turn
+from jupyter_code_interp.agent.usage import (
     UsageMeter,
     cost,
     estimate_messages,
     estimate_tokens,
     usage_frame,
 )
+from jupyter_code_interp.conversations.model import Conversation
+from jupyter_code_interp.providers.client import ChatProvider
+from jupyter_code_interp.providers.specs import ModelSpec
 
 
 def test_estimate_counts_cjk_characters_one_token_each() -> None:

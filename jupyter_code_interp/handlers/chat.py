@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_core.utils import ensure_async
 from jupyter_server.auth.decorator import ws_authenticated
@@ -11,11 +11,11 @@ from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.base.websocket import WebSocketMixin
 from tornado import web, websocket
 
-from ..config import CodeInterpreter
-from ..conversation import ConversationStore
-from ..paths import FileAccess
-from ..session import ChatSession
-from .status import AUTH_RESOURCE
+from ..services import Services
+from .base import AUTH_RESOURCE
+
+if TYPE_CHECKING:
+    from ..chat.session import ChatSession
 
 MAX_FRAME_BYTES = 8 * 1024 * 1024
 """Larger client frames are refused with an `error` frame (the socket stays open)."""
@@ -29,16 +29,9 @@ class ChatWebSocketHandler(WebSocketMixin, websocket.WebSocketHandler, JupyterHa
 
     auth_resource = AUTH_RESOURCE
 
-    def initialize(
-        self,
-        code_interpreter: CodeInterpreter,
-        conversations: ConversationStore,
-        file_access: FileAccess | None = None,
-    ) -> None:
-        """Keep the dependencies the app hands over."""
-        self.code_interpreter = code_interpreter
-        self.conversations = conversations
-        self.file_access = file_access
+    def initialize(self, services: Services) -> None:
+        """Keep the services the app built."""
+        self.services = services
         self.session: ChatSession | None = None
 
     @property
@@ -67,12 +60,18 @@ class ChatWebSocketHandler(WebSocketMixin, websocket.WebSocketHandler, JupyterHa
     def open(self, *args: Any, **kwargs: Any) -> None:
         """Start pinging and make the session for this socket."""
         super().open(*args, **kwargs)
+        # Imported with the first socket, not when the server loads the extension: the session
+        # brings the agent loop, the context builder and the file previews (half the import cost).
+        from ..chat.session import ChatSession
+
+        services = self.services
         self.session = ChatSession(
             self.send_frame,
-            self.code_interpreter,
-            self.conversations,
+            services.settings,
+            services.registry,
+            services.conversations,
             self.log,
-            files=self.file_access,
+            files=services.files,
         )
 
     async def send_frame(self, frame: dict[str, Any]) -> None:

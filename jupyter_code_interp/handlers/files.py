@@ -7,43 +7,39 @@ own file API requires), and every path goes through FileAccess (inside the serve
 from __future__ import annotations
 
 import asyncio
-import json
-from typing import Any
+from pathlib import Path
 
 from jupyter_server.auth.decorator import authorized
-from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
-from ..paths import FileAccess, PathRefused
-from ..previews import preview_file
-from ..previews.media import guess_mime
-from ..workspace import list_files
+from ..files.paths import FileAccess, PathRefused
+from ..files.preview import preview_file
+from ..files.previews.media import guess_mime
+from ..files.workspace import list_files
+from .base import CodeInterpHandler
 
 FILES_AUTH_RESOURCE = "contents"
 MAX_LIST_LIMIT = 200
 
 
-class _FilesAPIHandler(APIHandler):
-    """Shared plumbing: the FileAccess, JSON answers and clear refusals."""
+class _FilesHandler(CodeInterpHandler):
+    """Shared plumbing: the FileAccess and client paths resolved inside the root."""
 
     auth_resource = FILES_AUTH_RESOURCE
 
-    def initialize(self, file_access: FileAccess) -> None:
+    def initialize(self, files: FileAccess) -> None:
         """Keep the root the app resolves paths in."""
-        self.file_access = file_access
+        self.files = files
 
-    def reply(self, body: dict[str, Any]) -> None:
-        """Finish with a JSON body (non-ASCII kept)."""
-        self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.finish(json.dumps(body, ensure_ascii=False))
-
-    def refuse(self, status: int, message: str) -> None:
-        """Finish with an error status and `{"message": ...}`."""
-        self.set_status(status)
-        self.reply({"message": message})
+    def resolve(self, path: str, what: str = "Path") -> Path:
+        """`path` inside the root, or a 400 saying why not."""
+        try:
+            return self.files.resolve(path, what)
+        except PathRefused as refused:
+            raise web.HTTPError(400, str(refused)) from None
 
 
-class PreviewHandler(_FilesAPIHandler):
+class PreviewHandler(_FilesHandler):
     """The preview of one file: what the model is told about an attachment."""
 
     @web.authenticated
@@ -52,26 +48,19 @@ class PreviewHandler(_FilesAPIHandler):
         """`?path=` (relative to the server root) → {path, name, kind, size, mime, text, ...}."""
         path = self.get_query_argument("path", None)
         if path is None or not path.strip():
-            self.refuse(400, "The query argument 'path' is required.")
-            return
-        try:
-            resolved = self.file_access.resolve(path)
-        except PathRefused as refused:
-            self.refuse(400, str(refused))
-            return
+            raise web.HTTPError(400, "The query argument 'path' is required.")
+        resolved = self.resolve(path)
         if not resolved.exists():
-            self.refuse(404, f"Path '{path}' does not exist.")
-            return
+            raise web.HTTPError(404, f"Path '{path}' does not exist.")
         if not resolved.is_file():
-            self.refuse(400, f"Path '{path}' is a directory, not a file.")
-            return
+            raise web.HTTPError(400, f"Path '{path}' is a directory, not a file.")
         preview = await asyncio.to_thread(preview_file, resolved)
-        self.reply(
-            {"path": self.file_access.relative(resolved), "name": resolved.name} | preview.to_json()
+        self.write_json(
+            {"path": self.files.relative(resolved), "name": resolved.name} | preview.to_json()
         )
 
 
-class FileListHandler(_FilesAPIHandler):
+class FileListHandler(_FilesHandler):
     """Files under a directory whose path contains a query, for `@` completion (bounded)."""
 
     @web.authenticated
@@ -82,18 +71,12 @@ class FileListHandler(_FilesAPIHandler):
         query = self.get_query_argument("prefix", "")
         limit_text = self.get_query_argument("limit", "50")
         if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIST_LIMIT:
-            self.refuse(400, f"'limit' must be a whole number from 1 to {MAX_LIST_LIMIT}.")
-            return
-        try:
-            resolved = self.file_access.resolve(directory, "Directory")
-        except PathRefused as refused:
-            self.refuse(400, str(refused))
-            return
+            raise web.HTTPError(400, f"'limit' must be a whole number from 1 to {MAX_LIST_LIMIT}.")
+        resolved = self.resolve(directory, "Directory")
         if not resolved.is_dir():
-            self.refuse(404, f"Directory '{directory}' does not exist.")
-            return
+            raise web.HTTPError(404, f"Directory '{directory}' does not exist.")
         found, truncated = await asyncio.to_thread(list_files, resolved, query, int(limit_text))
-        base = self.file_access.relative(resolved)
+        base = self.files.relative(resolved)
         files = [
             {
                 "path": f"{base}/{relative}" if base else relative,
@@ -104,4 +87,4 @@ class FileListHandler(_FilesAPIHandler):
             }
             for relative, size in found
         ]
-        self.reply({"dir": base, "files": files, "truncated": truncated})
+        self.write_json({"dir": base, "files": files, "truncated": truncated})

@@ -1,31 +1,25 @@
-"""GET /code-interp/status: what the panel needs to know, never the key."""
+"""GET /code-interp/status: what the panel needs to know, never a key."""
 
 from __future__ import annotations
 
-import json
-
 from jupyter_server.auth.decorator import authorized
-from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
-from ..config import CodeInterpreter
+from ..providers.admin import status_payload
+from ..providers.registry import ProviderRegistry
+from .base import CodeInterpHandler
 
-AUTH_RESOURCE = "code-interp"
 
-
-class StatusHandler(APIHandler):
+class StatusHandler(CodeInterpHandler):
     """Reports whether a provider is configured, the models, and the loop's limits."""
 
-    auth_resource = AUTH_RESOURCE
-
-    def initialize(self, code_interpreter: CodeInterpreter) -> None:
-        """Keep the configuration object the app made."""
-        self.code_interpreter = code_interpreter
+    def initialize(self, registry: ProviderRegistry) -> None:
+        """Keep the provider registry the app built."""
+        self.registry = registry
 
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        """The status payload, as JSON (model lists of local servers fetched if stale)."""
-        await self.code_interpreter.registry.refresh_models()
-        self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.finish(json.dumps(self.code_interpreter.status(), ensure_ascii=False))
+        """The status payload (model lists of local servers fetched first if stale)."""
+        await self.registry.refresh_models()
+        self.write_json(status_payload(self.registry))

@@ -1,0 +1,144 @@
+"""One model reply as code to run (jobs), and the messages that record it in the conversation.
+
+A reply asks for code through tool calls (tools mode), fenced blocks (fenced mode) or tool calls
+printed as text; each becomes a Job. After the jobs ran, `record_exchange` appends the reply and
+what each job produced as a valid exchange (every tool call answered).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..providers.client import ToolCallEvent, describe_arguments
+from .codeblocks import RUN_CODE_NAMES, extract_code_blocks, parse_printed_tool_calls
+from .messages import IMAGES_PER_STEP, RequestMode
+
+CELL_MARKER = re.compile(r"\A[ \t]*#[ \t]*cell_id:[ \t]*([^\s]+)[ \t]*(?:\r?\n|\Z)")
+"""First line of a fenced block that fixes a cell in place (fenced models have no arguments)."""
+
+
+@dataclass
+class Reply:
+    """One complete answer of the model."""
+
+    mode: RequestMode
+    text: str = ""
+    tool_calls: list[ToolCallEvent] = field(default_factory=list)
+
+
+@dataclass
+class Job:
+    """One piece of code the model asked to run, or a tool call that cannot be run."""
+
+    code: str = ""
+    call: ToolCallEvent | None = None
+    problem: str | None = None
+    feedback: str | None = None
+    step: int | None = None
+    cell_id: str | None = None
+    """The cell of this turn the code replaces (self-repair), if any."""
+    images: list[dict[str, str]] = field(default_factory=list)
+    """The step's images as the panel shows them."""
+    model_images: list[dict[str, str]] | None = None
+    """The images as a vision model gets them (scaled down); None: the step's own."""
+
+    @property
+    def kept_images(self) -> list[dict[str, str]]:
+        """The images kept in the conversation for the model (at most IMAGES_PER_STEP)."""
+        chosen = self.images if self.model_images is None else self.model_images
+        return chosen[:IMAGES_PER_STEP]
+
+
+def tool_call_job(call: ToolCallEvent) -> Job:
+    """A job for a real tool call, with a problem set if it cannot be run."""
+    if call.name not in RUN_CODE_NAMES:
+        return Job(call=call, problem=f"unknown tool '{call.name}'; the only tool is run_code")
+    arguments = describe_arguments(call.arguments_json)
+    if isinstance(arguments, str):
+        return Job(call=call, problem=arguments + '; call run_code with {"code": "..."}')
+    code = arguments.get("code")
+    if not isinstance(code, str) or not code.strip():
+        return Job(call=call, problem='the "code" argument is missing or empty')
+    cell_id = arguments.get("cell_id")
+    if cell_id is not None and not isinstance(cell_id, str):
+        return Job(call=call, problem='"cell_id" must be a string (the id of a failed cell)')
+    return Job(code=code, call=call, cell_id=cell_id or None)
+
+
+def jobs_of(reply: Reply) -> list[Job]:
+    """The code a reply asks to run, in order."""
+    if reply.mode == "tools" and reply.tool_calls:
+        return [tool_call_job(call) for call in reply.tool_calls]
+    codes = extract_code_blocks(reply.text) if reply.mode == "fenced" else []
+    codes = [code for code in codes if code.strip()]
+    codes += [code for code in parse_printed_tool_calls(reply.text) if code not in codes]
+    return [fenced_job(code) for code in codes]
+
+
+def fenced_job(code: str) -> Job:
+    """A job for a code block; a first line `# cell_id: <id>` asks to replace that cell."""
+    marker = CELL_MARKER.match(code)
+    if marker is None:
+        return Job(code=code)
+    rest = code[marker.end() :]
+    if not rest.strip():
+        return Job(problem="the block has a cell_id line but no code")
+    return Job(code=rest, cell_id=marker.group(1))
+
+
+def record_exchange(messages: list[dict[str, Any]], reply: Reply, jobs: list[Job]) -> None:
+    """Append the assistant message and the outputs it gets back, as a valid exchange."""
+    if jobs[0].call is not None:
+        messages.append(
+            {
+                "role": "assistant",
+                "content": reply.text or None,
+                "tool_calls": [
+                    {
+                        "id": job.call.id,
+                        "type": "function",
+                        "function": {
+                            "name": job.call.name,
+                            "arguments": job.call.arguments_json,
+                        },
+                    }
+                    for job in jobs
+                    if job.call is not None
+                ],
+            }
+        )
+        for job in jobs:
+            if job.call is not None:
+                message: dict[str, Any] = {
+                    "role": "tool",
+                    "tool_call_id": job.call.id,
+                    "content": job.feedback,
+                }
+                if job.kept_images:
+                    message["_images"] = job.kept_images
+                messages.append(message)
+        return
+    messages.append({"role": "assistant", "content": reply.text})
+    sections = []
+    for number, job in enumerate(jobs, 1):
+        if job.step is not None:
+            sections.append(f"Output of the code you ran (step {job.step}):\n{job.feedback}")
+        else:
+            sections.append(f"Code {number} of your reply: {job.feedback}")
+    if reply.mode == "fenced":
+        sections.append(
+            "Continue: write one ```python block to run more code, or answer without code "
+            "when the task is done."
+        )
+    else:
+        sections.append(
+            "Next time, call the run_code tool instead of writing the call as text. "
+            "Continue, or answer without code when the task is done."
+        )
+    feedback: dict[str, Any] = {"role": "user", "content": "\n\n".join(sections)}
+    images = [image for job in jobs for image in job.kept_images]
+    if images:
+        feedback["_images"] = images[-IMAGES_PER_STEP:]
+    messages.append(feedback)

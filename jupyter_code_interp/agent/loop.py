@@ -1,0 +1,380 @@
+"""The code-interpreter loop: ask the model, run the code it wants, feed outputs back, repeat."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..conversations.model import Conversation
+from ..limits import CONTEXT_BUDGET, MAX_FIX_ATTEMPTS, MAX_STEPS, OUTPUT_LIMIT
+from ..providers.client import (
+    ChatProvider,
+    ProviderError,
+    TextDelta,
+    ToolCallEvent,
+    ToolsUnsupported,
+    Usage,
+)
+from .exchange import Job, Reply, jobs_of, record_exchange
+from .executor import ExecutionResult, Executor
+from .messages import (
+    IMAGES_PER_STEP,
+    BuiltContext,
+    RequestMode,
+    build_context,
+    request_messages,
+)
+from .outputs import downscale_image, format_outputs_for_model, step_images
+from .prompts import system_prompt
+from .repair import FixTracker, approval_feedback
+from .snapshot import NotebookContext, NotebookSnapshot, kernel_summary
+from .usage import UsageMeter, estimate_messages, estimate_tokens
+
+__all__ = ["RUN_CODE_TOOL", "TurnOptions", "TurnOutcome", "request_messages", "run_turn"]
+
+Emit = Callable[[dict[str, Any]], Awaitable[None]]
+
+RUN_CODE_TOOL: dict[str, Any] = {
+    "type": "function",
+    "function": {
+        "name": "run_code",
+        "description": (
+            "Run Python code as a new cell in the user's Jupyter notebook, in the notebook's own "
+            "kernel (variables persist between calls; %pip and other IPython magics work), and "
+            "return the cell's outputs: printed text, results, errors with tracebacks, and "
+            "placeholders for images."
+        ),
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string", "description": "The Python code of one cell."},
+                "cell_id": {
+                    "type": "string",
+                    "description": "Only to fix a cell of this turn that failed: its id. Its code "
+                    "is replaced by `code` and the cell runs again in place.",
+                },
+            },
+            "required": ["code"],
+        },
+    },
+}
+MAX_INVALID_ROUNDS = 3
+"""Replies in a row whose tool calls could not be run before the turn gives up."""
+TOOL_SCHEMA_TOKENS = estimate_tokens(str(RUN_CODE_TOOL)) + 20
+STEP_IMAGES = 3
+"""Images per step shown as thumbnails (`step_finished.images`)."""
+
+
+@dataclass
+class TurnOptions:
+    """The limits and inputs of one turn besides the conversation and the model."""
+
+    max_steps: int = MAX_STEPS.default
+    output_limit: int = OUTPUT_LIMIT.default
+    max_fix_attempts: int = MAX_FIX_ATTEMPTS.default
+    context_budget: int = CONTEXT_BUDGET
+    """Prompt tokens a request may use (already capped by the model's context window)."""
+    vision: bool = False
+    """The model reads image parts: step images are sent to it."""
+    notebook: NotebookContext | None = None
+    """The notebook and kernel as the turn starts (None: unknown)."""
+    turn_id: str | None = None
+
+
+@dataclass
+class TurnOutcome:
+    """How a turn ended."""
+
+    reason: Literal["done", "max_steps", "error", "stopped", "gave_up"]
+    message: str | None = None
+    steps: int = 0
+    usage: dict[str, int] = field(
+        default_factory=lambda: {"promptTokens": 0, "completionTokens": 0}
+    )
+    usage_estimated: bool = False
+    """True when some request's tokens were estimated (the provider reported no usage)."""
+
+
+class _Turn:
+    """State of one running turn."""
+
+    def __init__(
+        self,
+        conversation: Conversation,
+        provider: ChatProvider,
+        executor: Executor,
+        model: str,
+        emit: Emit,
+        options: TurnOptions,
+        meter: UsageMeter | None = None,
+    ) -> None:
+        """Keep what the turn works with."""
+        self.conversation = conversation
+        self.provider = provider
+        self.executor = executor
+        self.model = model
+        self.emit = emit
+        self.options = options
+        self.max_steps = options.max_steps
+        self.output_limit = options.output_limit
+        self.steps = 0
+        self.meter = meter if meter is not None else UsageMeter()
+        self.fixes = FixTracker(options.max_fix_attempts)
+        self.ran_cells: list[str] = []
+        """Ids of the cells this turn ran, in order: only those may be replaced."""
+        self.start = len(conversation.messages)
+        notebook = options.notebook
+        self.snapshot = NotebookSnapshot(notebook) if notebook is not None else None
+        self.kernel = kernel_summary(notebook.kernel_state) if notebook is not None else None
+        self.mode: RequestMode = "tools"
+        """The mode of the latest request (how the model is told to fix a cell)."""
+        self.calibration = (0, 0)
+        """(reported, estimated) prompt tokens of this turn's requests whose usage was reported."""
+
+    def outcome(
+        self, reason: Literal["done", "max_steps", "error", "gave_up"], message: str | None = None
+    ) -> TurnOutcome:
+        """The turn's outcome with its step count and token usage."""
+        return TurnOutcome(reason, message, self.steps, self.meter.tokens(), self.meter.estimated)
+
+    async def run(self, instruction: str) -> TurnOutcome:
+        """Loop until the model answers without code, a limit is hit or something fails."""
+        turn_id = self.options.turn_id or str(self.conversation.turns + 1)
+        self.conversation.messages.append(
+            {"role": "user", "content": instruction, "_turn": turn_id}
+        )
+        self.conversation.turns += 1
+        invalid_rounds = 0
+        while True:
+            try:
+                reply = await self.ask()
+            except ProviderError as exc:
+                return self.outcome("error", str(exc))
+            jobs = jobs_of(reply)
+            if not jobs:
+                if reply.text:
+                    self.conversation.messages.append({"role": "assistant", "content": reply.text})
+                return self.outcome("done")
+            stop = await self.run_jobs(reply, jobs)
+            if stop is not None:
+                return stop
+            if any(job.step is not None for job in jobs):
+                invalid_rounds = 0
+                continue
+            invalid_rounds += 1
+            if invalid_rounds >= MAX_INVALID_ROUNDS:
+                problem = next(job.problem for job in jobs if job.problem)
+                return self.outcome(
+                    "error",
+                    f"The model made {invalid_rounds} tool calls in a row that could not be run "
+                    f"(last: {problem}).",
+                )
+
+    async def ask(self) -> Reply:
+        """Stream one reply, forwarding text as it comes; fall back to fenced mode if needed."""
+        while True:
+            mode = self.provider.tool_mode(self.model)
+            request_mode: RequestMode = "fenced" if mode == "fenced" else "tools"
+            try:
+                return await self.stream_reply(request_mode)
+            except ToolsUnsupported:
+                if mode != "auto":
+                    raise
+                self.provider.remember_fenced(self.model)
+
+    async def stream_reply(self, mode: RequestMode) -> Reply:
+        """One request to the model in `mode`."""
+        reply = Reply(mode)
+        self.mode = mode
+        messages = self.request(mode).messages
+        tools = [RUN_CODE_TOOL] if mode == "tools" else None
+        events = self.provider.stream(self.model, messages, tools)
+        reported: tuple[int, int] | None = None
+        try:
+            async for event in events:
+                if isinstance(event, TextDelta):
+                    reply.text += event.text
+                    await self.emit({"type": "text", "delta": event.text})
+                elif isinstance(event, ToolCallEvent):
+                    reply.tool_calls.append(event)
+                elif isinstance(event, Usage):
+                    reported = (event.prompt_tokens, event.completion_tokens)
+        finally:
+            close = getattr(events, "aclose", None)
+            if close is not None:
+                await close()
+            # A request that got an answer (even one cut by Stop) was billed; one refused was not.
+            if reported is not None or reply.text or reply.tool_calls:
+                calls = "".join(call.name + call.arguments_json for call in reply.tool_calls)
+                self.meter.record(reported, messages, reply.text + calls)
+            if reported is not None:
+                estimated = estimate_messages(messages) + (TOOL_SCHEMA_TOKENS if tools else 0)
+                known, guessed = self.calibration
+                self.calibration = (known + reported[0], guessed + estimated)
+        return reply
+
+    @property
+    def ratio(self) -> float:
+        """How far the estimate is off for this model (reported/estimated), kept in 0.5..3."""
+        reported, estimated = self.calibration
+        if reported <= 0 or estimated <= 0:
+            return 1.0
+        return min(3.0, max(0.5, reported / estimated))
+
+    def request(self, mode: RequestMode) -> BuiltContext:
+        """The messages of the next request, fitted into the budget; keeps the turn's snapshot."""
+        built = build_context(
+            system_prompt(mode, self.kernel, self.options.vision),
+            self.conversation.messages,
+            current_start=self.start,
+            snapshot=self.snapshot,
+            budget=self.options.context_budget,
+            mode=mode,
+            vision=self.options.vision,
+            ratio=self.ratio,
+            reserve=TOOL_SCHEMA_TOKENS if mode == "tools" else 0,
+        )
+        message = self.conversation.messages[self.start]
+        if built.snapshot and "_context" not in message:
+            # Later turns may send it again (or drop it first when the budget is short).
+            message["_context"] = built.snapshot
+        return built
+
+    async def execute(self, job: Job) -> ExecutionResult:
+        """Run a job through the executor; an executor that raises counts as 'could not run'."""
+        try:
+            if job.cell_id is not None:
+                return await self.executor.execute(job.code, replace_cell_id=job.cell_id)
+            return await self.executor.execute(job.code)
+        except Exception as exc:  # noqa: BLE001 - any executor failure must end the turn cleanly
+            return ExecutionResult(
+                failure=f"The code could not be run: {type(exc).__name__}: {exc}"
+            )
+
+    def feedback(self, result: ExecutionResult, job: Job) -> str:
+        """What the model reads about one step."""
+        text = format_outputs_for_model(result.outputs, self.output_limit)
+        text = "\n\n".join([text, *result.notes]) if result.notes else text
+        text = approval_feedback(result, job.code, text)
+        if result.status != "error" or result.skipped:
+            return text
+        note = self.fixes.error_note(result.cell_id, self.mode == "tools")
+        return f"The cell raised an exception.\n{text}\n\n{note}"
+
+    def check_replacement(self, job: Job) -> None:
+        """Set a problem on a job that wants to replace a cell this turn did not run."""
+        if job.cell_id is None or job.cell_id in self.ran_cells:
+            return
+        known = ", ".join(f'"{cell}"' for cell in self.ran_cells) or "none yet"
+        job.problem = (
+            f'cell "{job.cell_id}" was not run in this turn, so it cannot be replaced (cells '
+            f"this turn ran: {known}); leave cell_id out to add a new cell"
+        )
+
+    async def run_step(self, job: Job) -> tuple[ExecutionResult, str | None]:
+        """Announce, run and report one step; returns its result and a reason to give up."""
+        self.steps += 1
+        job.step = self.steps
+        started: dict[str, Any] = {"type": "step_started", "step": job.step, "code": job.code}
+        if job.cell_id is not None:
+            started["replaceCellId"] = job.cell_id
+        attempt = self.fixes.start_step()
+        if attempt is not None:
+            started["attempt"] = attempt
+        await self.emit(started)
+        result = await self.execute(job)
+        gave_up = self.fixes.finish_step(result)
+        ran = result.cell_id
+        if ran is not None and result.failure is None and ran not in self.ran_cells:
+            self.ran_cells.append(ran)
+        job.images = step_images(result.outputs, STEP_IMAGES)
+        if self.options.vision and job.images:
+            job.model_images = await asyncio.to_thread(
+                lambda: [downscale_image(image) for image in job.images[:IMAGES_PER_STEP]]
+            )
+        error = result.error or {}
+        finished: dict[str, Any] = {
+            "type": "step_finished",
+            "step": job.step,
+            "status": result.status,
+            "ename": error.get("ename"),
+            "evalue": error.get("evalue"),
+            "executionCount": result.execution_count,
+            "cellId": result.cell_id,
+            "cellIndex": result.cell_index,
+        }
+        if job.images:
+            finished["images"] = job.images
+        if result.skipped:
+            finished["skipped"] = True
+        job.feedback = (
+            f"Could not run: {result.failure}"
+            if result.failure is not None
+            else self.feedback(result, job)
+        )
+        await self.emit(finished)
+        return result, gave_up
+
+    async def run_jobs(self, reply: Reply, jobs: list[Job]) -> TurnOutcome | None:
+        """Run the reply's code step by step; always record the exchange, even when stopped."""
+        outcome: TurnOutcome | None = None
+        not_run = "Not run: the turn was stopped before this code finished."
+        try:
+            for job in jobs:
+                self.check_replacement(job)
+                if job.problem is not None:
+                    job.feedback = f"Not run: {job.problem}."
+                    continue
+                if self.steps >= self.max_steps:
+                    outcome = self.outcome(
+                        "max_steps",
+                        f"Stopped after {self.max_steps} steps, the most one turn may run. "
+                        "Raise the “Max steps per turn” setting to allow more.",
+                    )
+                    not_run = "Not run: the step limit of this turn was reached."
+                    break
+                result, gave_up = await self.run_step(job)
+                if result.failure is not None:
+                    outcome = self.outcome("error", result.failure)
+                    not_run = "Not run: an earlier cell could not run."
+                    break
+                if gave_up is not None:
+                    outcome = self.outcome("gave_up", gave_up)
+                    not_run = "Not run: the turn gave up after the cell before it failed."
+                    break
+                if result.status == "error":
+                    # Code written before the error was seen would build on a failed cell.
+                    not_run = "Not run: an earlier cell of this reply raised an exception."
+                    break
+        finally:
+            for job in jobs:
+                if job.feedback is None:
+                    job.feedback = not_run
+            record_exchange(self.conversation.messages, reply, jobs)
+        return outcome
+
+
+async def run_turn(
+    conversation: Conversation,
+    instruction: str,
+    *,
+    provider: ChatProvider,
+    executor: Executor,
+    model: str,
+    emit: Emit,
+    max_steps: int = MAX_STEPS.default,
+    output_limit: int = OUTPUT_LIMIT.default,
+    meter: UsageMeter | None = None,
+    options: TurnOptions | None = None,
+) -> TurnOutcome:
+    """Run one turn of `conversation`; asyncio.CancelledError (Stop) leaves it consistent.
+
+    `options` (if given) replaces `max_steps` and `output_limit`. `meter` (if given) counts the
+    turn's tokens as they are used, so a stopped turn has them too.
+    """
+    if options is None:
+        options = TurnOptions(max_steps=max_steps, output_limit=output_limit)
+    turn = _Turn(conversation, provider, executor, model, emit, options, meter)
+    return await turn.run(instruction)

@@ -1,0 +1,395 @@
+"""One chat socket's session: validates client frames, runs turns, bridges code execution.
+
+Plain async Python: the tornado handler only feeds it decoded frames and gives it a `send`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..agent.executor import ExecutionResult, Executor
+from ..agent.loop import run_turn
+from ..agent.snapshot import NotebookContext
+from ..agent.usage import UsageMeter
+from ..config import CodeInterpreter
+from ..conversations.store import ConversationStore
+from ..files.paths import FileAccess
+from ..providers.client import ProviderError
+from ..providers.registry import ProviderRegistry
+from .conversation_frames import CONVERSATION_FRAMES, handle_conversation_frame
+from .frames import (
+    CLOSED_MESSAGE,
+    FrameError,
+    frame_field,
+    frame_identifier,
+    parse_execution_result,
+    parse_notebook_context,
+    validate_notebook_path,
+)
+from .turn_files import AttachmentRefused, FileTrackingExecutor, TurnFiles, open_turn_files
+from .turn_model import (
+    ChoiceError,
+    ModelChoice,
+    conversation_model,
+    open_model,
+    requested_model,
+    turn_usage,
+)
+from .turn_recorder import TurnRecorder, attachment_paths
+from .turn_setup import turn_options
+
+SendFrame = Callable[[dict[str, Any]], Awaitable[None]]
+CONNECTION_LOST_MESSAGE = "The connection to the panel was lost, so the turn was stopped."
+
+
+@dataclass
+class _PendingExecution:
+    """An `execute_request` sent to the panel whose answer has not arrived."""
+
+    turn_id: str
+    future: asyncio.Future[ExecutionResult]
+
+
+class SocketExecutor:
+    """Runs code through the panel: sends `execute_request`, awaits the matching result."""
+
+    def __init__(self, session: ChatSession, turn_id: str) -> None:
+        """An executor for one turn of `session`."""
+        self._session = session
+        self.turn_id = turn_id
+        self.step = 0
+        """The step the loop announced last (set from its `step_started` events)."""
+
+    async def execute(self, code: str, replace_cell_id: str | None = None) -> ExecutionResult:
+        """Ask the panel to insert and run `code` (or re-run a cell with it); wait for its answer."""
+        return await self._session.request_execution(self.turn_id, self.step, code, replace_cell_id)
+
+
+@dataclass
+class _Limits:
+    """The limits a `turn` frame asked for (None: the server's setting)."""
+
+    max_steps: int | None
+    output_limit: int | None
+    fix_attempts: int | None
+
+
+@dataclass
+class _RunningTurn:
+    """A turn whose task is still running."""
+
+    turn_id: str
+    notebook: str
+    task: asyncio.Task[None]
+
+
+class ChatSession:
+    """The state of one chat socket: running turns and pending executions."""
+
+    def __init__(
+        self,
+        send: SendFrame,
+        settings: CodeInterpreter,
+        registry: ProviderRegistry,
+        store: ConversationStore,
+        log: logging.Logger,
+        files: FileAccess | None = None,
+    ) -> None:
+        """A session that writes frames with `send`; `files` enables attachments and cards."""
+        self._send = send
+        self._files = files
+        self._settings = settings
+        self._registry = registry
+        self._store = store
+        self._log = log
+        self._turns: dict[str, _RunningTurn] = {}
+        self._pending: dict[str, _PendingExecution] = {}
+        self._closed = False
+        self._cleanup: asyncio.Task[None] | None = None
+
+    @property
+    def running_notebooks(self) -> list[str]:
+        """Notebooks that have a turn running now."""
+        return [turn.notebook for turn in self._turns.values()]
+
+    async def handle(self, frame: dict[str, Any]) -> None:
+        """Act on one decoded client frame; bad frames are answered with an `error` frame."""
+        try:
+            kind = frame.get("type")
+            if not isinstance(kind, str):
+                raise FrameError("Every frame needs a string field 'type'.")
+            if self._closed:
+                raise FrameError("The session is closed.")
+            if kind == "turn":
+                self._start_turn(frame)
+            elif kind == "execute_result":
+                self._resolve_execution(frame)
+            elif kind == "stop":
+                self._stop_turn(frame)
+            elif kind in CONVERSATION_FRAMES:
+                await self._safe_send(handle_conversation_frame(self._store, frame))
+            else:
+                raise FrameError(
+                    f"Unknown frame type '{kind}'; expected turn, execute_result, stop, "
+                    f"{', '.join(sorted(CONVERSATION_FRAMES))}."
+                )
+        except FrameError as error:
+            reply: dict[str, Any] = {"type": "error", "message": str(error)}
+            if error.turn_id is not None:
+                reply["turnId"] = error.turn_id
+            await self._safe_send(reply)
+
+    def _start_turn(self, frame: dict[str, Any]) -> None:
+        """Validate a `turn` frame and start its task."""
+        turn_id = frame_identifier(frame, "turnId")
+        try:
+            notebook = validate_notebook_path(frame_field(frame, "notebook", str))
+            instruction: str = frame_field(frame, "instruction", str)
+            if not instruction.strip():
+                raise FrameError("The instruction is empty.")
+            provider = frame_field(frame, "provider", str, required=False)
+            requested = frame_field(frame, "model", str, required=False)
+            try:
+                choice = requested_model(self._registry, provider, requested)
+            except ChoiceError as error:
+                raise FrameError(str(error)) from None
+            max_steps = frame_field(frame, "maxSteps", int, required=False)
+            output_limit = frame_field(frame, "outputLimit", int, required=False)
+            context = parse_notebook_context(frame.get("context"))
+            fix_attempts = frame_field(frame, "maxFixAttempts", int, required=False)
+            try:
+                attached = frame_field(frame, "attachments", list, required=False)
+                files = open_turn_files(self._files, notebook, attached)
+            except AttachmentRefused as refused:
+                raise FrameError(str(refused)) from None
+            if turn_id in self._turns:
+                raise FrameError(f"Turn '{turn_id}' is already running.")
+            if notebook in self.running_notebooks:
+                raise FrameError(
+                    f"A turn is already running in '{notebook}'; stop it or wait for it to end."
+                )
+            if self._store.running_turn(notebook) is not None:
+                raise FrameError(f"A turn is already running in '{notebook}' in another window.")
+        except FrameError as error:
+            error.turn_id = turn_id
+            raise
+        task = asyncio.create_task(
+            self._run_turn(
+                turn_id,
+                notebook,
+                instruction,
+                choice,
+                _Limits(max_steps, output_limit, fix_attempts),
+                files,
+                context,
+            )
+        )
+        self._turns[turn_id] = _RunningTurn(turn_id, notebook, task)
+        self._store.mark_running(notebook, turn_id)  # every socket sees it (history, undo)
+        task.add_done_callback(lambda _: self._store.finish_running(turn_id))
+
+    async def _run_turn(
+        self,
+        turn_id: str,
+        notebook: str,
+        instruction: str,
+        choice: ModelChoice | None,
+        limits: _Limits,
+        files: TurnFiles | None = None,
+        context: NotebookContext | None = None,
+    ) -> None:
+        """Run one turn to its end and always report `turn_finished` (with the usage)."""
+        executor = SocketExecutor(self, turn_id)
+        meter = UsageMeter()
+        recorder = TurnRecorder(
+            self._store, turn_id, instruction, attachment_paths(files), self._log
+        )
+
+        async def emit(event: dict[str, Any]) -> None:
+            if event.get("type") == "step_started":
+                executor.step = int(event.get("step", executor.step + 1))
+            if files is not None:
+                files.observe(event)
+            await self._safe_send(recorder.observe({**event, "turnId": turn_id}))
+
+        finished: dict[str, Any] = {"type": "turn_finished", "turnId": turn_id}
+        try:
+            conversation = self._store.get(notebook)
+            recorder.begin(conversation)
+            choice = choice or conversation_model(self._registry, conversation)
+            await self._safe_send(
+                recorder.observe(
+                    {
+                        "type": "turn_started",
+                        "turnId": turn_id,
+                        "notebook": notebook,
+                        "provider": choice.provider,
+                        "model": choice.model,
+                        "instruction": recorder.instruction,
+                        "attachments": recorder.attachments,
+                    }
+                )
+            )
+            provider = await open_model(self._registry, conversation, choice)
+            runner: Executor = executor
+            if files is not None:
+                files.bind(emit)
+                instruction += await files.attachment_section()
+                runner = FileTrackingExecutor(executor, files)
+            outcome = await run_turn(
+                conversation,
+                instruction,
+                provider=provider,
+                executor=runner,
+                model=choice.model,
+                emit=emit,
+                meter=meter,
+                options=await turn_options(
+                    self._settings,
+                    choice,
+                    turn_id=turn_id,
+                    max_steps=limits.max_steps,
+                    output_limit=limits.output_limit,
+                    fix_attempts=limits.fix_attempts,
+                    context=context,
+                    workdir=files.workdir if files is not None else None,
+                ),
+            )
+            if files is not None and outcome.reason == "done":
+                await files.finish()
+            finished["reason"] = outcome.reason
+            if outcome.message is not None:
+                finished["message"] = outcome.message
+        except asyncio.CancelledError:
+            if self._closed:  # not the user's Stop: the stored record says what happened
+                finished.update(reason="error", message=CONNECTION_LOST_MESSAGE)
+            else:
+                finished.update(reason="stopped", message="The turn was stopped.")
+        except ProviderError as error:
+            finished.update(reason="error", message=str(error))
+        except Exception as error:  # noqa: BLE001 - a turn must always end with turn_finished
+            self._log.error(
+                "code-interp turn %s failed:\n%s", turn_id, self._redact(_describe(error))
+            )
+            finished.update(
+                reason="error",
+                message=f"Internal error ({type(error).__name__}); see the server log.",
+            )
+        finally:
+            self._turns.pop(turn_id, None)
+            self._abandon_executions(turn_id)
+        if choice is not None:
+            finished["usage"] = turn_usage(meter, choice)
+        await self._safe_send(recorder.observe(finished))
+
+    async def request_execution(
+        self, turn_id: str, step: int, code: str, replace_cell_id: str | None = None
+    ) -> ExecutionResult:
+        """Send an `execute_request` for `code` and wait for the panel's `execute_result`."""
+        if self._closed:
+            return ExecutionResult(failure=CLOSED_MESSAGE)
+        request_id = uuid.uuid4().hex
+        future: asyncio.Future[ExecutionResult] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = _PendingExecution(turn_id, future)
+        try:
+            await self._send(
+                {
+                    "type": "execute_request",
+                    "turnId": turn_id,
+                    "requestId": request_id,
+                    "step": step,
+                    "code": code,
+                    **({"replaceCellId": replace_cell_id} if replace_cell_id else {}),
+                }
+            )
+        except Exception as error:  # noqa: BLE001 - a vanished socket must not crash the loop
+            self._pending.pop(request_id, None)
+            return ExecutionResult(failure=f"Could not reach the panel ({type(error).__name__}).")
+        try:
+            return await future
+        finally:
+            self._pending.pop(request_id, None)
+
+    def _resolve_execution(self, frame: dict[str, Any]) -> None:
+        """Hand an `execute_result` to the execution waiting for it."""
+        request_id = frame_identifier(frame, "requestId")
+        pending = self._pending.get(request_id)
+        if pending is None or pending.future.done():
+            raise FrameError(
+                f"Unknown requestId '{request_id}': no execution is waiting for it "
+                "(it finished, was stopped, or never existed)."
+            )
+        try:
+            result = parse_execution_result(frame)
+        except FrameError as error:
+            # The turn would wait forever otherwise: the step fails, the model hears why.
+            pending.future.set_result(ExecutionResult(failure=f"Invalid result: {error}"))
+            error.turn_id = pending.turn_id
+            raise
+        pending.future.set_result(result)
+
+    def _stop_turn(self, frame: dict[str, Any]) -> None:
+        """Cancel the turn a `stop` frame names."""
+        turn_id = frame_identifier(frame, "turnId")
+        turn = self._turns.get(turn_id)
+        if turn is None:
+            raise FrameError(f"No running turn has turnId '{turn_id}'.", turn_id)
+        turn.task.cancel()
+
+    def _abandon_executions(self, turn_id: str, why: str = "The turn ended.") -> None:
+        """Fail the pending executions of one turn."""
+        for pending in list(self._pending.values()):
+            if pending.turn_id == turn_id and not pending.future.done():
+                pending.future.set_result(ExecutionResult(failure=why))
+
+    def close(self) -> None:
+        """The socket closed: fail pending executions, cancel running turns, release the client."""
+        if self._closed:
+            return
+        self._closed = True
+        for pending in list(self._pending.values()):
+            if not pending.future.done():
+                pending.future.set_result(ExecutionResult(failure=CLOSED_MESSAGE))
+        tasks = [turn.task for turn in self._turns.values()]
+        for task in tasks:
+            task.cancel()
+        self._cleanup = asyncio.ensure_future(self._release(tasks))
+
+    async def _release(self, tasks: list[asyncio.Task[None]]) -> None:
+        """Wait for cancelled turns to end (the registry owns and closes the clients)."""
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def join(self) -> None:
+        """Wait until every running turn (and the cleanup after `close`) is over."""
+        while self._turns:
+            await asyncio.gather(
+                *(turn.task for turn in list(self._turns.values())), return_exceptions=True
+            )
+        if self._cleanup is not None:
+            await self._cleanup
+
+    async def _safe_send(self, frame: dict[str, Any]) -> None:
+        """Send unless the socket is gone; a vanished client is not an error of ours."""
+        if self._closed:
+            return
+        try:
+            await self._send(frame)
+        except Exception as error:  # noqa: BLE001 - a vanished client is not our error
+            self._log.debug("code-interp: could not send a frame (%s)", type(error).__name__)
+
+    def _redact(self, text: str) -> str:
+        """`text` without any API key the server knows."""
+        for key in self._registry.secrets():
+            text = text.replace(key, "***")
+        return text
+
+
+def _describe(error: BaseException) -> str:
+    """The traceback of `error` as text."""
+    return "".join(traceback.format_exception(type(error), error, error.__traceback__))

@@ -1,0 +1,94 @@
+"""The record of a running turn: its server frames, the cells it inserted, saved step by step.
+
+The session passes every frame of a turn (except `execute_request`) through `observe`; the
+recorder keeps them in the conversation's TurnRecord and saves the conversation after each step
+and at the end, so a crash mid-turn loses at most the step that was running.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from ..conversations.model import Conversation, TurnRecord, utc_now
+from ..conversations.store import ConversationStore
+
+if TYPE_CHECKING:
+    from .turn_files import TurnFiles
+
+_SAVE_AFTER = frozenset({"step_started", "step_finished", "turn_finished"})
+"""A step_started follows the recorded exchange of the step before it: worth a save too."""
+
+
+def attachment_paths(files: TurnFiles | None) -> list[str]:
+    """The root-relative paths of a turn's attachments."""
+    if files is None:
+        return []
+    return [files.access.relative(path) for path in files.attachments]
+
+
+class TurnRecorder:
+    """Keeps one turn's frames in its conversation and saves them."""
+
+    def __init__(
+        self,
+        store: ConversationStore,
+        turn_id: str,
+        instruction: str,
+        attachments: list[str],
+        log: logging.Logger,
+    ) -> None:
+        """A recorder for turn `turn_id`, given the instruction as the user typed it."""
+        self._store = store
+        self._log = log
+        self.instruction = instruction
+        self.attachments = attachments
+        self.record = TurnRecord(turn_id, instruction, attachments)
+        self._conversation: Conversation | None = None
+
+    def begin(self, conversation: Conversation) -> None:
+        """The turn starts in `conversation`: remember where its messages will begin."""
+        self._conversation = conversation
+        self.record.message_start = len(conversation.messages)
+        conversation.records.append(self.record)
+
+    def observe(self, frame: dict[str, Any]) -> dict[str, Any]:
+        """Record a frame the turn sends (and save at step boundaries); returns the frame."""
+        if self._conversation is None:
+            return frame
+        kind = frame.get("type")
+        record = self.record
+        events = record.events
+        if kind == "text" and events and events[-1].get("type") == "text":
+            events[-1] = {**events[-1], "delta": events[-1]["delta"] + str(frame.get("delta"))}
+        else:
+            events.append(frame)
+        if kind == "turn_started":
+            record.provider, record.model = frame.get("provider"), frame.get("model")
+        elif kind == "step_finished":
+            cell_id = frame.get("cellId")
+            if isinstance(cell_id, str) and cell_id not in record.cell_ids:
+                record.cell_ids.append(cell_id)
+        elif kind == "turn_finished":
+            record.reason = str(frame.get("reason"))
+            record.message = frame.get("message")
+            record.usage = frame.get("usage")
+            record.finished_at = utc_now()
+            self._store.finish_running(record.turn_id)  # before the panel hears it ended
+        if kind in _SAVE_AFTER:
+            self.save()
+        return frame
+
+    def save(self) -> None:
+        """Save the conversation; a failure is logged, never allowed to break the turn."""
+        if self._conversation is None:
+            return
+        try:
+            self._store.save(self._conversation)
+        except Exception as error:  # noqa: BLE001 - the turn goes on; the next save retries
+            self._log.warning(
+                "code-interp: could not save the conversation of %s (%s: %s)",
+                self._conversation.notebook,
+                type(error).__name__,
+                error,
+            )

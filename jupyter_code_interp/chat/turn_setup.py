@@ -1,0 +1,55 @@
+"""The options of one turn: limits, fix attempts, context budget, vision, notebook context.
+
+One place for the panel's turns and the CLI's: limits a client asks for are clamped to the ranges
+of limits.py; missing ones take `c.CodeInterpreter`'s values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..agent.loop import TurnOptions
+from ..agent.messages import effective_budget
+from ..agent.snapshot import MAX_LISTED_FILES, NotebookContext
+from ..files.workspace import list_files
+from ..limits import MAX_FIX_ATTEMPTS, MAX_STEPS, OUTPUT_LIMIT
+
+if TYPE_CHECKING:
+    from ..config import CodeInterpreter
+    from ..providers.registry import ModelChoice
+
+
+async def turn_options(
+    settings: CodeInterpreter,
+    choice: ModelChoice,
+    *,
+    turn_id: str | None = None,
+    max_steps: int | None = None,
+    output_limit: int | None = None,
+    fix_attempts: int | None = None,
+    context: NotebookContext | None = None,
+    workdir: Path | None = None,
+) -> TurnOptions:
+    """TurnOptions for a turn; `workdir` (the notebook's directory) adds its listing to `context`."""
+    spec = choice.spec
+    if context is not None and workdir is not None:
+        found, truncated = await asyncio.to_thread(list_files, workdir, "", MAX_LISTED_FILES)
+        context = replace(context, files=found, files_truncated=truncated)
+    return TurnOptions(
+        max_steps=MAX_STEPS.clamp(settings.max_steps if max_steps is None else max_steps),
+        output_limit=OUTPUT_LIMIT.clamp(
+            settings.output_limit if output_limit is None else output_limit
+        ),
+        max_fix_attempts=MAX_FIX_ATTEMPTS.clamp(
+            settings.max_fix_attempts if fix_attempts is None else fix_attempts
+        ),
+        context_budget=effective_budget(
+            settings.context_budget, spec.context_window if spec else None
+        ),
+        vision=bool(spec and spec.vision),
+        notebook=context,
+        turn_id=turn_id,
+    )

@@ -1,0 +1,424 @@
+"""All model providers of the server: the legacy default, `c.CodeInterpreter.providers`, those
+added in the settings dialog, and the local model; their keys, models, clients and status.
+
+Keys are looked up here and handed only to ChatProvider; nothing this module returns for the
+panel contains one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .client import ChatProvider, ProviderError
+from .keystore import KeyStore, KeyStoreError, StoredSettings
+from .listing import list_models
+from .local_model import LocalModelError, LocalModelServer
+from .presets import OPENAI_BASE_URL, preset_key_variables
+from .specs import ModelSpec, ProviderConfigError, ProviderSpec, parse_provider
+
+if TYPE_CHECKING:
+    from ..config import CodeInterpreter
+
+DEFAULT_PROVIDER = "default"
+LOCAL_PROVIDER = "local"
+MODELS_TTL = 300.0
+"""Seconds a fetched model list is reused before GET /models is asked again."""
+LISTING_TIMEOUT = 5.0
+"""Longest wait for a model listing (the panel's status waits for it)."""
+FAILED_MODELS_TTL = 30.0
+"""Seconds a failed listing is remembered (a local server may just be starting)."""
+WHERE_TO_SET = (
+    "Set OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible provider) in the "
+    "environment of `jupyter lab`, or c.CodeInterpreter.api_key / c.CodeInterpreter.base_url in "
+    "jupyter_server_config.py. A base_url alone is enough for local servers that need no key "
+    "(Ollama, llama.cpp, vLLM). Or add a provider in the panel's provider settings, or in "
+    "c.CodeInterpreter.providers."
+)
+_log = logging.getLogger(__name__)
+
+
+class ChoiceError(ProviderError):
+    """A provider/model the server cannot use; the message says why and what exists."""
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """The provider and model a turn runs with."""
+
+    provider: str
+    model: str
+    spec: ModelSpec | None
+    currency: str
+
+
+@dataclass
+class _Fetched:
+    """The result of the last GET /models of a provider."""
+
+    at: float
+    ids: list[str]
+    error: str | None = None
+
+
+class ProviderRegistry:
+    """Resolves provider names and model ids to clients; one per server (or CLI run)."""
+
+    def __init__(
+        self,
+        settings: CodeInterpreter,
+        environ: Mapping[str, str] | None = None,
+        *,
+        server_root: str | None = None,
+        allow_hidden: bool = False,
+    ) -> None:
+        """Read the configuration, capture keys from `environ` (default os.environ).
+
+        `server_root`: the settings file of the dialog must stay out of it (unless hidden and
+        the server hides hidden files: `allow_hidden` off).
+        """
+        self.settings = settings
+        environ = os.environ if environ is None else environ
+        # The flat settings default to $OPENAI_API_KEY/$OPENAI_BASE_URL: read them before any
+        # scrub_environment() removes the variables.
+        _ = (settings.api_key, settings.base_url)
+        self.config_errors: list[str] = []
+        self._config: dict[str, ProviderSpec] = {}
+        for name, raw in dict(settings.providers).items():
+            try:
+                self._config[name] = parse_provider(str(name), raw, "config")
+            except ProviderConfigError as error:
+                self.config_errors.append(f"c.CodeInterpreter.providers: {error}")
+        names = {*preset_key_variables(), "AZURE_OPENAI_ENDPOINT"}
+        names.update(spec.api_key_env for spec in self._config.values() if spec.api_key_env)
+        self.secret_variables = tuple(sorted(names))
+        self._environ = {name: environ[name] for name in names if environ.get(name)}
+        self.store = KeyStore(
+            Path(settings.key_store_path), Path(server_root) if server_root else None, allow_hidden
+        )
+        self.stored = StoredSettings()
+        self.store_problem: str | None = self.store.problem
+        self.reload()
+        self.local = (
+            LocalModelServer(Path(settings.local_model_path), context=settings.local_model_context)
+            if settings.local_model_path
+            else None
+        )
+        self._clients: dict[str, tuple[tuple[Any, ...], ChatProvider]] = {}
+        self._retired: list[ChatProvider] = []
+        self._fetched: dict[str, _Fetched] = {}
+
+    def scrub_environment(self) -> None:
+        """Drop provider keys from os.environ once captured, so kernels do not inherit them."""
+        for name in self.secret_variables:
+            os.environ.pop(name, None)
+
+    def reload(self) -> None:
+        """Read the settings file again (after the dialog changed it)."""
+        try:
+            self.stored = self.store.load()
+        except KeyStoreError as error:
+            self.stored = StoredSettings()
+            self.store_problem = str(error)
+
+    # -- definitions and keys ------------------------------------------------------------------
+
+    def _default_spec(self) -> ProviderSpec | None:
+        """The provider of the flat c.CodeInterpreter.base_url/api_key/models settings."""
+        settings = self.settings
+        if not settings.api_key and not settings.base_url:
+            return None
+        ids = list(settings.models)
+        if settings.default_model and settings.default_model not in ids:
+            ids.insert(0, settings.default_model)
+        url = (settings.base_url or OPENAI_BASE_URL).rstrip("/")
+        return ProviderSpec(
+            name=DEFAULT_PROVIDER,
+            label="OpenAI" if url == OPENAI_BASE_URL else "Default",
+            preset="openai" if url == OPENAI_BASE_URL else "custom",
+            base_url=url,
+            api_key=settings.api_key,
+            models=tuple(ModelSpec(model, settings.tool_modes.get(model, "auto")) for model in ids),
+            source="default",
+        )
+
+    def _stored_specs(self) -> dict[str, ProviderSpec]:
+        """Providers added in the dialog (names of configured ones are theirs, not ours)."""
+        specs: dict[str, ProviderSpec] = {}
+        for name, raw in self.stored.providers.items():
+            if name in self._config or name in (DEFAULT_PROVIDER, LOCAL_PROVIDER):
+                continue
+            try:
+                specs[name] = parse_provider(name, raw, "settings")
+            except ProviderConfigError as error:
+                _log.warning("code-interp: ignoring stored provider: %s", error)
+        return specs
+
+    def specs(self) -> dict[str, ProviderSpec]:
+        """Every provider by name: default, configured, added in the dialog, local."""
+        specs: dict[str, ProviderSpec] = {}
+        default = self._default_spec()
+        if default is not None and DEFAULT_PROVIDER not in self._config:
+            specs[DEFAULT_PROVIDER] = default
+        specs.update(self._config)
+        specs.update(self._stored_specs())
+        if self.local is not None and LOCAL_PROVIDER not in specs:
+            specs[LOCAL_PROVIDER] = ProviderSpec(
+                name=LOCAL_PROVIDER,
+                label=f"Local model ({self.local.model_path.name})",
+                preset="llamacpp",
+                base_url=None,
+                models=(ModelSpec(self.local.model_id, "fenced"),),
+                source="local",
+            )
+        return specs
+
+    def spec(self, name: str) -> ProviderSpec:
+        """The provider `name`, or a ChoiceError listing the known ones."""
+        specs = self.specs()
+        if name not in specs:
+            known = ", ".join(specs) or "none"
+            raise ChoiceError(f"Provider '{name}' is not configured; known providers: {known}.")
+        return specs[name]
+
+    def api_key(self, spec: ProviderSpec) -> str | None:
+        """The key of a provider: typed in the dialog, else configured, else from the env."""
+        typed = self.stored.keys.get(spec.name)
+        if typed:
+            return typed
+        if spec.api_key:
+            return spec.api_key
+        return self._environ.get(spec.api_key_env) if spec.api_key_env else None
+
+    def key_source(self, spec: ProviderSpec) -> str | None:
+        """Where the key comes from (settings, config, environment) or None: never the key."""
+        if self.stored.keys.get(spec.name):
+            return "settings"
+        if spec.api_key:
+            return "config"
+        if spec.api_key_env and self._environ.get(spec.api_key_env):
+            return "environment"
+        return None
+
+    def base_url(self, spec: ProviderSpec) -> str | None:
+        """The endpoint of a provider (Azure's may come from AZURE_OPENAI_ENDPOINT)."""
+        if spec.base_url is None and spec.azure:
+            return self._environ.get("AZURE_OPENAI_ENDPOINT")
+        if spec.source == "local" and self.local is not None:
+            return self.local.base_url
+        return spec.base_url
+
+    def spec_problem(self, spec: ProviderSpec) -> str | None:
+        """Why the provider cannot be used now, or None."""
+        if spec.source == "local":
+            return self.local.problem() if self.local is not None else "No local model."
+        if self.base_url(spec) is None:
+            return f"Provider '{spec.name}' has no base URL: set its base_url."
+        if spec.needs_key and not self.api_key(spec):
+            where = f" or set ${spec.api_key_env}" if spec.api_key_env else ""
+            return (
+                f"Provider '{spec.name}' has no API key: paste one in the providers settings "
+                f"of the panel{where}."
+            )
+        return None
+
+    def secrets(self) -> list[str]:
+        """Every key the server knows, for redaction."""
+        keys = [self.settings.api_key or "", *self._environ.values(), *self.stored.keys.values()]
+        keys += [spec.api_key or "" for spec in self._config.values()]
+        return sorted({key for key in keys if len(key) >= 4}, key=len, reverse=True)
+
+    # -- models ----------------------------------------------------------------------------------
+
+    def offered(self, spec: ProviderSpec) -> list[ModelSpec]:
+        """Configured models, then the ones GET /models listed that are not configured."""
+        models = list(spec.models)
+        fetched = self._fetched.get(spec.name)
+        if fetched is not None:
+            configured = {model.id for model in models}
+            models += [ModelSpec(model) for model in fetched.ids if model not in configured]
+        return models
+
+    def models_error(self, spec: ProviderSpec) -> str | None:
+        """Why the last model listing failed, if it did."""
+        fetched = self._fetched.get(spec.name)
+        return fetched.error if fetched is not None else None
+
+    def remember_models(self, name: str, ids: list[str]) -> None:
+        """Keep a model list fetched elsewhere (by a connection test)."""
+        self._fetched[name] = _Fetched(time.monotonic(), list(ids))
+
+    def forget_models(self, name: str) -> None:
+        """Drop the fetched model list of a provider (its settings changed)."""
+        self._fetched.pop(name, None)
+
+    def probe(self, spec: ProviderSpec, timeout: float | None = None) -> ChatProvider:
+        """A client for one quick request (no retries, short timeout), to close after use."""
+        return self._make_client(
+            spec, timeout or self.settings.connection_test_timeout, max_retries=0
+        )
+
+    async def refresh_models(self, names: list[str] | None = None, force: bool = False) -> None:
+        """Fetch GET /models of the providers that list their models (stale ones only)."""
+        now = time.monotonic()
+        wanted = [
+            spec
+            for spec in self.specs().values()
+            if spec.fetch_models
+            and spec.source != "local"
+            and (names is None or spec.name in names)
+            and self.spec_problem(spec) is None
+            and (force or self._stale(spec.name, now))
+        ]
+        await asyncio.gather(*(self._fetch(spec) for spec in wanted))
+
+    def _stale(self, name: str, now: float) -> bool:
+        """Whether the model list of `name` should be fetched (again)."""
+        fetched = self._fetched.get(name)
+        if fetched is None:
+            return True
+        return now - fetched.at >= (FAILED_MODELS_TTL if fetched.error else MODELS_TTL)
+
+    async def _fetch(self, spec: ProviderSpec) -> None:
+        """One provider's GET /models, remembered with its time (and error, if any)."""
+        client = self.probe(spec, min(self.settings.connection_test_timeout, LISTING_TIMEOUT))
+        try:
+            ids = await list_models(client)
+            self._fetched[spec.name] = _Fetched(time.monotonic(), ids)
+        except ProviderError as error:
+            self._fetched[spec.name] = _Fetched(time.monotonic(), [], str(error))
+        finally:
+            await client.aclose()
+
+    # -- choosing a model --------------------------------------------------------------------
+
+    def default_choice(self) -> ModelChoice | None:
+        """c.CodeInterpreter.default_provider/default_model, else the first usable model."""
+        specs = [spec for spec in self.specs().values() if self.spec_problem(spec) is None]
+        wanted = self.settings.default_provider
+        specs.sort(key=lambda spec: 0 if spec.name == wanted else 1)
+        for spec in specs:
+            models = self.offered(spec)
+            if not models:
+                continue
+            model = next((m for m in models if m.id == self.settings.default_model), models[0])
+            return ModelChoice(spec.name, model.id, model, spec.currency)
+        return None
+
+    def choose(
+        self,
+        provider: str | None,
+        model: str | None,
+        remembered: tuple[str | None, str | None] = (None, None),
+    ) -> ModelChoice:
+        """The provider and model of a turn: as requested, else remembered, else the default."""
+        if provider is None and model is None and remembered[0] and remembered[1]:
+            try:
+                return self.choose(remembered[0], remembered[1])
+            except ChoiceError:
+                pass  # the remembered provider went away: use the default
+        if provider is not None:
+            spec = self.spec(provider)
+            problem = self.spec_problem(spec)
+            if problem is not None:
+                raise ChoiceError(problem)
+            models = self.offered(spec)
+            if model is None:
+                if not models:
+                    raise ChoiceError(f"Provider '{provider}' offers no model; list its models.")
+                return ModelChoice(provider, models[0].id, models[0], spec.currency)
+            found = next((m for m in models if m.id == model), None)
+            if found is None and not spec.fetch_models:
+                offered = ", ".join(m.id for m in models) or "none"
+                raise ChoiceError(
+                    f"Model '{model}' is not configured for provider '{provider}'; "
+                    f"choose one of: {offered}"
+                )
+            return ModelChoice(provider, model, found, spec.currency)
+        if model is not None:
+            usable = [s for s in self.specs().values() if self.spec_problem(s) is None]
+            for spec in usable:
+                found = next((m for m in self.offered(spec) if m.id == model), None)
+                if found is not None:
+                    return ModelChoice(spec.name, model, found, spec.currency)
+            offered = ", ".join(m.id for spec in usable for m in self.offered(spec))
+            raise ChoiceError(f"Model '{model}' is not configured; choose one of: {offered}")
+        choice = self.default_choice()
+        if choice is None:
+            raise ChoiceError(self.problem() or "No model is available.")
+        return choice
+
+    # -- clients ---------------------------------------------------------------------------------
+
+    def _make_client(
+        self, spec: ProviderSpec, timeout: float, max_retries: int = 2
+    ) -> ChatProvider:
+        """A ChatProvider for `spec` with its key."""
+        tool_modes = spec.tool_modes()
+        hint: str | None = None
+        if spec.source == "default":
+            tool_modes = {**dict(self.settings.tool_modes), **tool_modes}
+        else:
+            env = f" or set ${spec.api_key_env}" if spec.api_key_env else ""
+            hint = f"Paste a valid key for provider '{spec.name}' in the providers settings{env}."
+        return ChatProvider(
+            self.base_url(spec),
+            self.api_key(spec),
+            timeout,
+            tool_modes,
+            max_retries=max_retries,
+            api_version=spec.api_version if spec.azure else None,
+            key_hint=hint,
+        )
+
+    async def client(self, name: str) -> ChatProvider:
+        """The shared client of a provider (the local model is started first if needed)."""
+        spec = self.spec(name)
+        if spec.source == "local" and self.local is not None:
+            try:
+                await self.local.start()
+            except LocalModelError as error:
+                raise ProviderError(str(error), "unreachable") from None
+        problem = self.spec_problem(spec)
+        if problem is not None:
+            raise ProviderError(problem)
+        identity = (self.base_url(spec), self.api_key(spec), spec.api_version, spec.models)
+        cached = self._clients.get(name)
+        if cached is not None and cached[0] == identity:
+            return cached[1]
+        if cached is not None:
+            self._retired.append(cached[1])  # a running turn may still use it
+        client = self._make_client(spec, self.settings.request_timeout)
+        self._clients[name] = (identity, client)
+        return client
+
+    async def aclose(self) -> None:
+        """Close every client and stop the local model."""
+        clients = [client for _, client in self._clients.values()] + self._retired
+        self._clients.clear()
+        self._retired.clear()
+        for client in clients:
+            await client.aclose()
+        if self.local is not None:
+            await self.local.stop()
+
+    # -- status ---------------------------------------------------------------------------------
+
+    def problem(self) -> str | None:
+        """Why no turn can run, or None when some provider has a model."""
+        if self.default_choice() is not None:
+            return None
+        specs = self.specs()
+        if not specs:
+            return "No model provider is configured. " + WHERE_TO_SET
+        problems = [self.spec_problem(spec) for spec in specs.values()]
+        known = [problem for problem in problems if problem]
+        if known:
+            return " ".join(known)
+        return "No model is configured: list the models of a provider (c.CodeInterpreter.models)."
