@@ -18,7 +18,7 @@ import {
 } from './protocol';
 import { requestAPI } from './request';
 import { ChatSocket, ConnectionStatus } from './socket';
-import { INotebookExecutor } from './tokens';
+import { INotebookExecutor } from './notebook/tokens';
 import { errorMessage } from './errors';
 
 /** How long a new turn waits for the connection, in ms. */

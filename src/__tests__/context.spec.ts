@@ -12,8 +12,8 @@ import {
   notebookContext,
   parseKernelState,
   utf8Length
-} from '../context';
-import { imagePixelSize, imagePlaceholder } from '../images';
+} from '../notebook/context';
+import { imagePixelSize, imagePlaceholder } from '../notebook/images';
 import type { INotebookContext } from '../protocol';
 
 function base64(bytes: number[]): string {

@@ -6,7 +6,7 @@ import { IStepEntry } from '../model';
 import { ConversationStore } from '../store';
 import { IExecutionResult, INotebookContext, IServerStatus } from '../protocol';
 import { ChatSocket } from '../socket';
-import { IExecuteOptions, INotebookExecutor } from '../tokens';
+import { IExecuteOptions, INotebookExecutor } from '../notebook/tokens';
 import { FakeWebSocket, fakeSettings } from './fakeSocket';
 
 const CONTEXT: INotebookContext = {

@@ -23,7 +23,7 @@ import {
 } from '../protocol';
 import { ChatSocket } from '../socket';
 import { ConversationStore } from '../store';
-import { IExecuteOptions, INotebookExecutor } from '../tokens';
+import { IExecuteOptions, INotebookExecutor } from '../notebook/tokens';
 import { FakeWebSocket, fakeSettings } from './fakeSocket';
 
 const CONTEXT: INotebookContext = { cells: [], activeIndex: -1, kernel: null };

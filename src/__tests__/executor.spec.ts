@@ -6,8 +6,8 @@ import type { KernelMessage } from '@jupyterlab/services';
 import { PromiseDelegate } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
 
-import { NotebookExecutor } from '../executor';
-import type { ApprovalDecision } from '../tokens';
+import { NotebookExecutor } from '../notebook/executor';
+import type { ApprovalDecision } from '../notebook/tokens';
 
 /** A notebook widget with these code cells, the first one active. */
 function makeNotebook(sources: string[]): Notebook {

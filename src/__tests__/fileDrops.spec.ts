@@ -7,7 +7,7 @@ import { CONTENTS_MIME, DROP_CLASS, DropTarget } from '../files/dropTarget';
 import { IFilesEntry, IUserEntry } from '../model';
 import { ChatSocket } from '../socket';
 import { ConversationStore } from '../store';
-import { INotebookExecutor } from '../tokens';
+import { INotebookExecutor } from '../notebook/tokens';
 import { FakeWebSocket, fakeSettings } from './fakeSocket';
 
 describe('DropTarget', () => {

@@ -1,7 +1,7 @@
 import type { Kernel, KernelMessage } from '@jupyterlab/services';
 import { Signal } from '@lumino/signaling';
 
-import { KernelSetup, KernelSetupCode } from '../kernelSetup';
+import { KernelSetup, KernelSetupCode } from '../notebook/kernelSetup';
 
 /** Enough of a kernel connection for KernelSetup. */
 class FakeKernel {

@@ -25,7 +25,7 @@ import {
 } from '../providers/usage';
 import { ConversationStore } from '../store';
 import { ChatSocket } from '../socket';
-import type { INotebookExecutor } from '../tokens';
+import type { INotebookExecutor } from '../notebook/tokens';
 import { FakeWebSocket, fakeSettings } from './fakeSocket';
 
 function model(provider: string, id: string): IModelInfo {

@@ -14,10 +14,10 @@ import React, { act } from 'react';
 
 import { Messages } from '../components/Messages';
 import { panelFiles } from '../components/PanelFiles';
-import { KernelInspectCode, KernelInspector } from '../context';
-import { NotebookExecutor } from '../executor';
+import { KernelInspectCode, KernelInspector } from '../notebook/context';
+import { NotebookExecutor } from '../notebook/executor';
 import type { ICodeInterpreterFiles } from '../files/tokens';
-import { KernelSetup } from '../kernelSetup';
+import { KernelSetup } from '../notebook/kernelSetup';
 import { ConversationEntry } from '../model';
 import { mount, unmount } from './react';
 

@@ -21,7 +21,7 @@ import { ICodeInterpreterFiles } from '../files/tokens';
 import { IModelProviders } from '../providers/token';
 import { ConversationStore } from '../store';
 import { ChatSocket } from '../socket';
-import { INotebookExecutor } from '../tokens';
+import { INotebookExecutor } from '../notebook/tokens';
 import { CodeInterpreterPanel } from '../widget';
 
 /** The plugin id, also the id of its settings (schema/panel.json). */

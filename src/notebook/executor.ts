@@ -10,9 +10,9 @@ import { downscaleImages } from './images';
 import type { KernelSetup } from './kernelSetup';
 import { KernelWarmup } from './kernelWarmup';
 import { compactOutputs } from './outputs';
-import type { IExecutionResult, INotebookContext } from './protocol';
+import type { IExecutionResult, INotebookContext } from '../protocol';
 import type { IExecuteOptions, INotebookExecutor } from './tokens';
-import { errorMessage } from './errors';
+import { errorMessage } from '../errors';
 
 /** How long to wait for a notebook's session to be ready, in ms. */
 const SESSION_READY_TIMEOUT = 60000;

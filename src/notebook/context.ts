@@ -16,8 +16,8 @@ import type {
   IKernelContext,
   IKernelState,
   INotebookContext
-} from './protocol';
-import { errorMessage } from './errors';
+} from '../protocol';
+import { errorMessage } from '../errors';
 
 /** What `GET /code-interp/kernel-inspect` returns, per kernel language. */
 export type KernelInspectCode = Record<
