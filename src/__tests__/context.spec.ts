@@ -7,12 +7,14 @@ import { Signal } from '@lumino/signaling';
 import {
   capContext,
   contextCell,
-  KernelInspectCode,
-  KernelInspector,
   notebookContext,
-  parseKernelState,
   utf8Length
 } from '../notebook/context';
+import {
+  KernelInspectCode,
+  KernelInspector,
+  parseKernelState
+} from '../notebook/inspector';
 import { imagePixelSize, imagePlaceholder } from '../notebook/images';
 import type { INotebookContext } from '../protocol';
 

@@ -14,7 +14,7 @@ import React, { act } from 'react';
 
 import { Messages } from '../components/Messages';
 import { panelFiles } from '../components/PanelFiles';
-import { KernelInspectCode, KernelInspector } from '../notebook/context';
+import { KernelInspectCode, KernelInspector } from '../notebook/inspector';
 import { NotebookExecutor } from '../notebook/executor';
 import type { ICodeInterpreterFiles } from '../files/tokens';
 import { KernelSetup } from '../notebook/kernelSetup';

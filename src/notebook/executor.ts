@@ -5,8 +5,9 @@ import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { Kernel, KernelMessage } from '@jupyterlab/services';
 
 import { deleteCells } from './cells';
-import { KernelInspector, notebookContext } from './context';
+import { notebookContext } from './context';
 import { downscaleImages } from './images';
+import type { KernelInspector } from './inspector';
 import type { KernelSetup } from './kernelSetup';
 import { KernelWarmup } from './kernelWarmup';
 import { compactOutputs } from './outputs';

@@ -4,7 +4,7 @@ import {
 } from '@jupyterlab/application';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 
-import { KernelInspectCode, KernelInspector } from '../notebook/context';
+import { KernelInspectCode, KernelInspector } from '../notebook/inspector';
 import { NotebookExecutor } from '../notebook/executor';
 import { KernelSetup, KernelSetupCode } from '../notebook/kernelSetup';
 import { requestAPI } from '../request';
