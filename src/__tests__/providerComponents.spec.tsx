@@ -3,11 +3,14 @@ import { Widget } from '@lumino/widgets';
 import React, { act } from 'react';
 
 import { SetupCard } from '../components/Cards';
-import { ModelBar } from '../components/ModelBar';
-import { ModelPicker } from '../components/ModelPicker';
-import { parseModelList, suggestName } from '../components/AddProvider';
-import { ProvidersSettings } from '../components/ProvidersDialog';
-import { TurnUsage } from '../components/UsageView';
+import { ModelBar } from '../components/providers/ModelBar';
+import { ModelPicker } from '../components/providers/ModelPicker';
+import {
+  parseModelList,
+  suggestName
+} from '../components/providers/AddProvider';
+import { ProvidersSettings } from '../components/providers/ProvidersDialog';
+import { TurnUsage } from '../components/providers/UsageView';
 import type { ConversationEntry } from '../model';
 import type { IProvidersClient } from '../providers/client';
 import type {

@@ -13,7 +13,7 @@ import { Widget } from '@lumino/widgets';
 import React, { act } from 'react';
 
 import { Messages } from '../components/Messages';
-import { panelFiles } from '../components/PanelFiles';
+import { panelFiles } from '../components/files/PanelFiles';
 import { KernelInspectCode, KernelInspector } from '../notebook/inspector';
 import { NotebookExecutor } from '../notebook/executor';
 import type { ICodeInterpreterFiles } from '../files/tokens';

@@ -11,7 +11,7 @@ import { NoNotebookCard, SetupCard } from './Cards';
 import { Composer } from './Composer';
 import { ConversationMenu } from './Conversations';
 import { Messages } from './Messages';
-import { composerFileProps, IPanelFiles } from './PanelFiles';
+import { composerFileProps, IPanelFiles } from './files/PanelFiles';
 
 /** Props of `PanelView`. */
 export interface IPanelViewProps {

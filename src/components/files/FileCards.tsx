@@ -1,7 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
-import type { IFileCard } from '../protocol';
+import type { IFileCard } from '../../protocol';
 import { formatSize } from './Attachments';
 
 /** What the panel can do with a file it shows. */

@@ -1,7 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import React, { useRef } from 'react';
 
-import type { IAttachment, IAttachmentRef } from '../files/attachments';
+import type { IAttachment, IAttachmentRef } from '../../files/attachments';
 
 /** `2048` → `2.0 KB`; sizes as the file browser shows them. */
 export function formatSize(size: number): string {
