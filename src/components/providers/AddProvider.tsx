@@ -1,7 +1,8 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import React, { useState } from 'react';
 
-import { errorMessage, IProvidersClient } from '../../providers/client';
+import { errorMessage } from '../../errors';
+import type { IProvidersClient } from '../../providers/client';
 import type { IPreset } from '../../providers/types';
 
 /** A unique provider name for a preset: "deepseek", then "deepseek-2"… */

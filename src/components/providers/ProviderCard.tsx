@@ -1,7 +1,8 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import React, { useState } from 'react';
 
-import { errorMessage, IProvidersClient } from '../../providers/client';
+import { errorMessage } from '../../errors';
+import type { IProvidersClient } from '../../providers/client';
 import type {
   ConnectionStatus,
   IConnectionResult,
