@@ -138,7 +138,7 @@ export class CodeInterpreterPanel extends ReactWidget {
           status: store.status.status,
           notebook: path,
           conversation,
-          settingModel: controller.turnSettings.defaultModel,
+          settingModel: controller.turnSettings.defaultModel ?? '',
           trans
         })}
       />

@@ -97,7 +97,12 @@ describe('CodeInterpreterController', () => {
     socket = new ChatSocket({ serverSettings: fakeSettings() });
     store = new ConversationStore();
     executor = new FakeExecutor();
-    settings = { maxSteps: 7, outputLimit: 1234, defaultModel: '' };
+    settings = {
+      maxSteps: 7,
+      outputLimit: 1234,
+      defaultModel: '',
+      maxFixAttempts: 3
+    };
     controller = new CodeInterpreterController({
       socket,
       store,
@@ -145,6 +150,24 @@ describe('CodeInterpreterController', () => {
     settings = { ...settings, defaultModel: 'gpt-x' };
     await startTurn();
     expect(ws.frames[0].model).toBe('gpt-x');
+  });
+
+  it('leaves limits it has no settings for to the server, and cuts outputs at the server’s', async () => {
+    settings = {};
+    store.setStatus({ loading: false, status: READY, fetchError: null });
+    const turnId = await startTurn();
+    const frame = ws.frames[0];
+    expect(
+      ['maxSteps', 'outputLimit', 'maxFixAttempts'].filter(key => key in frame)
+    ).toEqual([]);
+    ws.receive({
+      type: 'execute_request',
+      turnId,
+      requestId: 'r1',
+      step: 1,
+      code: 'x'
+    });
+    expect(executor.calls[0].options.outputLimit).toBe(READY.outputLimit);
   });
 
   it('refuses empty instructions and a second turn in a busy notebook', async () => {
