@@ -1,91 +1,20 @@
-import type { NotebookPanel } from '@jupyterlab/notebook';
-import { PromiseDelegate } from '@lumino/coreutils';
-
 import { CodeInterpreterController, ITurnSettings } from '../controller';
 import { IStepEntry } from '../model';
-import { ConversationStore } from '../store';
-import { IExecutionResult, INotebookContext, IServerStatus } from '../protocol';
-import { ChatSocket } from '../socket';
-import { IExecuteOptions, INotebookExecutor } from '../notebook/tokens';
-import { FakeWebSocket, fakeSettings } from './fakeSocket';
-
-const CONTEXT: INotebookContext = {
-  cells: [{ id: 'c0', type: 'code', source: 'df = 1', outputs: [] }],
-  activeIndex: 0,
-  kernel: { language: 'python', state: { variables: [{ name: 'df' }] } }
-};
-
-class FakeExecutor implements INotebookExecutor {
-  begun: [string, NotebookPanel][] = [];
-  calls: { turnId: string; code: string; options: IExecuteOptions }[] = [];
-  pending: PromiseDelegate<IExecutionResult>[] = [];
-  interrupted: string[] = [];
-  ended: string[] = [];
-
-  beginTurn(turnId: string, panel: NotebookPanel): void {
-    this.begun.push([turnId, panel]);
-  }
-
-  execute(
-    turnId: string,
-    code: string,
-    options: IExecuteOptions
-  ): Promise<IExecutionResult> {
-    this.calls.push({ turnId, code, options });
-    const delegate = new PromiseDelegate<IExecutionResult>();
-    this.pending.push(delegate);
-    return delegate.promise;
-  }
-
-  async interrupt(turnId: string): Promise<void> {
-    this.interrupted.push(turnId);
-  }
-
-  endTurn(turnId: string): void {
-    this.ended.push(turnId);
-  }
-
-  insertedCells(): string[] {
-    return [];
-  }
-
-  removeCells(): number {
-    return 0;
-  }
-
-  /** What `notebookContext` resolves with (null: it never resolves). */
-  context: INotebookContext | null = CONTEXT;
-
-  notebookContext(): Promise<INotebookContext> {
-    return this.context
-      ? Promise.resolve(this.context)
-      : new Promise(() => undefined);
-  }
-}
-
-function fakePanel(path: string): NotebookPanel {
-  return { context: { path } } as unknown as NotebookPanel;
-}
-
-const READY: IServerStatus = {
-  ready: true,
-  problem: null,
-  models: [{ id: 'm', toolMode: 'auto' }],
-  defaultModel: 'm',
-  baseUrl: 'http://127.0.0.1:9/v1',
-  maxSteps: 10,
-  outputLimit: 4000
-};
-
-/** Let pending promise callbacks run. */
-async function flush(): Promise<void> {
-  for (let i = 0; i < 5; i++) {
-    await Promise.resolve();
-  }
-}
+import type { IExecutionResult } from '../protocol';
+import type { ConversationStore } from '../store';
+import {
+  FAKE_CONTEXT,
+  FakeExecutor,
+  fakeController,
+  FakeWebSocket,
+  flush,
+  IFakeController,
+  pathPanel,
+  READY_STATUS
+} from './fakes';
 
 describe('CodeInterpreterController', () => {
-  let socket: ChatSocket;
+  let fake: IFakeController;
   let store: ConversationStore;
   let executor: FakeExecutor;
   let settings: ITurnSettings;
@@ -93,41 +22,30 @@ describe('CodeInterpreterController', () => {
   let ws: FakeWebSocket;
 
   beforeEach(() => {
-    FakeWebSocket.instances = [];
-    socket = new ChatSocket({ serverSettings: fakeSettings() });
-    store = new ConversationStore();
-    executor = new FakeExecutor();
     settings = {
       maxSteps: 7,
       outputLimit: 1234,
       defaultModel: '',
       maxFixAttempts: 3
     };
-    controller = new CodeInterpreterController({
-      socket,
-      store,
-      executor,
+    fake = fakeController({
       settings: () => settings,
-      fetchStatus: async () => READY
+      fetchStatus: async () => READY_STATUS
     });
-    controller.connect();
-    ws = FakeWebSocket.last;
-    ws.open();
+    ({ controller, store, executor } = fake);
+    ws = fake.open();
   });
 
-  afterEach(() => {
-    controller.dispose();
-    socket.dispose();
-  });
+  afterEach(() => fake.dispose());
 
   async function startTurn(path = 'a.ipynb', text = '画图'): Promise<string> {
-    const turnId = controller.startTurn(fakePanel(path), text)!;
+    const turnId = controller.startTurn(pathPanel(path), text)!;
     await flush();
     return turnId;
   }
 
   it('sends a turn frame with the user settings and captures the notebook', async () => {
-    const panel = fakePanel('数据/a.ipynb');
+    const panel = pathPanel('数据/a.ipynb');
     const turnId = controller.startTurn(panel, '  画一个直方图  ');
     await flush();
     expect(ws.frames).toEqual([
@@ -139,7 +57,7 @@ describe('CodeInterpreterController', () => {
         maxSteps: 7,
         outputLimit: 1234,
         maxFixAttempts: 3,
-        context: CONTEXT
+        context: FAKE_CONTEXT
       }
     ]);
     expect(executor.begun).toEqual([[turnId, panel]]);
@@ -154,7 +72,7 @@ describe('CodeInterpreterController', () => {
 
   it('leaves limits it has no settings for to the server, and cuts outputs at the server’s', async () => {
     settings = {};
-    store.setStatus({ loading: false, status: READY, fetchError: null });
+    store.setStatus({ loading: false, status: READY_STATUS, fetchError: null });
     const turnId = await startTurn();
     const frame = ws.frames[0];
     expect(
@@ -167,14 +85,16 @@ describe('CodeInterpreterController', () => {
       step: 1,
       code: 'x'
     });
-    expect(executor.calls[0].options.outputLimit).toBe(READY.outputLimit);
+    expect(executor.calls[0].options.outputLimit).toBe(
+      READY_STATUS.outputLimit
+    );
   });
 
   it('refuses empty instructions and a second turn in a busy notebook', async () => {
-    expect(controller.startTurn(fakePanel('a.ipynb'), '   ')).toBeNull();
+    expect(controller.startTurn(pathPanel('a.ipynb'), '   ')).toBeNull();
     await startTurn('a.ipynb');
-    expect(controller.startTurn(fakePanel('a.ipynb'), 'again')).toBeNull();
-    expect(controller.startTurn(fakePanel('b.ipynb'), 'other')).not.toBeNull();
+    expect(controller.startTurn(pathPanel('a.ipynb'), 'again')).toBeNull();
+    expect(controller.startTurn(pathPanel('b.ipynb'), 'other')).not.toBeNull();
   });
 
   it('runs execute_requests through the executor and returns the result', async () => {
@@ -303,7 +223,7 @@ describe('CodeInterpreterController', () => {
 
   it('waits for the connection before sending a turn', async () => {
     ws.drop();
-    const turnId = controller.startTurn(fakePanel('a.ipynb'), 'go');
+    const turnId = controller.startTurn(pathPanel('a.ipynb'), 'go');
     await flush();
     const next = FakeWebSocket.last;
     expect(next).not.toBe(ws);
@@ -333,7 +253,7 @@ describe('CodeInterpreterController', () => {
     jest.useFakeTimers();
     try {
       executor.context = null;
-      const turnId = controller.startTurn(fakePanel('a.ipynb'), 'go');
+      const turnId = controller.startTurn(pathPanel('a.ipynb'), 'go');
       await flush();
       expect(ws.frames).toEqual([]);
       await jest.advanceTimersByTimeAsync(5000);
@@ -359,7 +279,7 @@ describe('CodeInterpreterController', () => {
     jest.useFakeTimers();
     try {
       executor.context = null;
-      const turnId = controller.startTurn(fakePanel('a.ipynb'), 'go')!;
+      const turnId = controller.startTurn(pathPanel('a.ipynb'), 'go')!;
       controller.stop('a.ipynb');
       expect(store.isBusy('a.ipynb')).toBe(false);
       expect(executor.ended).toEqual([turnId]);
@@ -374,11 +294,11 @@ describe('CodeInterpreterController', () => {
     await controller.refreshStatus();
     expect(store.status).toEqual({
       loading: false,
-      status: READY,
+      status: READY_STATUS,
       fetchError: null
     });
     const failing = new CodeInterpreterController({
-      socket,
+      socket: fake.socket,
       store,
       executor,
       fetchStatus: async () => {
