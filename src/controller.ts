@@ -20,6 +20,7 @@ import { requestAPI } from './request';
 import { ChatSocket, ConnectionStatus } from './socket';
 import { INotebookExecutor } from './notebook/tokens';
 import { errorMessage } from './errors';
+import { withTimeout } from './timeout';
 
 /** How long a new turn waits for the connection, in ms. */
 const CONNECT_TIMEOUT = 5000;
@@ -223,19 +224,14 @@ export class CodeInterpreterController {
     panel: NotebookPanel,
     outputLimit: number
   ): Promise<INotebookContext | null> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<null>(resolve => {
-      timer = setTimeout(() => resolve(null), CONTEXT_TIMEOUT);
-    });
     try {
-      return await Promise.race([
+      return await withTimeout(
         this._executor.notebookContext(panel, { outputLimit }),
-        late
-      ]);
+        CONTEXT_TIMEOUT,
+        null
+      );
     } catch {
       return null; // a turn never fails for want of context
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -245,14 +241,7 @@ export class CodeInterpreterController {
     }
     if (this._socket.connectionStatus !== 'connected') {
       this._socket.connect();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        this._socket.ready,
-        new Promise(resolve => {
-          timer = setTimeout(resolve, CONNECT_TIMEOUT);
-        })
-      ]);
-      clearTimeout(timer);
+      await withTimeout(this._socket.ready, CONNECT_TIMEOUT, undefined);
       if (!this.store.runningTurns().includes(frame.turnId)) {
         return true; // stopped while waiting
       }

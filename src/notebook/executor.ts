@@ -14,6 +14,7 @@ import { compactOutputs } from './outputs';
 import type { IExecutionResult, INotebookContext } from '../protocol';
 import type { IExecuteOptions, INotebookExecutor } from './tokens';
 import { errorMessage } from '../errors';
+import { withTimeout } from '../timeout';
 
 /** How long to wait for a notebook's session to be ready, in ms. */
 const SESSION_READY_TIMEOUT = 60000;
@@ -35,10 +36,6 @@ interface ITurnTarget {
   inserted: string[];
   /** Ends a wait for the user's approval (Stop, end of turn). */
   cancelWait: (() => void) | null;
-}
-
-function timeout(ms: number): Promise<'timeout'> {
-  return new Promise(resolve => setTimeout(() => resolve('timeout'), ms));
 }
 
 function cellIndexOf(panel: NotebookPanel, cellId: string | null): number {
@@ -120,10 +117,11 @@ export class NotebookExecutor implements INotebookExecutor {
       throw new Error(closed);
     }
     const sessionContext = panel.sessionContext;
-    const ready = await Promise.race([
+    const ready = await withTimeout(
       sessionContext.ready,
-      timeout(SESSION_READY_TIMEOUT)
-    ]);
+      SESSION_READY_TIMEOUT,
+      'timeout' as const
+    );
     if (panel.isDisposed || sessionContext.isDisposed) {
       throw new Error(closed);
     }

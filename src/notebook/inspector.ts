@@ -8,6 +8,7 @@ import type { Kernel, KernelMessage } from '@jupyterlab/services';
 
 import { errorMessage } from '../errors';
 import { CachedRequest } from '../request';
+import { withTimeout } from '../timeout';
 import type { IKernelContext, IKernelState } from '../protocol';
 import { KernelSetup } from './kernelSetup';
 import { joinText } from './outputs';
@@ -111,12 +112,11 @@ export class KernelInspector {
       return null;
     }
     const seen: { language: string | null } = { language: null };
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = new Promise<'timeout'>(resolve => {
-      timer = setTimeout(() => resolve('timeout'), this._timeout);
-    });
-    const result = await Promise.race([this._inspect(kernel, seen), expired]);
-    clearTimeout(timer);
+    const result = await withTimeout(
+      this._inspect(kernel, seen),
+      this._timeout,
+      'timeout' as const
+    );
     if (result !== 'timeout') {
       return result;
     }
