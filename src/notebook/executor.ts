@@ -4,7 +4,7 @@ import type * as nbformat from '@jupyterlab/nbformat';
 import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { Kernel, KernelMessage } from '@jupyterlab/services';
 
-import { deleteCells } from './cells';
+import { cellIndex, deleteCells, replaceSource } from './cells';
 import { notebookContext } from './context';
 import { downscaleImages } from './images';
 import type { KernelInspector } from './inspector';
@@ -39,16 +39,7 @@ interface ITurnTarget {
 }
 
 function cellIndexOf(panel: NotebookPanel, cellId: string | null): number {
-  const cells = panel.content.model?.cells;
-  if (!cells || cellId === null) {
-    return -1;
-  }
-  for (let i = 0; i < cells.length; i++) {
-    if (cells.get(i).id === cellId) {
-      return i;
-    }
-  }
-  return -1;
+  return cellIndex(panel.content.model, cellId);
 }
 
 /** Why a cell lost its kernel, from the statuses seen while it ran; else null. */
@@ -305,18 +296,7 @@ export class NotebookExecutor implements INotebookExecutor {
           `The cell ${replaceCellId} is no longer in ${panel.context.path} (the user deleted it). Run the code without cell_id to insert a new cell.`
         );
       }
-      const shared = model.sharedModel.getCell(index);
-      shared.transact(() => {
-        shared.setSource(code);
-        if (shared.cell_type === 'code') {
-          (
-            shared as unknown as { setOutputs(o: nbformat.IOutput[]): void }
-          ).setOutputs([]);
-          (
-            shared as unknown as { execution_count: number | null }
-          ).execution_count = null;
-        }
-      });
+      replaceSource(model, index, code);
       return { cellId: replaceCellId, index };
     }
     const index = this._insertionIndex(target);
