@@ -4,7 +4,7 @@ import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { UUID } from '@lumino/coreutils';
 
 import { ApprovalChoice, Approvals } from './approvals';
-import { ConversationSync } from './conversations';
+import { ConversationSync } from './conversationSync';
 import type { IAttachmentRef } from './files/attachments';
 import type { IModelChoice } from './providers/types';
 import { ConversationStore } from './store';

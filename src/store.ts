@@ -16,7 +16,7 @@ import {
   removeTurn,
   setStepAwaiting,
   setStepCell
-} from './model';
+} from './conversation';
 import {
   IConversationsFrame,
   IHistoryFrame,

@@ -14,7 +14,7 @@ import type { ICodeInterpreterFiles } from './files/tokens';
 import { CodeInterpreterController } from './controller';
 import { codeInterpreterIcon } from './icons';
 import type { ApprovalChoice } from './approvals';
-import { IStepEntry } from './model';
+import { IStepEntry } from './conversation';
 import type { IModelProviders } from './providers/tokens';
 
 /** DOM id of the side panel. */

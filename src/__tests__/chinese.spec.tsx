@@ -7,7 +7,7 @@ import React, { act } from 'react';
 
 import { IPanelViewProps, PanelView } from '../components/Panel';
 import { translateSchema } from '../i18n';
-import { emptyConversation } from '../model';
+import { emptyConversation } from '../conversation';
 import { panelViewProps } from './fakes';
 import { mount, mountComposer } from './react';
 

@@ -4,7 +4,7 @@ import React, { act } from 'react';
 
 import { Composer } from '../components/Composer';
 import { Step } from '../components/Step';
-import { IStepEntry } from '../model';
+import { IStepEntry } from '../conversation';
 import { stepEntry } from './fakes';
 import { mount, mountComposer, press, typeValue } from './react';
 

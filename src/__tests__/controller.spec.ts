@@ -1,5 +1,5 @@
 import { CodeInterpreterController, ITurnSettings } from '../controller';
-import { IStepEntry } from '../model';
+import { IStepEntry } from '../conversation';
 import type { IExecutionResult } from '../protocol';
 import type { ConversationStore } from '../store';
 import {

@@ -12,7 +12,11 @@ import { ConversationMenu } from '../components/Conversations';
 import { Messages } from '../components/Messages';
 import { PanelView } from '../components/Panel';
 import { Step } from '../components/Step';
-import { ConversationEntry, emptyConversation, IStepEntry } from '../model';
+import {
+  ConversationEntry,
+  emptyConversation,
+  IStepEntry
+} from '../conversation';
 import type { IConversationSummary } from '../protocol';
 import { panelViewProps, stepEntry } from './fakes';
 import { mount, unmount } from './react';

@@ -10,7 +10,7 @@ import {
   emptyConversation,
   IConversation,
   IStepEntry
-} from '../model';
+} from '../conversation';
 import { IHistoryFrame, ITurnRecord, ServerFrame } from '../protocol';
 import { ConversationStore } from '../store';
 import {

@@ -22,7 +22,7 @@ import { Signal } from '@lumino/signaling';
 
 import type { IPanelViewProps } from '../components/Panel';
 import { CodeInterpreterController } from '../controller';
-import { emptyConversation, type IStepEntry } from '../model';
+import { emptyConversation, type IStepEntry } from '../conversation';
 import type { IExecuteOptions, INotebookExecutor } from '../notebook/tokens';
 import type {
   IExecutionResult,

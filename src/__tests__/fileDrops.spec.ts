@@ -2,7 +2,7 @@ import { MimeData } from '@lumino/coreutils';
 import { Drag } from '@lumino/dragdrop';
 
 import { CONTENTS_MIME, DROP_CLASS, DropTarget } from '../files/dropTarget';
-import { IFilesEntry, IUserEntry } from '../model';
+import { IFilesEntry, IUserEntry } from '../conversation';
 import { fakeController, FakeWebSocket, flush, pathPanel } from './fakes';
 
 describe('DropTarget', () => {

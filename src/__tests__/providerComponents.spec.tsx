@@ -11,7 +11,7 @@ import {
 } from '../components/providers/AddProvider';
 import { ProvidersSettings } from '../components/providers/ProvidersDialog';
 import { TurnUsage } from '../components/providers/UsageView';
-import type { ConversationEntry } from '../model';
+import type { ConversationEntry } from '../conversation';
 import type { IModelChoice, IProviderStatus } from '../providers/types';
 import { FakeProvidersClient } from './fakes';
 import { mount, settle, typeValue } from './react';

@@ -1,6 +1,6 @@
 import { StateDB } from '@jupyterlab/statedb';
 
-import { applyFrame, beginTurn, emptyConversation } from '../model';
+import { applyFrame, beginTurn, emptyConversation } from '../conversation';
 import {
   CHOICES_STATE_KEY,
   choiceKey,

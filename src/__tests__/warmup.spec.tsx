@@ -14,7 +14,7 @@ import { KernelInspectCode, KernelInspector } from '../notebook/inspector';
 import { NotebookExecutor } from '../notebook/executor';
 import type { ICodeInterpreterFiles } from '../files/tokens';
 import { KernelSetup } from '../notebook/kernelSetup';
-import { ConversationEntry } from '../model';
+import { ConversationEntry } from '../conversation';
 import { FakeKernel, flush, makePanel } from './fakes';
 import { mount, unmount } from './react';
 

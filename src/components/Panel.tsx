@@ -3,7 +3,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
 import type { ApprovalChoice } from '../approvals';
-import { IConversation, IStepEntry } from '../model';
+import { IConversation, IStepEntry } from '../conversation';
 import type { IConversationsFrame, IConversationSummary } from '../protocol';
 import type { IStatusState } from '../store';
 import type { ConnectionStatus } from '../socket';

@@ -2,7 +2,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { settingsIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
-import type { ConversationEntry } from '../../model';
+import type { ConversationEntry } from '../../conversation';
 import type {
   IModelChoice,
   IProviderStatus,

@@ -1,7 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
-import type { IConversation } from '../../model';
+import type { IConversation } from '../../conversation';
 import type { IServerStatus } from '../../protocol';
 import type { IModelProviders } from '../../providers/tokens';
 import { ModelBar } from './ModelBar';
