@@ -1,4 +1,4 @@
-import { CodeInterpreterController, ITurnSettings } from '../controller';
+import { CodeInterpreterController } from '../controller';
 import { IStepEntry } from '../conversation';
 import type { IExecutionResult } from '../protocol';
 import type { ConversationStore } from '../store';
@@ -17,21 +17,11 @@ describe('CodeInterpreterController', () => {
   let fake: IFakeController;
   let store: ConversationStore;
   let executor: FakeExecutor;
-  let settings: ITurnSettings;
   let controller: CodeInterpreterController;
   let ws: FakeWebSocket;
 
   beforeEach(() => {
-    settings = {
-      maxSteps: 7,
-      outputLimit: 1234,
-      defaultModel: '',
-      maxFixAttempts: 3
-    };
-    fake = fakeController({
-      settings: () => settings,
-      fetchStatus: async () => READY_STATUS
-    });
+    fake = fakeController({ fetchStatus: async () => READY_STATUS });
     ({ controller, store, executor } = fake);
     ws = fake.open();
   });
@@ -65,13 +55,13 @@ describe('CodeInterpreterController', () => {
   });
 
   it('sends the model only when one is set', async () => {
-    settings = { ...settings, defaultModel: 'gpt-x' };
+    fake.settings = { ...fake.settings, defaultModel: 'gpt-x' };
     await startTurn();
     expect(ws.frames[0].model).toBe('gpt-x');
   });
 
   it('leaves limits it has no settings for to the server, and cuts outputs at the server’s', async () => {
-    settings = {};
+    fake.settings = {};
     store.setStatus({ loading: false, status: READY_STATUS, fetchError: null });
     const turnId = await startTurn();
     const frame = ws.frames[0];

@@ -2,7 +2,7 @@
  * Stored conversations in the panel: history replay through the live
  * reducer, approval (auto-run off), undo, the conversation list.
  */
-import { CodeInterpreterController, ITurnSettings } from '../controller';
+import type { CodeInterpreterController } from '../controller';
 import { replayHistory } from '../history';
 import {
   applyFrame,
@@ -281,18 +281,11 @@ describe('controller: history, approval, undo, conversations', () => {
   let fake: IFakeController;
   let store: ConversationStore;
   let executor: FakeExecutor;
-  let settings: ITurnSettings;
   let controller: CodeInterpreterController;
   let ws: FakeWebSocket;
 
   beforeEach(() => {
-    settings = {
-      maxSteps: 7,
-      outputLimit: 1234,
-      defaultModel: '',
-      autoRun: true
-    };
-    fake = fakeController({ settings: () => settings });
+    fake = fakeController();
     ({ controller, store, executor } = fake);
   });
 
@@ -348,7 +341,7 @@ describe('controller: history, approval, undo, conversations', () => {
 
   it('auto-run off: the cell waits; Run lets it run, Skip marks it skipped', async () => {
     open();
-    settings = { ...settings, autoRun: false };
+    fake.settings = { ...fake.settings, autoRun: false };
     const turnId = await startTurn();
     ws.receive({
       type: 'execute_request',
@@ -404,7 +397,7 @@ describe('controller: history, approval, undo, conversations', () => {
 
   it('Stop resolves a waiting approval without running the cell', async () => {
     open();
-    settings = { ...settings, autoRun: false };
+    fake.settings = { ...fake.settings, autoRun: false };
     const turnId = await startTurn();
     ws.receive({
       type: 'execute_request',

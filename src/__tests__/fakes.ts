@@ -21,7 +21,7 @@ import { PromiseDelegate } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
 
 import type { IPanelViewProps } from '../components/Panel';
-import { CodeInterpreterController } from '../controller';
+import { CodeInterpreterController, ITurnSettings } from '../controller';
 import { emptyConversation, type IStepEntry } from '../conversation';
 import type { IExecuteOptions, INotebookExecutor } from '../notebook/tokens';
 import type {
@@ -331,9 +331,20 @@ export class FakeExecutor implements INotebookExecutor {
   }
 }
 
+/** The user settings of a `fakeController`'s turns unless a test changes them. */
+export const TEST_TURN_SETTINGS: ITurnSettings = {
+  maxSteps: 7,
+  outputLimit: 1234,
+  defaultModel: '',
+  autoRun: true,
+  maxFixAttempts: 3
+};
+
 /** A controller over a FakeWebSocket, a new store and a FakeExecutor. */
 export interface IFakeController {
   controller: CodeInterpreterController;
+  /** The user settings its turns read (unless `settings` was given). */
+  settings: ITurnSettings;
   socket: ChatSocket;
   store: ConversationStore;
   executor: FakeExecutor;
@@ -354,13 +365,15 @@ export function fakeController(
   const store = options.store ?? new ConversationStore();
   const executor = new FakeExecutor();
   const controller = new CodeInterpreterController({
+    settings: () => fake.settings,
     ...options,
     socket,
     store,
     executor
   });
-  return {
+  const fake: IFakeController = {
     controller,
+    settings: { ...TEST_TURN_SETTINGS },
     socket,
     store,
     executor,
@@ -375,6 +388,7 @@ export function fakeController(
       socket.dispose();
     }
   };
+  return fake;
 }
 
 /** A step entry (running, in cell [3]) with these changes. */
