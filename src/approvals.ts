@@ -37,11 +37,6 @@ export class Approvals {
     return delegate.promise;
   }
 
-  /** The step of a turn that waits for an answer, or null. */
-  waiting(turnId: string): number | null {
-    return this._pending.get(turnId)?.step ?? null;
-  }
-
   /** Answer a turn's waiting step; false when none waits. */
   answer(turnId: string, choice: ApprovalChoice): boolean {
     return this._settle(turnId, choice, choice === 'skip');

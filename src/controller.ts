@@ -4,7 +4,7 @@ import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { UUID } from '@lumino/coreutils';
 
 import { ApprovalChoice, Approvals } from './approvals';
-import { ConversationSync } from './conversations';
+import { ConversationSync } from './conversationSync';
 import type { IAttachmentRef } from './files/attachments';
 import type { IModelChoice } from './providers/types';
 import { ConversationStore } from './store';
@@ -18,8 +18,9 @@ import {
 } from './protocol';
 import { requestAPI } from './request';
 import { ChatSocket, ConnectionStatus } from './socket';
-import { INotebookExecutor } from './tokens';
+import { INotebookExecutor } from './notebook/tokens';
 import { errorMessage } from './errors';
+import { withTimeout } from './timeout';
 
 /** How long a new turn waits for the connection, in ms. */
 const CONNECT_TIMEOUT = 5000;
@@ -27,25 +28,22 @@ const CONNECT_TIMEOUT = 5000;
 /** How long a new turn waits for the notebook context, in ms. */
 const CONTEXT_TIMEOUT = 4000;
 
-/** User settings sent with each turn. */
+/**
+ * User settings sent with each turn (schema/panel.json); a limit that is
+ * absent (the settings are not read yet) is left to the server's configuration.
+ */
 export interface ITurnSettings {
-  maxSteps: number;
-  outputLimit: number;
-  defaultModel: string;
+  /** Code cells one turn may run. */
+  maxSteps?: number;
+  /** Characters of a cell's text output sent to the model per step. */
+  outputLimit?: number;
+  /** The model id to use ('' or absent: the server's default). */
+  defaultModel?: string;
   /** Run the model's code at once (false: ask the user first). */
   autoRun?: boolean;
-  /** Automatic fix attempts per failure (0–10). */
+  /** Automatic fix attempts per failure. */
   maxFixAttempts?: number;
 }
-
-/** Default user settings (mirrors schema/panel.json). */
-export const DEFAULT_TURN_SETTINGS: ITurnSettings = {
-  maxSteps: 10,
-  outputLimit: 4000,
-  defaultModel: '',
-  autoRun: true,
-  maxFixAttempts: 3
-};
 
 /**
  * Ties the socket, the conversation store and the notebook executor
@@ -57,7 +55,7 @@ export class CodeInterpreterController {
     this.store = options.store;
     this._socket = options.socket;
     this._executor = options.executor;
-    this._settings = options.settings ?? (() => DEFAULT_TURN_SETTINGS);
+    this._settings = options.settings ?? (() => ({}));
     this._modelFor = options.modelFor ?? null;
     this._trans = options.trans ?? nullTranslator.load('jupyter_code_interp');
     const serverSettings =
@@ -125,7 +123,9 @@ export class CodeInterpreterController {
     const turnId = UUID.uuid4();
     this.store.startTurn(notebook, turnId, text, attachments);
     this._executor.beginTurn(turnId, panel);
-    this._outputLimits.set(turnId, settings.outputLimit);
+    const outputLimit = this._outputLimit(settings);
+    this._outputLimits.set(turnId, outputLimit);
+    // Absent limits are left out of the JSON: the server applies its own.
     const frame: ITurnFrame = {
       type: 'turn',
       turnId,
@@ -133,15 +133,14 @@ export class CodeInterpreterController {
       instruction: text,
       maxSteps: settings.maxSteps,
       outputLimit: settings.outputLimit,
-      maxFixAttempts:
-        settings.maxFixAttempts ?? DEFAULT_TURN_SETTINGS.maxFixAttempts,
+      maxFixAttempts: settings.maxFixAttempts,
       ...this._modelFields(notebook, settings),
       ...(attachments.length
         ? { attachments: attachments.map(file => file.path) }
         : {})
     };
     this._unsentTurns.add(turnId);
-    void this._gatherContext(panel, settings.outputLimit)
+    void this._gatherContext(panel, outputLimit)
       .then(context =>
         this._sendWhenConnected(context ? { ...frame, context } : frame)
       )
@@ -225,19 +224,14 @@ export class CodeInterpreterController {
     panel: NotebookPanel,
     outputLimit: number
   ): Promise<INotebookContext | null> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<null>(resolve => {
-      timer = setTimeout(() => resolve(null), CONTEXT_TIMEOUT);
-    });
     try {
-      return await Promise.race([
+      return await withTimeout(
         this._executor.notebookContext(panel, { outputLimit }),
-        late
-      ]);
+        CONTEXT_TIMEOUT,
+        null
+      );
     } catch {
       return null; // a turn never fails for want of context
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -247,14 +241,7 @@ export class CodeInterpreterController {
     }
     if (this._socket.connectionStatus !== 'connected') {
       this._socket.connect();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        this._socket.ready,
-        new Promise(resolve => {
-          timer = setTimeout(resolve, CONNECT_TIMEOUT);
-        })
-      ]);
-      clearTimeout(timer);
+      await withTimeout(this._socket.ready, CONNECT_TIMEOUT, undefined);
       if (!this.store.runningTurns().includes(frame.turnId)) {
         return true; // stopped while waiting
       }
@@ -287,7 +274,7 @@ export class CodeInterpreterController {
     try {
       const result = await this._executor.execute(turnId, frame.code, {
         outputLimit:
-          this._outputLimits.get(turnId) ?? this._settings().outputLimit,
+          this._outputLimits.get(turnId) ?? this._outputLimit(this._settings()),
         replaceCellId: frame.replaceCellId ?? null,
         onInserted: (cellId, cellIndex) =>
           this.store.setStepCell(turnId, step, cellId, cellIndex),
@@ -342,6 +329,16 @@ export class CodeInterpreterController {
     this._sentTurns.delete(turnId);
   }
 
+  /**
+   * Characters of output kept here per step: the setting, else the server's
+   * configured limit; when neither is known nothing is cut here (the server cuts).
+   */
+  private _outputLimit(settings: ITurnSettings): number {
+    return (
+      settings.outputLimit ?? this.store.status.status?.outputLimit ?? Infinity
+    );
+  }
+
   private _socket: ChatSocket;
   private _executor: INotebookExecutor;
   /** The model fields of a turn frame: the picker's choice, else the setting. */
@@ -349,7 +346,8 @@ export class CodeInterpreterController {
     notebook: string,
     settings: ITurnSettings
   ): { provider?: string; model?: string } {
-    const choice = this._modelFor?.(notebook, settings.defaultModel) ?? null;
+    const choice =
+      this._modelFor?.(notebook, settings.defaultModel ?? '') ?? null;
     if (choice) {
       return { provider: choice.provider, model: choice.model };
     }

@@ -11,7 +11,7 @@ import {
   finishTurn,
   IConversation,
   IRunningTurn
-} from './model';
+} from './conversation';
 import type { IHistoryFrame, ITurnRecord } from './protocol';
 
 /** Chips for attachments known only by path (the size is not stored). */

@@ -52,3 +52,33 @@ export async function requestAPI<T>(
 
   return data;
 }
+
+/**
+ * A request made once, when first needed, whose answer is kept; a failed
+ * request is forgotten, so that the next `get` tries again.
+ */
+export class CachedRequest<T> {
+  /** Cache what `request` resolves with. */
+  constructor(request: () => Promise<T>) {
+    this._request = request;
+  }
+
+  /** The answer (requested now if it is not kept yet). */
+  get(): Promise<T> {
+    if (!this._promise) {
+      this._promise = this._request().catch(reason => {
+        this._promise = null;
+        throw reason;
+      });
+    }
+    return this._promise;
+  }
+
+  /** Request now, so that nobody waits later; a failure is tried again when needed. */
+  preload(): void {
+    void this.get().catch(() => undefined);
+  }
+
+  private _request: () => Promise<T>;
+  private _promise: Promise<T> | null = null;
+}

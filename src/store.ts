@@ -16,7 +16,7 @@ import {
   removeTurn,
   setStepAwaiting,
   setStepCell
-} from './model';
+} from './conversation';
 import {
   IConversationsFrame,
   IHistoryFrame,
@@ -116,13 +116,9 @@ export class ConversationStore {
     cellId: string,
     cellIndex: number
   ): void {
-    const notebook = this._turns.get(turnId);
-    if (notebook !== undefined) {
-      this._set(
-        notebook,
-        setStepCell(this.get(notebook), turnId, step, cellId, cellIndex)
-      );
-    }
+    this._updateTurn(turnId, conv =>
+      setStepCell(conv, turnId, step, cellId, cellIndex)
+    );
   }
 
   /** Mark a step as waiting (or no longer waiting) for Run or Skip. */
@@ -132,13 +128,9 @@ export class ConversationStore {
     awaiting: boolean,
     skipped = false
   ): void {
-    const notebook = this._turns.get(turnId);
-    if (notebook !== undefined) {
-      this._set(
-        notebook,
-        setStepAwaiting(this.get(notebook), turnId, step, awaiting, skipped)
-      );
-    }
+    this._updateTurn(turnId, conv =>
+      setStepAwaiting(conv, turnId, step, awaiting, skipped)
+    );
   }
 
   /**
@@ -240,6 +232,17 @@ export class ConversationStore {
   setGlobalError(message: string | null): void {
     this._globalError = message;
     this._changed.emit();
+  }
+
+  /** Change the conversation a known turn belongs to. */
+  private _updateTurn(
+    turnId: string,
+    change: (conv: IConversation) => IConversation
+  ): void {
+    const notebook = this._turns.get(turnId);
+    if (notebook !== undefined) {
+      this._set(notebook, change(this.get(notebook)));
+    }
   }
 
   private _set(notebook: string, conv: IConversation): void {

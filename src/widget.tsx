@@ -7,15 +7,15 @@ import type { Message } from '@lumino/messaging';
 import React from 'react';
 
 import { PanelView } from './components/Panel';
-import { panelFiles } from './components/PanelFiles';
-import { panelModelProps } from './components/PanelModels';
+import { panelFiles } from './components/files/PanelFiles';
+import { panelModelProps } from './components/providers/PanelModels';
 import { DropTarget } from './files/dropTarget';
 import type { ICodeInterpreterFiles } from './files/tokens';
 import { CodeInterpreterController } from './controller';
 import { codeInterpreterIcon } from './icons';
 import type { ApprovalChoice } from './approvals';
-import { IStepEntry } from './model';
-import type { IModelProviders } from './providers/token';
+import { IStepEntry } from './conversation';
+import type { IModelProviders } from './providers/tokens';
 
 /** DOM id of the side panel. */
 export const PANEL_ID = 'jp-code-interp-panel';
@@ -138,7 +138,7 @@ export class CodeInterpreterPanel extends ReactWidget {
           status: store.status.status,
           notebook: path,
           conversation,
-          settingModel: controller.turnSettings.defaultModel,
+          settingModel: controller.turnSettings.defaultModel ?? '',
           trans
         })}
       />

@@ -1,5 +1,4 @@
 /// <reference types="node" />
-import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { Gettext, TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 import * as fs from 'fs';
@@ -8,10 +7,11 @@ import React, { act } from 'react';
 
 import { IPanelViewProps, PanelView } from '../components/Panel';
 import { translateSchema } from '../i18n';
-import { emptyConversation } from '../model';
+import { emptyConversation } from '../conversation';
+import { panelViewProps } from './fakes';
 import { mount, mountComposer } from './react';
 
-// Tell React this is a test environment so `act` flushes renders.
+/** The shipped zh_CN catalog. */
 const CATALOG = path.join(
   __dirname,
   '..',
@@ -40,35 +40,7 @@ function chineseBundle(): TranslationBundle {
 const zh = chineseBundle();
 
 function panelProps(change: Partial<IPanelViewProps>): IPanelViewProps {
-  return {
-    trans: zh,
-    rendermime: {} as IRenderMimeRegistry,
-    notebook: { path: '分析.ipynb', name: '分析.ipynb' },
-    conversation: emptyConversation('分析.ipynb'),
-    status: {
-      loading: false,
-      status: {
-        ready: true,
-        problem: null,
-        models: [{ id: 'm', toolMode: 'auto' }],
-        defaultModel: 'm',
-        baseUrl: null,
-        maxSteps: 10,
-        outputLimit: 4000
-      },
-      fetchError: null
-    },
-    connection: 'connected',
-    globalError: null,
-    onSend: () => true,
-    onStop: () => undefined,
-    onReset: () => undefined,
-    onRetry: () => undefined,
-    onCreateNotebook: () => undefined,
-    onShowCell: () => undefined,
-    onDismissError: () => undefined,
-    ...change
-  };
+  return { ...panelViewProps(zh, '分析.ipynb'), ...change };
 }
 
 const text = (widget: Widget, selector: string) =>

@@ -4,7 +4,8 @@ import React, { act } from 'react';
 
 import { Composer } from '../components/Composer';
 import { Step } from '../components/Step';
-import { IStepEntry } from '../model';
+import { IStepEntry } from '../conversation';
+import { stepEntry } from './fakes';
 import { mount, mountComposer, press, typeValue } from './react';
 
 const trans = nullTranslator.load('jupyter_code_interp');
@@ -82,19 +83,7 @@ describe('Composer while a turn runs', () => {
 });
 
 describe('Step', () => {
-  const base: IStepEntry = {
-    kind: 'step',
-    id: 't:1',
-    turnId: 't',
-    step: 1,
-    code: '1/0',
-    status: 'running',
-    ename: null,
-    evalue: null,
-    executionCount: null,
-    cellId: 'c1',
-    cellIndex: 2
-  };
+  const base = stepEntry({ code: '1/0' });
 
   it.each([
     [{}, 'running', 'Running cell [3]…'],

@@ -1,20 +1,19 @@
 import type * as nbformat from '@jupyterlab/nbformat';
-import { NotebookModel, NotebookPanel } from '@jupyterlab/notebook';
-import { NBTestUtils } from '@jupyterlab/notebook/lib/testutils';
-import type { Kernel, KernelMessage } from '@jupyterlab/services';
-import { Signal } from '@lumino/signaling';
 
 import {
   capContext,
   contextCell,
+  notebookContext,
+  utf8Length
+} from '../notebook/context';
+import {
   KernelInspectCode,
   KernelInspector,
-  notebookContext,
-  parseKernelState,
-  utf8Length
-} from '../context';
-import { imagePixelSize, imagePlaceholder } from '../images';
+  parseKernelState
+} from '../notebook/inspector';
+import { imagePixelSize, imagePlaceholder } from '../notebook/images';
 import type { INotebookContext } from '../protocol';
+import { FakeKernel, makeNotebook, makePanel } from './fakes';
 
 function base64(bytes: number[]): string {
   return btoa(String.fromCharCode(...bytes));
@@ -84,50 +83,6 @@ function jpegHead(width: number, height: number): string {
     0,
     0
   ]);
-}
-
-/** Enough of a kernel connection for the inspector. */
-class FakeKernel {
-  constructor(language = 'python') {
-    this.info = Promise.resolve({
-      language_info: { name: language }
-    } as KernelMessage.IInfoReplyMsg['content']);
-  }
-
-  info: Promise<KernelMessage.IInfoReplyMsg['content']>;
-  isDisposed = false;
-  status: Kernel.Status = 'idle';
-  statusChanged = new Signal<this, Kernel.Status>(this);
-  requests: KernelMessage.IExecuteRequestMsg['content'][] = [];
-  /** What the `state` user expression evaluates to. */
-  answer: unknown = {
-    status: 'ok',
-    data: {
-      'text/plain': '{"python": "3.11.4", "variables": [{"name": "df"}]}'
-    },
-    metadata: {}
-  };
-  /** A busy kernel never answers. */
-  busy = false;
-
-  requestExecute(content: KernelMessage.IExecuteRequestMsg['content']) {
-    this.requests.push(content);
-    const reply = {
-      content: {
-        status: 'ok',
-        user_expressions: content.user_expressions?.state
-          ? { state: this.answer }
-          : {}
-      }
-    };
-    return {
-      done: this.busy ? new Promise(() => undefined) : Promise.resolve(reply)
-    };
-  }
-
-  get connection(): Kernel.IKernelConnection {
-    return this as unknown as Kernel.IKernelConnection;
-  }
 }
 
 const CODE: KernelInspectCode = {
@@ -413,10 +368,8 @@ describe('KernelInspector', () => {
 describe('notebookContext', () => {
   it('snapshots the cells, the active cell and the kernel', async () => {
     jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-    const notebook = NBTestUtils.createNotebook();
-    const model = new NotebookModel();
-    model.fromJSON({
-      cells: [
+    const notebook = makeNotebook(
+      [
         { cell_type: 'markdown', source: '# 数据', metadata: {} },
         {
           cell_type: 'code',
@@ -426,20 +379,10 @@ describe('notebookContext', () => {
           outputs: [{ output_type: 'stream', name: 'stdout', text: 'loaded\n' }]
         }
       ],
-      metadata: {},
-      nbformat: 4,
-      nbformat_minor: 5
-    });
-    notebook.model = model;
-    notebook.activeCellIndex = 1;
-    const kernel = new FakeKernel();
-    const panel = {
-      content: notebook,
-      sessionContext: {
-        isDisposed: false,
-        session: { kernel: kernel.connection }
-      }
-    } as unknown as NotebookPanel;
+      1
+    );
+    const { panel } = makePanel({ notebook });
+    const model = notebook.model!;
     const context = await notebookContext(panel, {
       outputLimit: 1000,
       inspector: new KernelInspector(async () => CODE)

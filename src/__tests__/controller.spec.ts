@@ -1,128 +1,41 @@
-import type { NotebookPanel } from '@jupyterlab/notebook';
-import { PromiseDelegate } from '@lumino/coreutils';
-
-import { CodeInterpreterController, ITurnSettings } from '../controller';
-import { IStepEntry } from '../model';
-import { ConversationStore } from '../store';
-import { IExecutionResult, INotebookContext, IServerStatus } from '../protocol';
-import { ChatSocket } from '../socket';
-import { IExecuteOptions, INotebookExecutor } from '../tokens';
-import { FakeWebSocket, fakeSettings } from './fakeSocket';
-
-const CONTEXT: INotebookContext = {
-  cells: [{ id: 'c0', type: 'code', source: 'df = 1', outputs: [] }],
-  activeIndex: 0,
-  kernel: { language: 'python', state: { variables: [{ name: 'df' }] } }
-};
-
-class FakeExecutor implements INotebookExecutor {
-  begun: [string, NotebookPanel][] = [];
-  calls: { turnId: string; code: string; options: IExecuteOptions }[] = [];
-  pending: PromiseDelegate<IExecutionResult>[] = [];
-  interrupted: string[] = [];
-  ended: string[] = [];
-
-  beginTurn(turnId: string, panel: NotebookPanel): void {
-    this.begun.push([turnId, panel]);
-  }
-
-  execute(
-    turnId: string,
-    code: string,
-    options: IExecuteOptions
-  ): Promise<IExecutionResult> {
-    this.calls.push({ turnId, code, options });
-    const delegate = new PromiseDelegate<IExecutionResult>();
-    this.pending.push(delegate);
-    return delegate.promise;
-  }
-
-  async interrupt(turnId: string): Promise<void> {
-    this.interrupted.push(turnId);
-  }
-
-  endTurn(turnId: string): void {
-    this.ended.push(turnId);
-  }
-
-  insertedCells(): string[] {
-    return [];
-  }
-
-  removeCells(): number {
-    return 0;
-  }
-
-  /** What `notebookContext` resolves with (null: it never resolves). */
-  context: INotebookContext | null = CONTEXT;
-
-  notebookContext(): Promise<INotebookContext> {
-    return this.context
-      ? Promise.resolve(this.context)
-      : new Promise(() => undefined);
-  }
-}
-
-function fakePanel(path: string): NotebookPanel {
-  return { context: { path } } as unknown as NotebookPanel;
-}
-
-const READY: IServerStatus = {
-  ready: true,
-  problem: null,
-  models: [{ id: 'm', toolMode: 'auto' }],
-  defaultModel: 'm',
-  baseUrl: 'http://127.0.0.1:9/v1',
-  maxSteps: 10,
-  outputLimit: 4000
-};
-
-/** Let pending promise callbacks run. */
-async function flush(): Promise<void> {
-  for (let i = 0; i < 5; i++) {
-    await Promise.resolve();
-  }
-}
+import { CodeInterpreterController } from '../controller';
+import { IStepEntry } from '../conversation';
+import type { IExecutionResult } from '../protocol';
+import type { ConversationStore } from '../store';
+import {
+  FAKE_CONTEXT,
+  FakeExecutor,
+  fakeController,
+  FakeWebSocket,
+  flush,
+  IFakeController,
+  pathPanel,
+  READY_STATUS
+} from './fakes';
 
 describe('CodeInterpreterController', () => {
-  let socket: ChatSocket;
+  let fake: IFakeController;
   let store: ConversationStore;
   let executor: FakeExecutor;
-  let settings: ITurnSettings;
   let controller: CodeInterpreterController;
   let ws: FakeWebSocket;
 
   beforeEach(() => {
-    FakeWebSocket.instances = [];
-    socket = new ChatSocket({ serverSettings: fakeSettings() });
-    store = new ConversationStore();
-    executor = new FakeExecutor();
-    settings = { maxSteps: 7, outputLimit: 1234, defaultModel: '' };
-    controller = new CodeInterpreterController({
-      socket,
-      store,
-      executor,
-      settings: () => settings,
-      fetchStatus: async () => READY
-    });
-    controller.connect();
-    ws = FakeWebSocket.last;
-    ws.open();
+    fake = fakeController({ fetchStatus: async () => READY_STATUS });
+    ({ controller, store, executor } = fake);
+    ws = fake.open();
   });
 
-  afterEach(() => {
-    controller.dispose();
-    socket.dispose();
-  });
+  afterEach(() => fake.dispose());
 
   async function startTurn(path = 'a.ipynb', text = '画图'): Promise<string> {
-    const turnId = controller.startTurn(fakePanel(path), text)!;
+    const turnId = controller.startTurn(pathPanel(path), text)!;
     await flush();
     return turnId;
   }
 
   it('sends a turn frame with the user settings and captures the notebook', async () => {
-    const panel = fakePanel('数据/a.ipynb');
+    const panel = pathPanel('数据/a.ipynb');
     const turnId = controller.startTurn(panel, '  画一个直方图  ');
     await flush();
     expect(ws.frames).toEqual([
@@ -134,7 +47,7 @@ describe('CodeInterpreterController', () => {
         maxSteps: 7,
         outputLimit: 1234,
         maxFixAttempts: 3,
-        context: CONTEXT
+        context: FAKE_CONTEXT
       }
     ]);
     expect(executor.begun).toEqual([[turnId, panel]]);
@@ -142,16 +55,36 @@ describe('CodeInterpreterController', () => {
   });
 
   it('sends the model only when one is set', async () => {
-    settings = { ...settings, defaultModel: 'gpt-x' };
+    fake.settings = { ...fake.settings, defaultModel: 'gpt-x' };
     await startTurn();
     expect(ws.frames[0].model).toBe('gpt-x');
   });
 
+  it('leaves limits it has no settings for to the server, and cuts outputs at the server’s', async () => {
+    fake.settings = {};
+    store.setStatus({ loading: false, status: READY_STATUS, fetchError: null });
+    const turnId = await startTurn();
+    const frame = ws.frames[0];
+    expect(
+      ['maxSteps', 'outputLimit', 'maxFixAttempts'].filter(key => key in frame)
+    ).toEqual([]);
+    ws.receive({
+      type: 'execute_request',
+      turnId,
+      requestId: 'r1',
+      step: 1,
+      code: 'x'
+    });
+    expect(executor.calls[0].options.outputLimit).toBe(
+      READY_STATUS.outputLimit
+    );
+  });
+
   it('refuses empty instructions and a second turn in a busy notebook', async () => {
-    expect(controller.startTurn(fakePanel('a.ipynb'), '   ')).toBeNull();
+    expect(controller.startTurn(pathPanel('a.ipynb'), '   ')).toBeNull();
     await startTurn('a.ipynb');
-    expect(controller.startTurn(fakePanel('a.ipynb'), 'again')).toBeNull();
-    expect(controller.startTurn(fakePanel('b.ipynb'), 'other')).not.toBeNull();
+    expect(controller.startTurn(pathPanel('a.ipynb'), 'again')).toBeNull();
+    expect(controller.startTurn(pathPanel('b.ipynb'), 'other')).not.toBeNull();
   });
 
   it('runs execute_requests through the executor and returns the result', async () => {
@@ -280,7 +213,7 @@ describe('CodeInterpreterController', () => {
 
   it('waits for the connection before sending a turn', async () => {
     ws.drop();
-    const turnId = controller.startTurn(fakePanel('a.ipynb'), 'go');
+    const turnId = controller.startTurn(pathPanel('a.ipynb'), 'go');
     await flush();
     const next = FakeWebSocket.last;
     expect(next).not.toBe(ws);
@@ -310,7 +243,7 @@ describe('CodeInterpreterController', () => {
     jest.useFakeTimers();
     try {
       executor.context = null;
-      const turnId = controller.startTurn(fakePanel('a.ipynb'), 'go');
+      const turnId = controller.startTurn(pathPanel('a.ipynb'), 'go');
       await flush();
       expect(ws.frames).toEqual([]);
       await jest.advanceTimersByTimeAsync(5000);
@@ -336,7 +269,7 @@ describe('CodeInterpreterController', () => {
     jest.useFakeTimers();
     try {
       executor.context = null;
-      const turnId = controller.startTurn(fakePanel('a.ipynb'), 'go')!;
+      const turnId = controller.startTurn(pathPanel('a.ipynb'), 'go')!;
       controller.stop('a.ipynb');
       expect(store.isBusy('a.ipynb')).toBe(false);
       expect(executor.ended).toEqual([turnId]);
@@ -351,11 +284,11 @@ describe('CodeInterpreterController', () => {
     await controller.refreshStatus();
     expect(store.status).toEqual({
       loading: false,
-      status: READY,
+      status: READY_STATUS,
       fetchError: null
     });
     const failing = new CodeInterpreterController({
-      socket,
+      socket: fake.socket,
       store,
       executor,
       fetchStatus: async () => {

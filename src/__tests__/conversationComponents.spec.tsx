@@ -10,27 +10,20 @@ import React, { act } from 'react';
 import type { ApprovalChoice } from '../approvals';
 import { ConversationMenu } from '../components/Conversations';
 import { Messages } from '../components/Messages';
-import { IPanelViewProps, PanelView } from '../components/Panel';
+import { PanelView } from '../components/Panel';
 import { Step } from '../components/Step';
-import { ConversationEntry, emptyConversation, IStepEntry } from '../model';
+import {
+  ConversationEntry,
+  emptyConversation,
+  IStepEntry
+} from '../conversation';
 import type { IConversationSummary } from '../protocol';
+import { panelViewProps, stepEntry } from './fakes';
 import { mount, unmount } from './react';
 
 const trans = nullTranslator.load('jupyter_code_interp');
 
-const base: IStepEntry = {
-  kind: 'step',
-  id: 't:1',
-  turnId: 't',
-  step: 1,
-  code: 'plot()',
-  status: 'running',
-  ename: null,
-  evalue: null,
-  executionCount: null,
-  cellId: 'c1',
-  cellIndex: 2
-};
+const base = stepEntry();
 
 function click(widget: Widget, selector: string): Promise<void> {
   const node = widget.node.querySelector(selector) as HTMLElement | null;
@@ -254,37 +247,6 @@ describe('ConversationMenu', () => {
   });
 });
 
-function panelProps(): IPanelViewProps {
-  return {
-    trans,
-    rendermime: {} as IRenderMimeRegistry,
-    notebook: { path: 'a.ipynb', name: 'a.ipynb' },
-    conversation: emptyConversation('a.ipynb'),
-    status: {
-      loading: false,
-      status: {
-        ready: true,
-        problem: null,
-        models: [{ id: 'm', toolMode: 'auto' }],
-        defaultModel: 'm',
-        baseUrl: null,
-        maxSteps: 10,
-        outputLimit: 4000
-      },
-      fetchError: null
-    },
-    connection: 'connected',
-    globalError: null,
-    onSend: () => true,
-    onStop: () => undefined,
-    onReset: () => undefined,
-    onRetry: () => undefined,
-    onCreateNotebook: () => undefined,
-    onShowCell: () => undefined,
-    onDismissError: () => undefined
-  };
-}
-
 describe('a turn running in another tab', () => {
   it('is shown as running, without Stop', async () => {
     const conversation = {
@@ -292,7 +254,7 @@ describe('a turn running in another tab', () => {
       turn: { turnId: 'x', started: true, model: 'm', remote: true }
     };
     const widget = await mount(
-      <PanelView {...panelProps()} conversation={conversation} />
+      <PanelView {...panelViewProps(trans)} conversation={conversation} />
     );
     expect(
       widget.node.querySelector('.jp-CodeInterp-remoteTurn')?.textContent
@@ -311,7 +273,7 @@ describe('the auto-run toggle', () => {
     const changes: boolean[] = [];
     const widget = await mount(
       <PanelView
-        {...panelProps()}
+        {...panelViewProps(trans)}
         autoRun={false}
         onAutoRunChange={value => changes.push(value)}
       />

@@ -2,10 +2,7 @@
  * Stored conversations in the panel: history replay through the live
  * reducer, approval (auto-run off), undo, the conversation list.
  */
-import type { NotebookPanel } from '@jupyterlab/notebook';
-import { PromiseDelegate } from '@lumino/coreutils';
-
-import { CodeInterpreterController, ITurnSettings } from '../controller';
+import type { CodeInterpreterController } from '../controller';
 import { replayHistory } from '../history';
 import {
   applyFrame,
@@ -13,65 +10,17 @@ import {
   emptyConversation,
   IConversation,
   IStepEntry
-} from '../model';
-import {
-  IExecutionResult,
-  IHistoryFrame,
-  INotebookContext,
-  ITurnRecord,
-  ServerFrame
-} from '../protocol';
-import { ChatSocket } from '../socket';
+} from '../conversation';
+import { IHistoryFrame, ITurnRecord, ServerFrame } from '../protocol';
 import { ConversationStore } from '../store';
-import { IExecuteOptions, INotebookExecutor } from '../tokens';
-import { FakeWebSocket, fakeSettings } from './fakeSocket';
-
-const CONTEXT: INotebookContext = { cells: [], activeIndex: -1, kernel: null };
-
-class FakeExecutor implements INotebookExecutor {
-  calls: { turnId: string; code: string; options: IExecuteOptions }[] = [];
-  pending: PromiseDelegate<IExecutionResult>[] = [];
-  removed: [NotebookPanel | string, readonly string[]][] = [];
-
-  beginTurn(): void {
-    // The fake has no notebook to capture.
-  }
-
-  execute(
-    turnId: string,
-    code: string,
-    options: IExecuteOptions
-  ): Promise<IExecutionResult> {
-    this.calls.push({ turnId, code, options });
-    const delegate = new PromiseDelegate<IExecutionResult>();
-    this.pending.push(delegate);
-    return delegate.promise;
-  }
-
-  async interrupt(): Promise<void> {
-    // Nothing runs in the fake.
-  }
-
-  endTurn(): void {
-    // Nothing to forget.
-  }
-
-  insertedCells(): string[] {
-    return [];
-  }
-
-  removeCells(
-    notebook: NotebookPanel | string,
-    cellIds: readonly string[]
-  ): number {
-    this.removed.push([notebook, cellIds]);
-    return cellIds.length;
-  }
-
-  async notebookContext(): Promise<INotebookContext> {
-    return CONTEXT;
-  }
-}
+import {
+  FakeExecutor,
+  fakeController,
+  FakeWebSocket,
+  flush,
+  IFakeController,
+  pathPanel
+} from './fakes';
 
 function record(
   turnId: string,
@@ -328,54 +277,26 @@ describe('steps: fix attempts, re-runs, skips', () => {
   });
 });
 
-/** Let pending promise callbacks run. */
-async function flush(): Promise<void> {
-  for (let i = 0; i < 10; i++) {
-    await Promise.resolve();
-  }
-}
-
 describe('controller: history, approval, undo, conversations', () => {
-  let socket: ChatSocket;
+  let fake: IFakeController;
   let store: ConversationStore;
   let executor: FakeExecutor;
-  let settings: ITurnSettings;
   let controller: CodeInterpreterController;
   let ws: FakeWebSocket;
 
   beforeEach(() => {
-    FakeWebSocket.instances = [];
-    socket = new ChatSocket({ serverSettings: fakeSettings() });
-    store = new ConversationStore();
-    executor = new FakeExecutor();
-    settings = {
-      maxSteps: 7,
-      outputLimit: 1234,
-      defaultModel: '',
-      autoRun: true
-    };
-    controller = new CodeInterpreterController({
-      socket,
-      store,
-      executor,
-      settings: () => settings
-    });
+    fake = fakeController();
+    ({ controller, store, executor } = fake);
   });
 
-  afterEach(() => {
-    controller.dispose();
-    socket.dispose();
-  });
+  afterEach(() => fake.dispose());
 
   function open(): void {
-    controller.connect();
-    ws = FakeWebSocket.last;
-    ws.open();
+    ws = fake.open();
   }
 
   async function startTurn(): Promise<string> {
-    const panel = { context: { path: 'a.ipynb' } } as unknown as NotebookPanel;
-    const turnId = controller.startTurn(panel, '画图')!;
+    const turnId = controller.startTurn(pathPanel('a.ipynb'), '画图')!;
     await flush();
     ws.receive({
       type: 'turn_started',
@@ -420,7 +341,7 @@ describe('controller: history, approval, undo, conversations', () => {
 
   it('auto-run off: the cell waits; Run lets it run, Skip marks it skipped', async () => {
     open();
-    settings = { ...settings, autoRun: false };
+    fake.settings = { ...fake.settings, autoRun: false };
     const turnId = await startTurn();
     ws.receive({
       type: 'execute_request',
@@ -476,7 +397,7 @@ describe('controller: history, approval, undo, conversations', () => {
 
   it('Stop resolves a waiting approval without running the cell', async () => {
     open();
-    settings = { ...settings, autoRun: false };
+    fake.settings = { ...fake.settings, autoRun: false };
     const turnId = await startTurn();
     ws.receive({
       type: 'execute_request',

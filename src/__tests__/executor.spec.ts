@@ -1,55 +1,12 @@
 import type { CodeCell } from '@jupyterlab/cells';
 import type * as nbformat from '@jupyterlab/nbformat';
-import { Notebook, NotebookModel, NotebookPanel } from '@jupyterlab/notebook';
-import { NBTestUtils } from '@jupyterlab/notebook/lib/testutils';
-import type { KernelMessage } from '@jupyterlab/services';
+import type { Notebook } from '@jupyterlab/notebook';
+import type { Kernel, KernelMessage } from '@jupyterlab/services';
 import { PromiseDelegate } from '@lumino/coreutils';
-import { Signal } from '@lumino/signaling';
 
-import { NotebookExecutor } from '../executor';
-import type { ApprovalDecision } from '../tokens';
-
-/** A notebook widget with these code cells, the first one active. */
-function makeNotebook(sources: string[]): Notebook {
-  const notebook = NBTestUtils.createNotebook();
-  const model = new NotebookModel();
-  model.fromJSON({
-    cells: sources.map(source => ({
-      cell_type: 'code',
-      source,
-      metadata: {},
-      outputs: [],
-      execution_count: null
-    })),
-    metadata: {},
-    nbformat: 4,
-    nbformat_minor: 5
-  });
-  notebook.model = model;
-  notebook.activeCellIndex = 0;
-  return notebook;
-}
-
-/** Enough of a NotebookPanel for the executor. */
-function makePanel(notebook: Notebook, path = 'a.ipynb') {
-  const kernel = {
-    status: 'idle',
-    statusChanged: new Signal<unknown, string>({}),
-    interrupt: jest.fn(async () => undefined)
-  };
-  const panel = {
-    content: notebook,
-    context: { path },
-    isDisposed: false,
-    isVisible: false,
-    sessionContext: {
-      ready: Promise.resolve(),
-      isDisposed: false,
-      session: { kernel }
-    }
-  };
-  return { panel: panel as unknown as NotebookPanel, kernel };
-}
+import { NotebookExecutor } from '../notebook/executor';
+import type { ApprovalDecision } from '../notebook/tokens';
+import { makeNotebook, makePanel } from './fakes';
 
 function sources(notebook: Notebook): string[] {
   return notebook.model!.sharedModel.cells.map(cell => cell.getSource());
@@ -93,7 +50,7 @@ describe('NotebookExecutor', () => {
 
   it('inserts after the active cell, runs it and remembers the cells the turn inserted', async () => {
     const notebook = makeNotebook(['base = 6', 'tail']);
-    const { panel } = makePanel(notebook);
+    const { panel } = makePanel({ notebook });
     executor.beginTurn('t1', panel);
     const inserted: Array<[string, number]> = [];
     const first = await executor.execute('t1', 'x = 1', {
@@ -115,7 +72,7 @@ describe('NotebookExecutor', () => {
 
   it('replaces the code of a cell the turn inserted and re-runs it in place', async () => {
     const notebook = makeNotebook(['base = 6']);
-    const { panel } = makePanel(notebook);
+    const { panel } = makePanel({ notebook });
     executor.beginTurn('t1', panel);
     const failed = await executor.execute('t1', 'print(1 / 0)', {
       outputLimit: 1000
@@ -147,10 +104,10 @@ describe('NotebookExecutor', () => {
     'says the kernel was lost when its status went %s during the run',
     async (status, message) => {
       const notebook = makeNotebook(['']);
-      const { panel, kernel } = makePanel(notebook);
+      const { panel, kernel } = makePanel({ notebook });
       const losing = new NotebookExecutor({
         runCell: async () => {
-          kernel.statusChanged.emit(status);
+          kernel.statusChanged.emit(status as Kernel.Status);
           throw new Error('Canceled future for execute_request message');
         }
       });
@@ -163,7 +120,7 @@ describe('NotebookExecutor', () => {
 
   it('refuses to replace a cell the turn did not insert', async () => {
     const notebook = makeNotebook(['user_code = 1']);
-    const { panel } = makePanel(notebook);
+    const { panel } = makePanel({ notebook });
     const userCell = notebook.model!.cells.get(0).id;
     executor.beginTurn('t1', panel);
     await expect(
@@ -188,7 +145,7 @@ describe('NotebookExecutor', () => {
 
   it('waits for approval and runs the code as the user edited it', async () => {
     const notebook = makeNotebook(['base = 6']);
-    const { panel } = makePanel(notebook);
+    const { panel } = makePanel({ notebook });
     executor.beginTurn('t1', panel);
     const decision = new PromiseDelegate<ApprovalDecision>();
     const asked: Array<[string, number, string[]]> = [];
@@ -215,7 +172,7 @@ describe('NotebookExecutor', () => {
   });
 
   it('reports no code when the user ran the proposal unchanged', async () => {
-    const { panel } = makePanel(makeNotebook(['base = 6']));
+    const { panel } = makePanel({ notebook: makeNotebook(['base = 6']) });
     executor.beginTurn('t1', panel);
     const result = await executor.execute('t1', 'x = 1', {
       outputLimit: 1000,
@@ -227,7 +184,7 @@ describe('NotebookExecutor', () => {
 
   it('skips: the cell stays in the notebook and does not run', async () => {
     const notebook = makeNotebook(['base = 6']);
-    const { panel } = makePanel(notebook);
+    const { panel } = makePanel({ notebook });
     executor.beginTurn('t1', panel);
     const result = await executor.execute('t1', 'rm_all()', {
       outputLimit: 1000,
@@ -245,7 +202,9 @@ describe('NotebookExecutor', () => {
   });
 
   it('a Stop ends the wait for approval', async () => {
-    const { panel, kernel } = makePanel(makeNotebook(['base = 6']));
+    const { panel, kernel } = makePanel({
+      notebook: makeNotebook(['base = 6'])
+    });
     executor.beginTurn('t1', panel);
     const running = executor.execute('t1', 'x = 1', {
       outputLimit: 1000,
@@ -260,7 +219,7 @@ describe('NotebookExecutor', () => {
   });
 
   it('the end of the turn also ends the wait', async () => {
-    const { panel } = makePanel(makeNotebook(['base = 6']));
+    const { panel } = makePanel({ notebook: makeNotebook(['base = 6']) });
     executor.beginTurn('t1', panel);
     const running = executor.execute('t1', 'x = 1', {
       outputLimit: 1000,
@@ -274,7 +233,7 @@ describe('NotebookExecutor', () => {
 
   it('removes the cells of an undone turn, found by panel or by path', async () => {
     const notebook = makeNotebook(['base = 6', 'user']);
-    const { panel } = makePanel(notebook, 'work/a.ipynb');
+    const { panel } = makePanel({ notebook, path: 'work/a.ipynb' });
     executor.beginTurn('t1', panel);
     const a = await executor.execute('t1', 'a = 1', { outputLimit: 1000 });
     const b = await executor.execute('t1', 'b = 2', { outputLimit: 1000 });
@@ -289,7 +248,7 @@ describe('NotebookExecutor', () => {
 
   it('finds notebooks it never worked in through findPanel', async () => {
     const notebook = makeNotebook(['keep', 'drop']);
-    const { panel } = makePanel(notebook, 'b.ipynb');
+    const { panel } = makePanel({ notebook, path: 'b.ipynb' });
     const finder = new NotebookExecutor({
       runCell,
       findPanel: path => (path === 'b.ipynb' ? panel : null)
@@ -305,7 +264,7 @@ describe('NotebookExecutor', () => {
 
   it('sends images within the byte caps (no canvas to downscale in jsdom)', async () => {
     const png = 'iVBORw0KGgo' + 'A'.repeat(400);
-    const { panel } = makePanel(makeNotebook(['base = 6']));
+    const { panel } = makePanel({ notebook: makeNotebook(['base = 6']) });
     const withImage = new NotebookExecutor({
       runCell: async cell => {
         cell.model.outputs.add({

@@ -2,9 +2,9 @@ import { nullTranslator } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 import React, { act } from 'react';
 
-import { AttachmentChips } from '../components/Attachments';
-import { FileCards } from '../components/FileCards';
-import type { IMentionSource } from '../components/Mentions';
+import { AttachmentChips } from '../components/files/Attachments';
+import { FileCards } from '../components/files/FileCards';
+import type { IMentionSource } from '../components/files/Mentions';
 import type { IAttachment } from '../files/attachments';
 import type { IFileEntry } from '../files/mention';
 import { mount, mountComposer, press, settle, typeValue } from './react';

@@ -1,14 +1,9 @@
-import type { NotebookPanel } from '@jupyterlab/notebook';
 import { MimeData } from '@lumino/coreutils';
 import { Drag } from '@lumino/dragdrop';
 
-import { CodeInterpreterController } from '../controller';
 import { CONTENTS_MIME, DROP_CLASS, DropTarget } from '../files/dropTarget';
-import { IFilesEntry, IUserEntry } from '../model';
-import { ChatSocket } from '../socket';
-import { ConversationStore } from '../store';
-import { INotebookExecutor } from '../tokens';
-import { FakeWebSocket, fakeSettings } from './fakeSocket';
+import { IFilesEntry, IUserEntry } from '../conversation';
+import { fakeController, FakeWebSocket, flush, pathPanel } from './fakes';
 
 describe('DropTarget', () => {
   let node: HTMLElement;
@@ -97,35 +92,16 @@ describe('DropTarget', () => {
 
 describe('attachments in turns', () => {
   it('sends attachment paths, records chips on the message and shows file cards', async () => {
-    FakeWebSocket.instances = [];
-    const socket = new ChatSocket({ serverSettings: fakeSettings() });
-    const store = new ConversationStore();
-    const executor = {
-      beginTurn: () => undefined,
-      execute: async () => {
-        throw new Error('unused');
-      },
-      interrupt: async () => undefined,
-      endTurn: () => undefined
-    } as unknown as INotebookExecutor;
-    const controller = new CodeInterpreterController({
-      socket,
-      store,
-      executor,
-      fetchStatus: async () => {
-        throw new Error('unused');
-      }
-    });
-    controller.connect();
-    FakeWebSocket.last.open();
-    const panel = {
-      context: { path: 'work/a.ipynb' }
-    } as unknown as NotebookPanel;
+    const fake = fakeController();
+    const { controller, store } = fake;
+    fake.open();
     const attached = [{ path: 'data/统计.csv', name: '统计.csv', size: 12 }];
-    const turnId = controller.startTurn(panel, '比较', attached)!;
-    for (let i = 0; i < 5; i++) {
-      await Promise.resolve();
-    }
+    const turnId = controller.startTurn(
+      pathPanel('work/a.ipynb'),
+      '比较',
+      attached
+    )!;
+    await flush();
     expect(FakeWebSocket.last.frames[0].attachments).toEqual(['data/统计.csv']);
     const user = store.get('work/a.ipynb').entries[0] as IUserEntry;
     expect(user.attachments).toEqual(attached);
@@ -149,15 +125,9 @@ describe('attachments in turns', () => {
       files: [card]
     } as Partial<IFilesEntry>);
 
-    controller.startTurn(
-      { context: { path: 'b.ipynb' } } as unknown as NotebookPanel,
-      'no files'
-    );
-    for (let i = 0; i < 5; i++) {
-      await Promise.resolve();
-    }
+    controller.startTurn(pathPanel('b.ipynb'), 'no files');
+    await flush();
     expect('attachments' in FakeWebSocket.last.frames[1]).toBe(false);
-    controller.dispose();
-    socket.dispose();
+    fake.dispose();
   });
 });

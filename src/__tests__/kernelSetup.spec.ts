@@ -1,35 +1,5 @@
-import type { Kernel, KernelMessage } from '@jupyterlab/services';
-import { Signal } from '@lumino/signaling';
-
-import { KernelSetup, KernelSetupCode } from '../kernelSetup';
-
-/** Enough of a kernel connection for KernelSetup. */
-class FakeKernel {
-  constructor(language = 'python') {
-    this.info = Promise.resolve({
-      language_info: { name: language }
-    } as KernelMessage.IInfoReplyMsg['content']);
-  }
-
-  info: Promise<KernelMessage.IInfoReplyMsg['content']>;
-  isDisposed = false;
-  statusChanged = new Signal<this, Kernel.Status>(this);
-  requests: KernelMessage.IExecuteRequestMsg['content'][] = [];
-  fail = false;
-
-  requestExecute(content: KernelMessage.IExecuteRequestMsg['content']) {
-    this.requests.push(content);
-    return {
-      done: this.fail
-        ? Promise.reject(new Error('Canceled future'))
-        : Promise.resolve({})
-    };
-  }
-
-  get connection(): Kernel.IKernelConnection {
-    return this as unknown as Kernel.IKernelConnection;
-  }
-}
+import { KernelSetup, KernelSetupCode } from '../notebook/kernelSetup';
+import { FakeKernel } from './fakes';
 
 describe('KernelSetup', () => {
   let fetched: number;

@@ -7,8 +7,7 @@ import { Widget } from '@lumino/widgets';
 import React, { act } from 'react';
 
 import { Markdown } from '../components/Markdown';
-
-(globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
+import { settle } from './react';
 
 class Host extends ReactWidget {
   text = '';
@@ -18,12 +17,6 @@ class Host extends ReactWidget {
   protected render(): JSX.Element {
     return <Markdown text={this.text} rendermime={this.rendermime} />;
   }
-}
-
-async function settle(): Promise<void> {
-  await act(async () => {
-    await new Promise(resolve => setTimeout(resolve, 20));
-  });
 }
 
 describe('Markdown', () => {
@@ -43,7 +36,7 @@ describe('Markdown', () => {
   const show = async (text: string) => {
     host.text = text;
     await act(async () => host.update());
-    await settle();
+    await settle(20);
   };
 
   it('renders model text through the sanitizer', async () => {

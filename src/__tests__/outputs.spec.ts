@@ -5,7 +5,7 @@ import {
   compactOutputs,
   stripAnsi,
   truncateText
-} from '../outputs';
+} from '../notebook/outputs';
 
 const RED_TRACEBACK = [
   '\u001b[0;31m---------------------------------------------------------------------------\u001b[0m',

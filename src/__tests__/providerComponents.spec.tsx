@@ -3,21 +3,17 @@ import { Widget } from '@lumino/widgets';
 import React, { act } from 'react';
 
 import { SetupCard } from '../components/Cards';
-import { ModelBar } from '../components/ModelBar';
-import { ModelPicker } from '../components/ModelPicker';
-import { parseModelList, suggestName } from '../components/AddProvider';
-import { ProvidersSettings } from '../components/ProvidersDialog';
-import { TurnUsage } from '../components/UsageView';
-import type { ConversationEntry } from '../model';
-import type { IProvidersClient } from '../providers/client';
-import type {
-  IConnectionResult,
-  IModelChoice,
-  IProviderListing,
-  IProviderStatus,
-  IProviderUpdate,
-  IProviderView
-} from '../providers/types';
+import { ModelBar } from '../components/providers/ModelBar';
+import { ModelPicker } from '../components/providers/ModelPicker';
+import {
+  parseModelList,
+  suggestName
+} from '../components/providers/AddProvider';
+import { ProvidersSettings } from '../components/providers/ProvidersDialog';
+import { TurnUsage } from '../components/providers/UsageView';
+import type { ConversationEntry } from '../conversation';
+import type { IModelChoice, IProviderStatus } from '../providers/types';
+import { FakeProvidersClient } from './fakes';
 import { mount, settle, typeValue } from './react';
 
 const trans = nullTranslator.load('jupyter_code_interp');
@@ -179,124 +175,13 @@ describe('usage views', () => {
   });
 });
 
-function view(change: Partial<IProviderView>): IProviderView {
-  return {
-    name: 'p',
-    label: 'P',
-    preset: 'custom',
-    source: 'config',
-    editable: false,
-    baseUrl: 'http://127.0.0.1:9/v1',
-    apiVersion: null,
-    apiKeyEnv: null,
-    needsKey: true,
-    keySet: false,
-    keySource: null,
-    fetchModels: false,
-    currency: 'USD',
-    ready: true,
-    problem: null,
-    configuredModels: [],
-    models: [],
-    modelsError: null,
-    ...change
-  };
-}
-
-class FakeClient implements IProvidersClient {
-  listing: IProviderListing = {
-    providers: [
-      view({
-        name: 'default',
-        label: 'OpenAI',
-        keySet: true,
-        keySource: 'config'
-      }),
-      view({
-        name: 'deepseek',
-        label: 'DeepSeek',
-        source: 'settings',
-        editable: true,
-        apiKeyEnv: 'DEEPSEEK_API_KEY',
-        ready: false,
-        problem: "Provider 'deepseek' has no API key"
-      })
-    ],
-    presets: [
-      {
-        id: 'deepseek',
-        label: 'DeepSeek',
-        baseUrl: 'https://api.deepseek.com/v1',
-        keyEnv: 'DEEPSEEK_API_KEY',
-        needsKey: true,
-        models: ['deepseek-chat'],
-        fetchModels: true,
-        azure: false,
-        apiVersion: null,
-        local: false,
-        note: ''
-      },
-      {
-        id: 'azure',
-        label: 'Azure OpenAI',
-        baseUrl: null,
-        keyEnv: 'AZURE_OPENAI_API_KEY',
-        needsKey: true,
-        models: [],
-        fetchModels: false,
-        azure: true,
-        apiVersion: '2024-10-21',
-        local: false,
-        note: 'Base URL: your resource endpoint'
-      }
-    ],
-    storeProblem: null,
-    configErrors: []
-  };
-  saved: Array<[string, IProviderUpdate]> = [];
-  result: IConnectionResult = {
-    status: 'rate_limited',
-    message: 'Rate limited by the provider (429): slow down. Retry after 7 s.',
-    retryAfter: 7
-  };
-  failSave: string | null = null;
-
-  async list(): Promise<IProviderListing> {
-    return this.listing;
-  }
-
-  async save(name: string, update: IProviderUpdate): Promise<IProviderView> {
-    if (this.failSave) {
-      throw new Error(this.failSave);
-    }
-    this.saved.push([name, update]);
-    this.listing = {
-      ...this.listing,
-      providers: this.listing.providers.map(p =>
-        p.name === name && update.apiKey
-          ? { ...p, keySet: true, keySource: 'settings', ready: true }
-          : p
-      )
-    };
-    return this.listing.providers[0];
-  }
-
-  async remove(): Promise<void> {
-    return;
-  }
-
-  async test(): Promise<IConnectionResult> {
-    return this.result;
-  }
-}
-
 describe('ProvidersSettings', () => {
-  let client: FakeClient;
+  let client: FakeProvidersClient;
   let changed: number;
   let widget: Widget;
 
   beforeEach(async () => {
-    client = new FakeClient();
+    client = new FakeProvidersClient();
     changed = 0;
     widget = await mount(
       <ProvidersSettings

@@ -1,7 +1,6 @@
 import { StateDB } from '@jupyterlab/statedb';
 
-import { CodeInterpreterController } from '../controller';
-import { applyFrame, beginTurn, emptyConversation } from '../model';
+import { applyFrame, beginTurn, emptyConversation } from '../conversation';
 import {
   CHOICES_STATE_KEY,
   choiceKey,
@@ -10,7 +9,6 @@ import {
   ModelChoices,
   parseChoiceKey
 } from '../providers/choices';
-import type { IProvidersClient } from '../providers/client';
 import { ModelProviders } from '../providers/service';
 import type {
   IModelInfo,
@@ -24,9 +22,12 @@ import {
   sumUsage
 } from '../providers/usage';
 import { ConversationStore } from '../store';
-import { ChatSocket } from '../socket';
-import type { INotebookExecutor } from '../tokens';
-import { FakeWebSocket, fakeSettings } from './fakeSocket';
+import {
+  fakeController,
+  FakeProvidersClient,
+  pathPanel,
+  READY_STATUS
+} from './fakes';
 
 function model(provider: string, id: string): IModelInfo {
   return { id, provider, toolMode: 'auto' };
@@ -202,18 +203,11 @@ describe('turn usage in the conversation model', () => {
   });
 });
 
-class NullClient implements IProvidersClient {
-  list = jest.fn();
-  save = jest.fn();
-  remove = jest.fn();
-  test = jest.fn();
-}
-
 describe('ModelProviders service', () => {
   it('refreshes the panel only when the dialog changed something', async () => {
     let change = false;
     const service = new ModelProviders({
-      client: new NullClient(),
+      client: new FakeProvidersClient(),
       choices: new ModelChoices(),
       openDialog: async onChanged => {
         if (change) {
@@ -231,10 +225,9 @@ describe('ModelProviders service', () => {
   });
 
   it('gives the controller the model the picker shows', async () => {
-    FakeWebSocket.instances = [];
     const choices = new ModelChoices();
     const service = new ModelProviders({
-      client: new NullClient(),
+      client: new FakeProvidersClient(),
       choices,
       openDialog: async () => undefined
     });
@@ -242,45 +235,26 @@ describe('ModelProviders service', () => {
     store.setStatus({
       loading: false,
       fetchError: null,
-      status: {
-        ready: true,
-        problem: null,
-        models: [],
-        baseUrl: null,
-        maxSteps: 10,
-        outputLimit: 4000,
-        ...STATUS
-      }
+      status: { ...READY_STATUS, models: [], ...STATUS }
     });
-    const socket = new ChatSocket({ serverSettings: fakeSettings() });
-    const controller = new CodeInterpreterController({
-      socket,
+    const fake = fakeController({
       store,
-      executor: {
-        beginTurn: () => undefined,
-        execute: () => new Promise(() => undefined),
-        interrupt: async () => undefined,
-        endTurn: () => undefined
-      } as unknown as INotebookExecutor,
       settings: () => ({ maxSteps: 3, outputLimit: 500, defaultModel: '' }),
       modelFor: (notebook, setting) =>
         service.modelFor(notebook, store.status.status, setting)
     });
-    controller.connect();
-    const ws = FakeWebSocket.last;
-    ws.open();
-    const panel = (path: string) => ({ context: { path } }) as any;
+    const { controller } = fake;
+    const ws = fake.open();
 
     choices.set('a.ipynb', { provider: 'deepseek', model: 'deepseek-chat' });
-    controller.startTurn(panel('a.ipynb'), 'one');
-    controller.startTurn(panel('b.ipynb'), 'two');
+    controller.startTurn(pathPanel('a.ipynb'), 'one');
+    controller.startTurn(pathPanel('b.ipynb'), 'two');
     await new Promise(resolve => setTimeout(resolve, 0));
     const sent = ws.frames.map(frame => [frame.provider, frame.model]);
     expect(sent).toEqual([
       ['deepseek', 'deepseek-chat'],
       ['openai', 'gpt-4o-mini']
     ]);
-    controller.dispose();
-    socket.dispose();
+    fake.dispose();
   });
 });

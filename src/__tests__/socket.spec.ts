@@ -1,6 +1,6 @@
 import { ChatSocket, chatSocketUrl, ConnectionStatus } from '../socket';
 import { ServerFrame } from '../protocol';
-import { FakeWebSocket, fakeSettings } from './fakeSocket';
+import { FakeWebSocket, fakeSettings } from './fakes';
 
 describe('chatSocketUrl', () => {
   it('appends the token when the settings ask for it', () => {

@@ -3,92 +3,25 @@
  * first instruction (the turn only evaluates the inspection), and the message
  * list renders only the entries that changed.
  */
-import { NotebookPanel } from '@jupyterlab/notebook';
-import { NBTestUtils } from '@jupyterlab/notebook/lib/testutils';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
-import type { Kernel, KernelMessage } from '@jupyterlab/services';
-import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 import React, { act } from 'react';
 
 import { Messages } from '../components/Messages';
-import { panelFiles } from '../components/PanelFiles';
-import { KernelInspectCode, KernelInspector } from '../context';
-import { NotebookExecutor } from '../executor';
+import { panelFiles } from '../components/files/PanelFiles';
+import { KernelInspectCode, KernelInspector } from '../notebook/inspector';
+import { NotebookExecutor } from '../notebook/executor';
 import type { ICodeInterpreterFiles } from '../files/tokens';
-import { KernelSetup } from '../kernelSetup';
-import { ConversationEntry } from '../model';
+import { KernelSetup } from '../notebook/kernelSetup';
+import { ConversationEntry } from '../conversation';
+import { FakeKernel, flush, makePanel } from './fakes';
 import { mount, unmount } from './react';
 
 const INSPECT: KernelInspectCode = {
   python: { setup: 'def _inspect(): ...', expression: '_inspect()' }
 };
 const FONT = { python: 'configure_cjk_font()' };
-
-/** A kernel that records its silent requests. */
-class FakeKernel {
-  info = Promise.resolve({
-    language_info: { name: 'python' }
-  } as KernelMessage.IInfoReplyMsg['content']);
-  isDisposed = false;
-  status: Kernel.Status = 'starting';
-  statusChanged = new Signal<this, Kernel.Status>(this);
-  requests: string[] = [];
-
-  requestExecute(content: KernelMessage.IExecuteRequestMsg['content']) {
-    const expression = content.user_expressions?.state;
-    this.requests.push(expression ? `? ${expression}` : content.code);
-    const reply = {
-      content: {
-        status: 'ok',
-        user_expressions: expression
-          ? {
-              state: {
-                status: 'ok',
-                data: { 'text/plain': '{"python": "3.11"}' }
-              }
-            }
-          : {}
-      }
-    };
-    return { done: Promise.resolve(reply) };
-  }
-
-  get connection(): Kernel.IKernelConnection {
-    return this as unknown as Kernel.IKernelConnection;
-  }
-}
-
-/** A notebook panel whose session forwards the kernel's status like JupyterLab's. */
-function makePanel(kernel: FakeKernel) {
-  const sessionContext = {
-    isDisposed: false,
-    statusChanged: new Signal<unknown, Kernel.Status>({}),
-    session: { kernel: kernel.connection }
-  };
-  const disposed = new Signal<unknown, void>({});
-  const panel = {
-    content: NBTestUtils.createNotebook(),
-    context: { path: 'a.ipynb' },
-    isDisposed: false,
-    disposed,
-    sessionContext
-  } as unknown as NotebookPanel;
-  const setStatus = (status: Kernel.Status) => {
-    kernel.status = status;
-    kernel.statusChanged.emit(status);
-    sessionContext.statusChanged.emit(status);
-  };
-  return { panel, setStatus, disposed };
-}
-
-/** Let promise chains settle. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i++) {
-    await Promise.resolve();
-  }
-}
 
 describe('NotebookExecutor: kernels prepared before the first turn', () => {
   let fetched: string[];
@@ -113,50 +46,48 @@ describe('NotebookExecutor: kernels prepared before the first turn', () => {
 
   it('fetches the code at once and runs the inspection setup when the kernel is idle', async () => {
     const kernel = new FakeKernel();
-    const { panel, setStatus, disposed } = makePanel(kernel);
+    kernel.status = 'starting';
+    const { panel, setStatus, disposed } = makePanel({ kernel });
     executor.prepare(panel);
     executor.prepare(panel); // a second call changes nothing
-    await settle();
+    await flush();
     expect(fetched.sort()).toEqual(['kernel-inspect', 'kernel-setup']);
-    expect(kernel.requests).toEqual([]); // still starting
+    expect(kernel.ran).toEqual([]); // still starting
 
     setStatus('idle');
-    await settle();
-    expect(kernel.requests).toEqual(['def _inspect(): ...']);
+    await flush();
+    expect(kernel.ran).toEqual(['def _inspect(): ...']);
     expect(fetched.sort()).toEqual(['kernel-inspect', 'kernel-setup']);
 
     // Idle again after a cell: nothing more. After a restart: again.
     setStatus('busy');
     setStatus('idle');
-    await settle();
-    expect(kernel.requests).toEqual(['def _inspect(): ...']);
+    await flush();
+    expect(kernel.ran).toEqual(['def _inspect(): ...']);
     setStatus('restarting');
     setStatus('idle');
-    await settle();
-    expect(kernel.requests).toEqual([
-      'def _inspect(): ...',
-      'def _inspect(): ...'
-    ]);
+    await flush();
+    expect(kernel.ran).toEqual(['def _inspect(): ...', 'def _inspect(): ...']);
 
     // A turn now only evaluates the expression.
     const context = await executor.notebookContext(panel, {
       outputLimit: 100
     });
-    await settle();
+    await flush();
     expect(context.kernel).toEqual({
       language: 'python',
-      state: { python: '3.11' },
+      state: { python: '3.11.4', variables: [{ name: 'df' }] },
       error: null
     });
     // The font setup waits for the first cell: nothing holds up the inspection.
-    expect(kernel.requests.slice(2)).toEqual(['? _inspect()']);
+    expect(kernel.ran.slice(2)).toEqual(['? _inspect()']);
 
     // A closed notebook is no longer watched.
     disposed.emit();
     setStatus('restarting');
     setStatus('idle');
-    await settle();
-    expect(kernel.requests).toHaveLength(3);
+    await flush();
+    expect(kernel.ran).toHaveLength(3);
   });
 });
 

@@ -1,7 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import React, { useEffect, useRef, useState } from 'react';
 
-import { IMentionSource, useMentions } from './Mentions';
+import { IMentionSource, useMentions } from './files/Mentions';
 
 /** Props of `Composer`. */
 export interface IComposerProps {

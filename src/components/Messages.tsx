@@ -3,12 +3,12 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import React, { useEffect, useRef } from 'react';
 
 import type { ApprovalChoice } from '../approvals';
-import { ConversationEntry, INoticeEntry, IStepEntry } from '../model';
-import { AttachmentChips } from './Attachments';
-import { FileCards, IFileActions } from './FileCards';
+import { ConversationEntry, INoticeEntry, IStepEntry } from '../conversation';
+import { AttachmentChips } from './files/Attachments';
+import { FileCards, IFileActions } from './files/FileCards';
 import { Markdown } from './Markdown';
 import { Step } from './Step';
-import { TurnUsage } from './UsageView';
+import { TurnUsage } from './providers/UsageView';
 
 /** Props of `Messages`. */
 export interface IMessagesProps {

@@ -3,7 +3,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
 import type { ApprovalChoice } from '../approvals';
-import { IConversation, IStepEntry } from '../model';
+import { IConversation, IStepEntry } from '../conversation';
 import type { IConversationsFrame, IConversationSummary } from '../protocol';
 import type { IStatusState } from '../store';
 import type { ConnectionStatus } from '../socket';
@@ -11,7 +11,7 @@ import { NoNotebookCard, SetupCard } from './Cards';
 import { Composer } from './Composer';
 import { ConversationMenu } from './Conversations';
 import { Messages } from './Messages';
-import { composerFileProps, IPanelFiles } from './PanelFiles';
+import { composerFileProps, IPanelFiles } from './files/PanelFiles';
 
 /** Props of `PanelView`. */
 export interface IPanelViewProps {

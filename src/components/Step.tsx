@@ -2,7 +2,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
 import type { ApprovalChoice } from '../approvals';
-import { IStepEntry } from '../model';
+import { IStepEntry } from '../conversation';
 
 /** Props of `Step`. */
 export interface IStepProps {

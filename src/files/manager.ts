@@ -16,19 +16,13 @@ import type { ICodeInterpreterFiles, IExistingFile } from './tokens';
 import { uploadFile, UploadError } from './upload';
 import { errorMessage } from '../errors';
 
-/** Upload settings (mirrors schema/panel.json). */
+/** Upload settings (`uploadSubfolder` and `maxUploadMB` of schema/panel.json). */
 export interface IUploadSettings {
   /** Subfolder of the notebook's directory that receives uploads ('' for none). */
   uploadSubfolder: string;
-  /** Largest upload, in MB. */
-  maxUploadMB: number;
+  /** Largest upload, in MB (absent: no limit). */
+  maxUploadMB?: number;
 }
-
-/** Defaults of the upload settings. */
-export const DEFAULT_UPLOAD_SETTINGS: IUploadSettings = {
-  uploadSubfolder: '',
-  maxUploadMB: 100
-};
 
 /**
  * A subfolder setting made safe: relative, no `..`, no empty parts; null
@@ -76,7 +70,7 @@ export class FilesManager implements ICodeInterpreterFiles {
 
   /** Upload files into the notebook's directory (or its upload subfolder). */
   async upload(files: readonly File[], notebookPath: string): Promise<void> {
-    const settings = this._settings();
+    const settings = await this._settings();
     const subfolder = cleanSubfolder(settings.uploadSubfolder);
     const notebookDir = PathExt.dirname(notebookPath);
     const directory =
@@ -168,7 +162,10 @@ export class FilesManager implements ICodeInterpreterFiles {
     }
     try {
       const uploaded = await uploadFile(this._contents, file, directory, {
-        maxBytes: Math.max(0, settings.maxUploadMB) * 2 ** 20,
+        maxBytes:
+          settings.maxUploadMB === undefined
+            ? Infinity
+            : Math.max(0, settings.maxUploadMB) * 2 ** 20,
         trans: this._trans,
         onProgress: fraction => this.attachments.setProgress(id, fraction)
       });
@@ -194,7 +191,7 @@ export class FilesManager implements ICodeInterpreterFiles {
   private _contents: Contents.IManager;
   private _serverSettings: ServerConnection.ISettings;
   private _trans: TranslationBundle;
-  private _settings: () => IUploadSettings;
+  private _settings: () => Promise<IUploadSettings>;
   private _open: (path: string) => void;
   private _focusRequested = new Signal<this, void>(this);
 }
@@ -209,8 +206,8 @@ export namespace FilesManager {
     serverSettings: ServerConnection.ISettings;
     /** Messages for the user. */
     trans: TranslationBundle;
-    /** Current upload settings. */
-    settings: () => IUploadSettings;
+    /** The upload settings (once they are loaded). */
+    settings: () => Promise<IUploadSettings>;
     /** Open a file in JupyterLab. */
     open: (path: string) => void;
   }

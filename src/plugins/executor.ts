@@ -4,11 +4,11 @@ import {
 } from '@jupyterlab/application';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 
-import { KernelInspectCode, KernelInspector } from '../context';
-import { NotebookExecutor } from '../executor';
-import { KernelSetup, KernelSetupCode } from '../kernelSetup';
+import { KernelInspectCode, KernelInspector } from '../notebook/inspector';
+import { NotebookExecutor } from '../notebook/executor';
+import { KernelSetup, KernelSetupCode } from '../notebook/kernelSetup';
 import { requestAPI } from '../request';
-import { INotebookExecutor } from '../tokens';
+import { INotebookExecutor } from '../notebook/tokens';
 
 /**
  * Provides the service that runs code as new cells of a notebook, in that

@@ -5,27 +5,17 @@ import {
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
-import {
-  DEFAULT_UPLOAD_SETTINGS,
-  FilesManager,
-  IUploadSettings
-} from '../files/manager';
+import { FilesManager, IUploadSettings } from '../files/manager';
 import { ICodeInterpreterFiles } from '../files/tokens';
+import { numberSetting, stringSetting, watchSettings } from '../settings';
 
-/** The settings these options live in (schema/panel.json). */
-const SETTINGS_ID = 'jupyter-code-interp:panel';
-
+/** The upload settings in the panel's settings (bounds and defaults from the schema). */
 function readUploadSettings(
   settings: ISettingRegistry.ISettings
 ): IUploadSettings {
-  const subfolder = settings.get('uploadSubfolder').composite;
-  const limit = settings.get('maxUploadMB').composite;
   return {
-    uploadSubfolder: typeof subfolder === 'string' ? subfolder.trim() : '',
-    maxUploadMB:
-      typeof limit === 'number' && Number.isFinite(limit) && limit > 0
-        ? limit
-        : DEFAULT_UPLOAD_SETTINGS.maxUploadMB
+    uploadSubfolder: stringSetting(settings, 'uploadSubfolder'),
+    maxUploadMB: numberSetting(settings, 'maxUploadMB')
   };
 }
 
@@ -46,27 +36,29 @@ const plugin: JupyterFrontEndPlugin<ICodeInterpreterFiles> = {
     translator: ITranslator | null
   ): ICodeInterpreterFiles => {
     const trans = (translator ?? nullTranslator).load('jupyter_code_interp');
-    let uploadSettings: IUploadSettings = { ...DEFAULT_UPLOAD_SETTINGS };
+    // Without settings (none loaded, or none to load) uploads have no limit.
+    let uploadSettings: IUploadSettings = { uploadSubfolder: '' };
+    const loaded = settingRegistry
+      ? watchSettings(
+          settingRegistry,
+          settings => {
+            uploadSettings = readUploadSettings(settings);
+          },
+          'Failed to load the upload settings.'
+        )
+      : null;
     const manager = new FilesManager({
       contents: app.serviceManager.contents,
       serverSettings: app.serviceManager.serverSettings,
       trans,
-      settings: () => uploadSettings,
+      settings: async () => {
+        await loaded; // an upload waits for the settings' limit
+        return uploadSettings;
+      },
       open: path => {
         void app.commands.execute('docmanager:open', { path });
       }
     });
-    settingRegistry
-      ?.load(SETTINGS_ID)
-      .then(settings => {
-        uploadSettings = readUploadSettings(settings);
-        settings.changed.connect(() => {
-          uploadSettings = readUploadSettings(settings);
-        });
-      })
-      .catch(reason => {
-        console.error('Failed to load the upload settings.', reason);
-      });
     return manager;
   }
 };

@@ -10,22 +10,21 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
-import {
-  CodeInterpreterController,
-  DEFAULT_TURN_SETTINGS,
-  ITurnSettings
-} from '../controller';
+import { CodeInterpreterController, ITurnSettings } from '../controller';
 import { translateSettings } from '../i18n';
 import { codeInterpreterIcon } from '../icons';
 import { ICodeInterpreterFiles } from '../files/tokens';
-import { IModelProviders } from '../providers/token';
+import { IModelProviders } from '../providers/tokens';
 import { ConversationStore } from '../store';
 import { ChatSocket } from '../socket';
-import { INotebookExecutor } from '../tokens';
+import { INotebookExecutor } from '../notebook/tokens';
+import {
+  numberSetting,
+  PANEL_SETTINGS_ID,
+  stringSetting,
+  watchSettings
+} from '../settings';
 import { CodeInterpreterPanel } from '../widget';
-
-/** The plugin id, also the id of its settings (schema/panel.json). */
-const PLUGIN_ID = 'jupyter-code-interp:panel';
 
 /** Command ids. */
 namespace CommandIDs {
@@ -33,26 +32,14 @@ namespace CommandIDs {
   export const open = 'code-interp:open';
 }
 
-function clamp(value: unknown, min: number, max: number, fallback: number) {
-  const number = typeof value === 'number' ? Math.floor(value) : NaN;
-  return Number.isFinite(number)
-    ? Math.min(max, Math.max(min, number))
-    : fallback;
-}
-
-function readSettings(settings: ISettingRegistry.ISettings): ITurnSettings {
-  const model = settings.get('defaultModel').composite;
+/** The turn settings in the panel's settings (bounds and defaults from the schema). */
+function readTurnSettings(settings: ISettingRegistry.ISettings): ITurnSettings {
   return {
-    maxSteps: clamp(settings.get('maxSteps').composite, 1, 50, 10),
-    outputLimit: clamp(
-      settings.get('outputLimit').composite,
-      200,
-      100000,
-      DEFAULT_TURN_SETTINGS.outputLimit
-    ),
-    defaultModel: typeof model === 'string' ? model.trim() : '',
+    maxSteps: numberSetting(settings, 'maxSteps'),
+    outputLimit: numberSetting(settings, 'outputLimit'),
+    defaultModel: stringSetting(settings, 'defaultModel'),
     autoRun: settings.get('autoRun').composite !== false,
-    maxFixAttempts: clamp(settings.get('maxFixAttempts').composite, 0, 10, 3)
+    maxFixAttempts: numberSetting(settings, 'maxFixAttempts')
   };
 }
 
@@ -60,7 +47,7 @@ function readSettings(settings: ISettingRegistry.ISettings): ITurnSettings {
  * The Code Interpreter side panel, its command and palette entry.
  */
 const plugin: JupyterFrontEndPlugin<void> = {
-  id: PLUGIN_ID,
+  id: PANEL_SETTINGS_ID,
   description:
     'A side panel where instructions become notebook cells run in the kernel.',
   autoStart: true,
@@ -89,7 +76,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
   ) => {
     const trans = (translator ?? nullTranslator).load('jupyter_code_interp');
     const serverSettings = app.serviceManager.serverSettings;
-    let turnSettings: ITurnSettings = { ...DEFAULT_TURN_SETTINGS };
+    // Until the settings are read, the server's configuration sets the limits.
+    let turnSettings: ITurnSettings = {};
     const store = new ConversationStore();
     const controller = new CodeInterpreterController({
       socket: new ChatSocket({ serverSettings }),
@@ -160,24 +148,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
 
     if (settingRegistry) {
-      translateSettings(settingRegistry, PLUGIN_ID, trans);
-      settingRegistry
-        .load(PLUGIN_ID)
-        .then(settings => {
+      translateSettings(settingRegistry, PANEL_SETTINGS_ID, trans);
+      void watchSettings(
+        settingRegistry,
+        settings => {
           savedSettings = settings;
-          turnSettings = readSettings(settings);
+          turnSettings = readTurnSettings(settings);
           widget.update();
-          settings.changed.connect(() => {
-            turnSettings = readSettings(settings);
-            widget.update();
-          });
-        })
-        .catch(reason => {
-          console.error(
-            'Failed to load settings for jupyter-code-interp.',
-            reason
-          );
-        });
+        },
+        'Failed to load settings for jupyter-code-interp.'
+      );
     }
 
     void controller.refreshStatus();

@@ -7,11 +7,11 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
-import { openProvidersDialog } from '../components/ProvidersDialog';
+import { openProvidersDialog } from '../components/providers/ProvidersDialog';
 import { ModelChoices } from '../providers/choices';
 import { ProvidersClient } from '../providers/client';
 import { ModelProviders } from '../providers/service';
-import { IModelProviders } from '../providers/token';
+import { IModelProviders } from '../providers/tokens';
 
 /** Command ids. */
 namespace CommandIDs {

@@ -62,5 +62,3 @@ export class ProvidersClient implements IProvidersClient {
 
   private _settings: ServerConnection.ISettings;
 }
-
-export { errorMessage } from '../errors';

@@ -2,7 +2,7 @@ import { Signal } from '@lumino/signaling';
 
 import { effectiveChoice, IStatusDefaults, ModelChoices } from './choices';
 import type { IProvidersClient } from './client';
-import type { IModelProviders } from './token';
+import type { IModelProviders } from './tokens';
 import type { IModelChoice } from './types';
 
 /** The model providers service behind the `IModelProviders` token. */

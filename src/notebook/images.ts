@@ -6,7 +6,8 @@
 
 import type * as nbformat from '@jupyterlab/nbformat';
 
-import { base64Size, formatBytes, joinText } from './outputs';
+import { formatSize } from '../format';
+import { base64Size, joinText } from './outputs';
 
 /** Longest side, in pixels, of an image sent to the server. */
 export const MAX_IMAGE_SIDE = 768;
@@ -125,7 +126,7 @@ export function imagePlaceholder(
     sizeFromMetadata(metadata, mime) ??
     (text ? null : imagePixelSize(mime, data));
   const pixels = size ? ` ${size.width}×${size.height} px,` : '';
-  return `[image: ${mime},${pixels} ${formatBytes(bytes)}]`;
+  return `[image: ${mime},${pixels} ${formatSize(bytes)}]`;
 }
 
 /**

@@ -1,12 +1,13 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import React, { useState } from 'react';
 
-import { errorMessage, IProvidersClient } from '../providers/client';
+import { errorMessage } from '../../errors';
+import type { IProvidersClient } from '../../providers/client';
 import type {
   ConnectionStatus,
   IConnectionResult,
   IProviderView
-} from '../providers/types';
+} from '../../providers/types';
 
 /** A short name for a connection test outcome. */
 export function statusLabel(

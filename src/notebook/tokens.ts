@@ -1,7 +1,7 @@
 import type { NotebookPanel } from '@jupyterlab/notebook';
 import { Token } from '@lumino/coreutils';
 
-import type { IExecutionResult, INotebookContext } from './protocol';
+import type { IExecutionResult, INotebookContext } from '../protocol';
 
 /** The user's answer to a proposed cell (auto-run off). */
 export type ApprovalDecision = 'run' | 'skip';

@@ -7,7 +7,7 @@ import {
   IFileEntry,
   IMention,
   rankCompletions
-} from '../files/mention';
+} from '../../files/mention';
 
 /** Where `@` completion gets its files and what picking one does. */
 export interface IMentionSource {

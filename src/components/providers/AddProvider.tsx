@@ -1,8 +1,9 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import React, { useState } from 'react';
 
-import { errorMessage, IProvidersClient } from '../providers/client';
-import type { IPreset } from '../providers/types';
+import { errorMessage } from '../../errors';
+import type { IProvidersClient } from '../../providers/client';
+import type { IPreset } from '../../providers/types';
 
 /** A unique provider name for a preset: "deepseek", then "deepseek-2"… */
 export function suggestName(preset: string, taken: readonly string[]): string {

@@ -2,13 +2,13 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { settingsIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
-import type { ConversationEntry } from '../model';
+import type { ConversationEntry } from '../../conversation';
 import type {
   IModelChoice,
   IProviderStatus,
   ITurnUsage
-} from '../providers/types';
-import { sumUsage } from '../providers/usage';
+} from '../../providers/types';
+import { sumUsage } from '../../providers/usage';
 import { ModelPicker } from './ModelPicker';
 import { UsageTotal } from './UsageView';
 

@@ -8,7 +8,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 
 import type { ClientFrame, ServerFrame } from './protocol';
 import type { ConversationStore } from './store';
-import type { INotebookExecutor } from './tokens';
+import type { INotebookExecutor } from './notebook/tokens';
 import { errorMessage } from './errors';
 
 /** How often a turn running in another tab is looked at again, in ms. */

@@ -1,22 +1,8 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import React, { useRef } from 'react';
 
-import type { IAttachment, IAttachmentRef } from '../files/attachments';
-
-/** `2048` → `2.0 KB`; sizes as the file browser shows them. */
-export function formatSize(size: number): string {
-  if (size < 1024) {
-    return `${size} B`;
-  }
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = size / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}
+import type { IAttachment, IAttachmentRef } from '../../files/attachments';
+import { formatSize } from '../../format';
 
 /** Props of `AttachmentChips`. */
 export interface IAttachmentChipsProps {

@@ -3,8 +3,9 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import React, { useCallback, useEffect, useState } from 'react';
 
-import { errorMessage, IProvidersClient } from '../providers/client';
-import type { IProviderListing } from '../providers/types';
+import { errorMessage } from '../../errors';
+import type { IProvidersClient } from '../../providers/client';
+import type { IProviderListing } from '../../providers/types';
 import { AddProvider } from './AddProvider';
 import { ProviderCard } from './ProviderCard';
 

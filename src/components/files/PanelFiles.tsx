@@ -2,10 +2,10 @@ import { PathExt } from '@jupyterlab/coreutils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
-import type { IAttachment } from '../files/attachments';
-import type { ICodeInterpreterFiles } from '../files/tokens';
+import type { IAttachment } from '../../files/attachments';
+import type { ICodeInterpreterFiles } from '../../files/tokens';
 import { AttachButton, AttachmentChips } from './Attachments';
-import type { IComposerProps } from './Composer';
+import type { IComposerProps } from '../Composer';
 import type { IFileActions } from './FileCards';
 import type { IMentionSource } from './Mentions';
 

@@ -6,7 +6,7 @@ import {
   IConversation,
   INoticeEntry,
   IStepEntry
-} from '../model';
+} from '../conversation';
 import { ServerFrame } from '../protocol';
 import { ConversationStore } from '../store';
 

@@ -1,5 +1,7 @@
 import type { Kernel } from '@jupyterlab/services';
 
+import { CachedRequest } from '../request';
+
 /** Setup code per kernel language, as `GET /code-interp/kernel-setup` returns it. */
 export type KernelSetupCode = Record<string, string>;
 
@@ -12,12 +14,12 @@ export type KernelSetupCode = Record<string, string>;
 export class KernelSetup {
   /** Create a setup runner; `fetchCode` is called once, when first needed. */
   constructor(fetchCode: () => Promise<KernelSetupCode>) {
-    this._fetchCode = fetchCode;
+    this._code = new CachedRequest(fetchCode);
   }
 
   /** Fetch the setup code now (once), so that no turn waits for it. */
   preload(): void {
-    void this._code().catch(() => undefined); // tried again when needed
+    this._code.preload();
   }
 
   /** Make sure the setup ran in this kernel (since its last restart). */
@@ -37,7 +39,7 @@ export class KernelSetup {
   private async _run(kernel: Kernel.IKernelConnection): Promise<void> {
     try {
       const info = await kernel.info;
-      const code = (await this._code())[info.language_info.name];
+      const code = (await this._code.get())[info.language_info.name];
       if (!code || kernel.isDisposed) {
         return;
       }
@@ -56,16 +58,6 @@ export class KernelSetup {
     }
   }
 
-  private _code(): Promise<KernelSetupCode> {
-    if (!this._codePromise) {
-      this._codePromise = this._fetchCode().catch(reason => {
-        this._codePromise = null;
-        throw reason;
-      });
-    }
-    return this._codePromise;
-  }
-
   private _onStatus(
     kernel: Kernel.IKernelConnection,
     status: Kernel.Status
@@ -80,8 +72,7 @@ export class KernelSetup {
     }
   }
 
-  private _fetchCode: () => Promise<KernelSetupCode>;
-  private _codePromise: Promise<KernelSetupCode> | null = null;
+  private _code: CachedRequest<KernelSetupCode>;
   private _prepared = new WeakMap<Kernel.IKernelConnection, Promise<void>>();
   private _watched = new WeakSet<Kernel.IKernelConnection>();
 }

@@ -1,12 +1,12 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
-import { choiceKey, parseChoiceKey } from '../providers/choices';
+import { choiceKey, parseChoiceKey } from '../../providers/choices';
 import type {
   IModelChoice,
   IModelInfo,
   IProviderStatus
-} from '../providers/types';
+} from '../../providers/types';
 
 /** Props of `ModelPicker`. */
 export interface IModelPickerProps {

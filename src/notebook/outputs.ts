@@ -5,6 +5,8 @@
 
 import type * as nbformat from '@jupyterlab/nbformat';
 
+import { formatSize } from '../format';
+
 /** Options of `compactOutputs`. */
 export interface ICompactOptions {
   /** Characters of text output per step (stream + text/plain share it). */
@@ -93,14 +95,6 @@ export function base64Size(data: string): number {
   return Math.max(0, Math.floor((clean.length * 3) / 4) - padding);
 }
 
-/** `1536` → `2 KB`, `300` → `300 B`: sizes in notes for the model. */
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024) {
-    return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-  }
-  return bytes >= 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${bytes} B`;
-}
-
 /** One output with its text to budget (null for errors, which keep their own). */
 interface IDraft {
   output: nbformat.IOutput;
@@ -181,7 +175,7 @@ function compactBundle(
     const size = base64Size(base64);
     if (size > images.limit) {
       notes.push(
-        `[${mime} output dropped: ${formatBytes(size)} exceeds the ${formatBytes(images.limit)} limit]`
+        `[${mime} output dropped: ${formatSize(size)} exceeds the ${formatSize(images.limit)} limit]`
       );
     } else if (size > images.remaining) {
       notes.push(`[${mime} output dropped: too many images in this step]`);

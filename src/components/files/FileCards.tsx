@@ -1,8 +1,8 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
-import type { IFileCard } from '../protocol';
-import { formatSize } from './Attachments';
+import type { IFileCard } from '../../protocol';
+import { formatSize } from '../../format';
 
 /** What the panel can do with a file it shows. */
 export interface IFileActions {

@@ -1,11 +1,11 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
-import type { IConversation } from '../model';
-import type { IServerStatus } from '../protocol';
-import type { IModelProviders } from '../providers/token';
+import type { IConversation } from '../../conversation';
+import type { IServerStatus } from '../../protocol';
+import type { IModelProviders } from '../../providers/tokens';
 import { ModelBar } from './ModelBar';
-import type { IPanelViewProps } from './Panel';
+import type { IPanelViewProps } from '../Panel';
 
 /** What `panelModelProps` needs to know. */
 export interface IPanelModelsOptions {

@@ -6,7 +6,7 @@
 import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { Kernel } from '@jupyterlab/services';
 
-import type { KernelInspector } from './context';
+import type { KernelInspector } from './inspector';
 import type { KernelSetup } from './kernelSetup';
 
 /** Fetches setup code early and runs the silent inspection setup per kernel. */

@@ -1,13 +1,13 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
-import type { ITurnUsage } from '../providers/types';
+import type { ITurnUsage } from '../../providers/types';
 import {
   formatCost,
   formatCosts,
   formatTokens,
   IUsageTotal
-} from '../providers/usage';
+} from '../../providers/usage';
 
 /** Tokens in/out and cost of one turn, under its notice. */
 export function TurnUsage(props: {

@@ -4,15 +4,17 @@ import type * as nbformat from '@jupyterlab/nbformat';
 import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { Kernel, KernelMessage } from '@jupyterlab/services';
 
-import { deleteCells } from './cells';
-import { KernelInspector, notebookContext } from './context';
+import { cellIndex, deleteCells, replaceSource } from './cells';
+import { notebookContext } from './context';
 import { downscaleImages } from './images';
+import type { KernelInspector } from './inspector';
 import type { KernelSetup } from './kernelSetup';
 import { KernelWarmup } from './kernelWarmup';
 import { compactOutputs } from './outputs';
-import type { IExecutionResult, INotebookContext } from './protocol';
+import type { IExecutionResult, INotebookContext } from '../protocol';
 import type { IExecuteOptions, INotebookExecutor } from './tokens';
-import { errorMessage } from './errors';
+import { errorMessage } from '../errors';
+import { withTimeout } from '../timeout';
 
 /** How long to wait for a notebook's session to be ready, in ms. */
 const SESSION_READY_TIMEOUT = 60000;
@@ -36,21 +38,8 @@ interface ITurnTarget {
   cancelWait: (() => void) | null;
 }
 
-function timeout(ms: number): Promise<'timeout'> {
-  return new Promise(resolve => setTimeout(() => resolve('timeout'), ms));
-}
-
 function cellIndexOf(panel: NotebookPanel, cellId: string | null): number {
-  const cells = panel.content.model?.cells;
-  if (!cells || cellId === null) {
-    return -1;
-  }
-  for (let i = 0; i < cells.length; i++) {
-    if (cells.get(i).id === cellId) {
-      return i;
-    }
-  }
-  return -1;
+  return cellIndex(panel.content.model, cellId);
 }
 
 /** Why a cell lost its kernel, from the statuses seen while it ran; else null. */
@@ -119,10 +108,11 @@ export class NotebookExecutor implements INotebookExecutor {
       throw new Error(closed);
     }
     const sessionContext = panel.sessionContext;
-    const ready = await Promise.race([
+    const ready = await withTimeout(
       sessionContext.ready,
-      timeout(SESSION_READY_TIMEOUT)
-    ]);
+      SESSION_READY_TIMEOUT,
+      'timeout' as const
+    );
     if (panel.isDisposed || sessionContext.isDisposed) {
       throw new Error(closed);
     }
@@ -306,18 +296,7 @@ export class NotebookExecutor implements INotebookExecutor {
           `The cell ${replaceCellId} is no longer in ${panel.context.path} (the user deleted it). Run the code without cell_id to insert a new cell.`
         );
       }
-      const shared = model.sharedModel.getCell(index);
-      shared.transact(() => {
-        shared.setSource(code);
-        if (shared.cell_type === 'code') {
-          (
-            shared as unknown as { setOutputs(o: nbformat.IOutput[]): void }
-          ).setOutputs([]);
-          (
-            shared as unknown as { execution_count: number | null }
-          ).execution_count = null;
-        }
-      });
+      replaceSource(model, index, code);
       return { cellId: replaceCellId, index };
     }
     const index = this._insertionIndex(target);
