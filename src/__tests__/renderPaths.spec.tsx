@@ -72,6 +72,35 @@ describe('text from the model, files, kernels and providers stays text', () => {
     expect(widget.node.textContent).toContain(HOSTILE);
   });
 
+  it('step thumbnails are data: URLs whatever the stored type says', async () => {
+    const step = stepEntry({ status: 'ok' });
+    widget = await mount(
+      <Messages
+        entries={[
+          {
+            ...step,
+            images: [
+              { mime: 'image/png', data: 'iVBORw0KGgo=' },
+              { mime: 'http://evil.example/x.png?', data: 'AAAA' },
+              { mime: 'image/svg+xml', data: btoa('<svg/>') }
+            ]
+          }
+        ]}
+        rendermime={{} as IRenderMimeRegistry}
+        trans={trans}
+        onShowCell={() => undefined}
+      />
+    );
+    const sources = Array.from(widget.node.querySelectorAll('img')).map(
+      image => image.getAttribute('src') ?? ''
+    );
+    expect(sources).toHaveLength(3);
+    for (const source of sources) {
+      expect(source.startsWith('data:')).toBe(true);
+      expect(new URL(source).protocol).toBe('data:');
+    }
+  });
+
   it('in conversation titles', async () => {
     widget = await mount(
       <ConversationMenu

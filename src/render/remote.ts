@@ -152,6 +152,20 @@ function replaceByPlaceholder(
   element.replaceWith(holder);
 }
 
+/** Keep a URL attribute when it is local (rewritten to its file URL), else remove it. */
+function keepLocal(element: Element, name: string, context: IUrlContext): void {
+  const value = element.getAttribute(name);
+  if (value === null) {
+    return;
+  }
+  const verdict = classifyUrl(value, context);
+  if (verdict.kind === 'local') {
+    element.setAttribute(name, verdict.url);
+  } else {
+    element.removeAttribute(name);
+  }
+}
+
 /** Keep local and data: URLs (rewritten to file URLs), drop the others from `srcset`. */
 function rewriteSrcset(element: Element, context: IUrlContext): void {
   const srcset = element.getAttribute('srcset');
@@ -209,18 +223,8 @@ function handleMedia(
     }
     for (const member of members) {
       settled.add(member);
-      for (const name of ['src', 'poster']) {
-        const value = member.getAttribute(name);
-        if (value === null) {
-          continue;
-        }
-        const verdict = classifyUrl(value, context);
-        if (verdict.kind === 'local') {
-          member.setAttribute(name, verdict.url);
-        } else {
-          member.removeAttribute(name);
-        }
-      }
+      keepLocal(member, 'src', context);
+      keepLocal(member, 'poster', context);
       rewriteSrcset(member, context);
     }
   }
@@ -238,19 +242,11 @@ function handleOtherUrls(
 ): void {
   const link = element.localName === 'a' || element.localName === 'area';
   for (const name of URL_ATTRIBUTES) {
-    const value = element.getAttribute(name);
     if (
-      value === null ||
-      (link && name === 'href') ||
-      (settled && MEDIA_ATTRIBUTES.includes(name))
+      !(link && name === 'href') &&
+      !(settled && MEDIA_ATTRIBUTES.includes(name))
     ) {
-      continue;
-    }
-    const verdict = classifyUrl(value, context);
-    if (verdict.kind === 'local') {
-      element.setAttribute(name, verdict.url);
-    } else {
-      element.removeAttribute(name);
+      keepLocal(element, name, context);
     }
   }
 }

@@ -7,7 +7,14 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
-import { openPanel, script, send, textReply, waitIdle } from './helpers';
+import {
+  openPanel,
+  reloadWithPanel,
+  script,
+  send,
+  textReply,
+  waitIdle
+} from './helpers';
 
 const PANEL = '#jp-code-interp-panel';
 /** A 1×1 PNG, served by the listener and written as a file under the server root. */
@@ -166,21 +173,6 @@ async function settle(page: IJupyterLabPageFixture): Promise<void> {
   await page.waitForTimeout(1500);
 }
 
-/** The page after a reload, with the notebook and the panel shown again (history replay). */
-async function reloadAndReplay(page: IJupyterLabPageFixture): Promise<void> {
-  await page.reload({ waitForIsReady: false });
-  await expect(page.locator('#jupyterlab-splash')).toHaveCount(0, {
-    timeout: 60000
-  });
-  const kernelDialog = page.locator('.jp-Dialog');
-  await kernelDialog
-    .waitFor({ timeout: 5000 })
-    .then(() => kernelDialog.locator('.jp-mod-accept').click())
-    .catch(() => undefined);
-  await expect(page.locator('.jp-NotebookPanel')).toBeVisible();
-  await openPanel(page);
-}
-
 test.describe('remote resources in model output do not load by themselves', () => {
   const listener = new Listener();
   test.beforeAll(async () => listener.start());
@@ -223,7 +215,7 @@ test.describe('remote resources in model output do not load by themselves', () =
     const formSubmitted = page.url() !== before || listener.hits.length > 0;
 
     listener.hits.length = 0;
-    await reloadAndReplay(page);
+    await reloadWithPanel(page);
     await settle(page);
     const replay = [...listener.hits];
 
