@@ -1,6 +1,5 @@
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
-import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import type { Message } from '@lumino/messaging';
@@ -16,6 +15,7 @@ import { codeInterpreterIcon } from './icons';
 import type { ApprovalChoice } from './approvals';
 import { IStepEntry } from './conversation';
 import type { IModelProviders } from './providers/tokens';
+import type { AnswerRendermime } from './render/sanitizer';
 
 /** DOM id of the side panel. */
 export const PANEL_ID = 'jp-code-interp-panel';
@@ -79,7 +79,7 @@ export class CodeInterpreterPanel extends ReactWidget {
 
   /** Render the view for the active notebook. */
   protected render(): JSX.Element {
-    const { trans, controller, rendermime } = this._options;
+    const { trans, controller, answers } = this._options;
     const store = controller.store;
     const panel = this._options.tracker.currentWidget;
     const path = panel?.context.path ?? null;
@@ -89,7 +89,7 @@ export class CodeInterpreterPanel extends ReactWidget {
     return (
       <PanelView
         trans={trans}
-        rendermime={rendermime}
+        rendermime={answers.for(path)}
         notebook={
           panel ? { path: panel.context.path, name: panel.title.label } : null
         }
@@ -307,8 +307,8 @@ export namespace CodeInterpreterPanel {
     controller: CodeInterpreterController;
     /** Tracks the active notebook. */
     tracker: INotebookTracker;
-    /** Renders assistant markdown. */
-    rendermime: IRenderMimeRegistry;
+    /** Renders assistant markdown (remote resources wait for a click). */
+    answers: AnswerRendermime;
     /** Translation bundle. */
     trans: TranslationBundle;
     /** Activate a main-area widget by id. */

@@ -1,3 +1,4 @@
 import './base.css';
 import './files.css';
 import './providers.css';
+import './render.css';

@@ -5,6 +5,8 @@ import {
 } from '@jupyterlab/rendermime';
 import React, { useEffect, useRef } from 'react';
 
+import { armPlaceholders } from '../render/remote';
+
 /** Props of `Markdown`. */
 export interface IMarkdownProps {
   /** Markdown source (model text: rendered untrusted, so sanitized). */
@@ -80,7 +82,9 @@ export function Markdown(props: IMarkdownProps): JSX.Element {
     rendererRef.current = renderer;
     host.appendChild(renderer.node);
     queue.current = { busy: false, next: null, shown: '' };
+    const disarm = armPlaceholders(host);
     return () => {
+      disarm();
       rendererRef.current = null;
       renderer.node.remove();
       renderer.dispose();

@@ -3,6 +3,8 @@ import React from 'react';
 
 import type { ApprovalChoice } from '../approvals';
 import { IStepEntry } from '../conversation';
+import { countHidden, revealHidden } from '../render/hidden';
+import { ProposedCode } from './ProposedCode';
 
 /** Props of `Step`. */
 export interface IStepProps {
@@ -82,6 +84,9 @@ function StepTags(props: {
   }
   if (step.superseded) {
     tags.push(trans.__('code replaced by a later step'));
+  }
+  if (countHidden(step.code)) {
+    tags.push(trans.__('hidden characters in the code'));
   }
   if (!tags.length) {
     return null;
@@ -173,7 +178,7 @@ export function Step(props: IStepProps): JSX.Element {
       <button
         type="button"
         className="jp-CodeInterp-stepMain"
-        title={step.code}
+        title={revealHidden(step.code)}
         aria-label={trans.__('Show the cell of step %1', step.step)}
         onClick={() => onShowCell(step)}
       >
@@ -181,6 +186,9 @@ export function Step(props: IStepProps): JSX.Element {
         <span className="jp-CodeInterp-stepLabel">{stepText(step, trans)}</span>
         {detail && <span className="jp-CodeInterp-stepDetail">{detail}</span>}
       </button>
+      {step.awaiting && onApprove && (
+        <ProposedCode code={step.code} trans={trans} />
+      )}
       {step.awaiting && onApprove && (
         <ApprovalButtons
           step={step}

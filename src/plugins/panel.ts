@@ -13,8 +13,10 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { CodeInterpreterController, ITurnSettings } from '../controller';
 import { translateSettings } from '../i18n';
 import { codeInterpreterIcon } from '../icons';
+import { filesUrl } from '../files/manager';
 import { ICodeInterpreterFiles } from '../files/tokens';
 import { IModelProviders } from '../providers/tokens';
+import { AnswerRendermime } from '../render/sanitizer';
 import { ConversationStore } from '../store';
 import { ChatSocket } from '../socket';
 import { INotebookExecutor } from '../notebook/tokens';
@@ -121,10 +123,17 @@ const plugin: JupyterFrontEndPlugin<void> = {
       });
     };
 
+    const answers = new AnswerRendermime({
+      rendermime,
+      trans,
+      baseUrl: serverSettings.baseUrl,
+      fileUrl: path =>
+        files ? files.fileUrl(path) : filesUrl(serverSettings.baseUrl, path)
+    });
     const widget = new CodeInterpreterPanel({
       controller,
       tracker,
-      rendermime,
+      answers,
       trans,
       activate: id => app.shell.activateById(id),
       createNotebook,

@@ -90,3 +90,24 @@ export async function waitIdle(page: IJupyterLabPageFixture): Promise<void> {
     { timeout: 60000 }
   );
 }
+
+/**
+ * Reload the page and show the notebook that was open and the panel again (the conversation
+ * is then replayed from the server's history).
+ */
+export async function reloadWithPanel(
+  page: IJupyterLabPageFixture
+): Promise<void> {
+  await page.reload({ waitForIsReady: false });
+  await expect(page.locator('#jupyterlab-splash')).toHaveCount(0, {
+    timeout: 60000
+  });
+  // The restored notebook may ask for its kernel (Galata renamed it after its session started).
+  const kernelDialog = page.locator('.jp-Dialog');
+  await kernelDialog
+    .waitFor({ timeout: 5000 })
+    .then(() => kernelDialog.locator('.jp-mod-accept').click())
+    .catch(() => undefined);
+  await expect(page.locator('.jp-NotebookPanel')).toBeVisible();
+  await openPanel(page);
+}

@@ -1,5 +1,17 @@
+/**
+ * Security of what the panel renders (the server side is tests/test_security.py).
+ *
+ * - model output is inert: scripts, event handlers, javascript: links and command-linker
+ *   attributes do nothing (JupyterLab CVE-2026-42557 / CVE-2026-40171 class);
+ * - code shown for approval marks hidden characters (bidi overrides, zero-width, ANSI, controls)
+ *   and runs exactly as it is (issue 14, "Low");
+ * - no-click exfiltration through rendered output (issue 14, "High"): exfiltration.spec.ts, with
+ *   the jest specs src/__tests__/remote.spec.ts, markdown.spec.tsx and renderPaths.spec.tsx;
+ *   hidden characters: src/__tests__/hidden.spec.tsx.
+ */
 import { expect, test } from '@jupyterlab/galata';
 import {
+  notebookCells,
   openPanel,
   script,
   send,
@@ -68,7 +80,8 @@ test.describe('model output is inert in the panel', () => {
     await expect(answer).toContainText('Here is the result.');
     await expect(answer).toContainText('The end.');
 
-    // Clicking what looks clickable does nothing.
+    // Clicking what looks clickable does nothing (buttons in model output are disabled:
+    // force the click through anyway).
     const before = page.url();
     for (const name of [
       'open the report',
@@ -78,7 +91,7 @@ test.describe('model output is inert in the panel', () => {
     ]) {
       const target = answer.getByText(name, { exact: false });
       if ((await target.count()) > 0) {
-        await target.first().click();
+        await target.first().click({ force: true });
       }
     }
     // Image errors fire asynchronously: wait until every image has loaded or failed.
@@ -110,5 +123,52 @@ test.describe('model output is inert in the panel', () => {
     for (const href of hrefs) {
       expect(href.trim().toLowerCase()).not.toMatch(/^javascript:/);
     }
+  });
+});
+
+test.describe('code shown for approval', () => {
+  test('marks hidden characters, warns, and runs exactly the code shown', async ({
+    page,
+    request
+  }) => {
+    // A right-to-left override, a zero-width space and an ANSI escape inside a string.
+    const code =
+      's = "abc\u202edef\u200bghi\u001b[31m"\n' +
+      'print([hex(ord(c)) for c in s if ord(c) < 32 or ord(c) > 126])';
+    await page.notebook.createNew('hidden.ipynb');
+    await openPanel(page);
+    const autoRun = page.locator(
+      '#jp-code-interp-panel .jp-CodeInterp-autoRun input'
+    );
+    await autoRun.uncheck();
+    await script(request, toolReply(code), textReply('Done.'));
+    await send(page, 'check the string');
+
+    const step = page.locator('#jp-code-interp-panel .jp-CodeInterp-step');
+    await expect(step).toHaveAttribute('data-status', 'awaiting');
+    const shown = step.locator('.jp-CodeInterp-codeText');
+    await expect(shown).toContainText(
+      's = "abc⟪U+202E⟫def⟪U+200B⟫ghi⟪U+001B⟫[31m"'
+    );
+    await expect(step.locator('.jp-CodeInterp-hiddenChar')).toHaveCount(3);
+    await expect(step.locator('.jp-CodeInterp-hiddenWarning')).toContainText(
+      '3 hidden characters'
+    );
+    // What the page shows carries no bidi control that could reorder it.
+    expect(await shown.textContent()).not.toMatch(
+      /[\u202a-\u202e\u2066-\u2069]/
+    );
+    // The cell holds the code unchanged, and Run runs it as it is.
+    expect((await notebookCells(page)).map(cell => cell.source)).toContain(
+      code
+    );
+    await step.locator('.jp-CodeInterp-approveRun').click();
+    await waitIdle(page);
+    await expect(step).toHaveAttribute('data-status', 'ok');
+    const ran = (await notebookCells(page)).find(cell => cell.source === code)!;
+    expect(JSON.stringify(ran.outputs)).toContain(
+      "['0x202e', '0x200b', '0x1b']"
+    );
+    await autoRun.check();
   });
 });
