@@ -14,6 +14,7 @@ from pathlib import Path
 from .config import CodeInterpreter
 from .conversations.store import ConversationStore
 from .files.paths import FileAccess
+from .providers.redaction import protect_logs
 from .providers.registry import ProviderRegistry
 
 
@@ -43,6 +44,7 @@ def build_services(
     """
     registry = ProviderRegistry(settings, server_root=root_dir, allow_hidden=allow_hidden)
     registry.scrub_environment()
+    protect_logs(registry.secrets)
     conversations = ConversationStore(
         settings.db_path if persist else None,
         root=None if root_dir is None else Path(root_dir),

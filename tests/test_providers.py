@@ -333,7 +333,7 @@ def test_tool_modes_and_fenced_memory() -> None:
 
 def test_display_url_hides_credentials_in_the_url() -> None:
     provider = ChatProvider("https://user:pass@llm.example.com/v1", None, 5.0, {})
-    assert provider.display_url == "https://llm.example.com/v1"
+    assert provider.display_url == "https://***@llm.example.com/v1"
     assert ChatProvider(None, SECRET, 5.0, {}).display_url == "https://api.openai.com/v1"
 
 

@@ -21,6 +21,7 @@ from ..config import CodeInterpreter
 from ..conversations.store import ConversationStore
 from ..files.paths import FileAccess
 from ..providers.client import ProviderError
+from ..providers.redaction import redact
 from ..providers.registry import ProviderRegistry
 from .conversation_frames import CONVERSATION_FRAMES, handle_conversation_frame
 from .frames import (
@@ -384,10 +385,8 @@ class ChatSession:
             self._log.debug("code-interp: could not send a frame (%s)", type(error).__name__)
 
     def _redact(self, text: str) -> str:
-        """`text` without any API key the server knows."""
-        for key in self._registry.secrets():
-            text = text.replace(key, "***")
-        return text
+        """`text` without any API key or URL credential the server knows."""
+        return redact(text, self._registry.secrets())
 
 
 def _describe(error: BaseException) -> str:

@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from .redaction import redact, redact_url, url_secrets
+
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
@@ -22,7 +24,6 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 PLACEHOLDER_KEY = "not-needed"
 """Sent when only a base_url is configured: the SDK insists on a key, local servers ignore it."""
 
-_KEY_LIKE = re.compile(r"\bsk-[A-Za-z0-9_\-*.]{6,}")
 _TOOLS_UNSUPPORTED = re.compile(
     r"(tool|function)[^.]*?(not (be )?supported|unsupported|does not support|doesn't support"
     r"|not enabled|requires? --|--jinja|enable-auto-tool-choice|tool-call-parser)"
@@ -32,8 +33,8 @@ _TOOLS_UNSUPPORTED = re.compile(
 
 
 def display_url(base_url: str | None) -> str:
-    """An endpoint as it may be shown: the default filled in, credentials in the URL removed."""
-    return re.sub(r"//[^/@]*@", "//", base_url or DEFAULT_BASE_URL)
+    """An endpoint as it may be shown: the default filled in, credentials in the URL masked."""
+    return redact_url(base_url or DEFAULT_BASE_URL)
 
 
 class ProviderError(Exception):
@@ -210,10 +211,8 @@ class ChatProvider:
             self._client = None
 
     def _redact(self, text: str) -> str:
-        """`text` with the API key, and anything shaped like a key, blanked out."""
-        if self._api_key:
-            text = text.replace(self._api_key, "***")
-        return _KEY_LIKE.sub("sk-***", text)
+        """`text` without the API key, the credentials of the URL or anything shaped like a key."""
+        return redact(text, [self._api_key or "", *url_secrets(self.base_url)])
 
     def map_error(self, exc: BaseException, model: str, *, sent_tools: bool) -> ProviderError:
         """A ProviderError with a specific one-line message for any failure of a request."""
