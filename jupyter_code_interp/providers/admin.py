@@ -10,7 +10,6 @@ import copy
 from typing import Any
 
 from .client import display_url
-from .redaction import redact, restore_url
 from .keystore import StoredSettings
 from .presets import PRESETS
 from .redaction import redact, restore_url
