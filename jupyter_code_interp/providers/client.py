@@ -45,7 +45,7 @@ class ProviderError(Exception):
         super().__init__(message)
         self.kind = kind
         """unauthorized, forbidden, model_not_found, rate_limited, unreachable, not_openai,
-        tools_unsupported, bad_request, cut, stream_error or error."""
+        tools_unsupported, bad_request, cut, stalled, stream_error or error."""
         self.retry_after = retry_after
 
 
@@ -214,8 +214,11 @@ class ChatProvider:
         """`text` without the API key, the credentials of the URL or anything shaped like a key."""
         return redact(text, [self._api_key or "", *url_secrets(self.base_url)])
 
-    def map_error(self, exc: BaseException, model: str, *, sent_tools: bool) -> ProviderError:
-        """A ProviderError with a specific one-line message for any failure of a request."""
+    def map_error(
+        self, exc: BaseException, model: str, *, sent_tools: bool, received: int | None = None
+    ) -> ProviderError:
+        """A ProviderError with a specific one-line message for any failure of a request
+        (`received`: the reply had started, with this many chunks)."""
         import openai
 
         url = self.display_url
@@ -273,6 +276,14 @@ class ChatProvider:
                     f"OpenAI-compatible reply: {_provider_message(exc)}",
                     "not_openai",
                 )
+        elif isinstance(exc, openai.APITimeoutError) and received is not None:
+            # The read timeout of a reply that had started: connected, but the data stopped.
+            where = "in the middle of the reply" if received else "after accepting the request"
+            error = ProviderError(
+                f"The provider stopped sending: nothing came from {url} for {self.timeout:g} s "
+                f"{where} (request_timeout).",
+                "stalled",
+            )
         elif isinstance(exc, openai.APITimeoutError):
             error = ProviderError(
                 f"Cannot connect to {url}: no answer within {self.timeout:g} s (request timed out).",
@@ -335,7 +346,9 @@ class ChatProvider:
                 except StopAsyncIteration:
                     break
                 except Exception as exc:  # noqa: BLE001 - as above, for mid-stream failures
-                    raise self.map_error(exc, model, sent_tools=bool(tools)) from None
+                    raise self.map_error(
+                        exc, model, sent_tools=bool(tools), received=understood
+                    ) from None
                 usage = getattr(chunk, "usage", None)
                 choices = getattr(chunk, "choices", None)
                 if usage is not None or isinstance(choices, list):
