@@ -211,7 +211,8 @@ async def test_bad_frames_get_clear_errors_and_the_socket_and_server_stay_up(
     code_interp_server: ScriptedLLM, jp_ws_fetch: Fetch, jp_fetch: Fetch
 ) -> None:
     client = await ChatClient.open(jp_ws_fetch)
-    ten_mb = "x" * (10 * 1024 * 1024)
+    # Over the 8 MiB a frame may have, under the 9 MiB that close the socket.
+    too_big = "x" * (8 * 1024 * 1024 + 300 * 1024)
     bad: list[tuple[str, str]] = [
         ("{oops", "not valid JSON"),
         ('{"type": "teleport", "notebook": "a.ipynb"}', "Unknown frame type 'teleport'"),
@@ -225,8 +226,8 @@ async def test_bad_frames_get_clear_errors_and_the_socket_and_server_stay_up(
         (json.dumps(turn("p5", "hi", notebook="a/" * 2500 + "nb.ipynb")), "too long"),
         (json.dumps(turn("p6", "hi", attachments=["d/" * 2500 + "x.csv"])), "too long"),
         (json.dumps({"type": "history", "notebook": "n" * 5000 + ".ipynb"}), "too long"),
-        (json.dumps(turn("big", ten_mb)), "frames may be at most 8 MiB"),
-        (ten_mb, "frames may be at most 8 MiB"),
+        (json.dumps(turn("big", too_big)), "frames may be at most 8 MiB"),
+        (too_big, "frames may be at most 8 MiB"),
     ]
     for message, expected in bad:
         await client.socket.write_message(message)
@@ -254,7 +255,7 @@ async def test_an_oversized_result_fails_its_step_instead_of_hanging(
     client = await ChatClient.open(jp_ws_fetch)
     await client.send(turn("t1", "make a big output"))
     request = (await client.until("execute_request"))[-1]
-    huge = {"output_type": "stream", "name": "stdout", "text": "x" * (9 * 1024 * 1024)}
+    huge = {"output_type": "stream", "name": "stdout", "text": "x" * (8 * 1024 * 1024 + 300 * 1024)}
     await client.send(
         {
             "type": "execute_result",
@@ -739,7 +740,8 @@ async def test_a_turn_that_cannot_be_saved_says_so(
     connection.execute(f"PRAGMA max_page_count={pages}")
     code_interp_server.push(text_reply("an answer the disk has no room for"))
     client = await ChatClient.open(jp_ws_fetch)
-    frames = await client.run_turn(turn("t1", "a question with a long context " * 500))
+    await client.send(turn("t1", "a question with a long context " * 500))
+    frames = await client.until("turn_finished")
     await client.send({"type": "history", "notebook": "nb.ipynb"})
     frames += await client.until("history")
     client.close()

@@ -8,6 +8,7 @@ is an error (pyproject.toml), so a handler without an auth decorator fails the w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sys
@@ -21,6 +22,7 @@ from route_catalog import Route, call, extension_routes
 from scripted_llm import ScriptedLLM, error_reply, text_reply, tool_reply
 from server_process import server_process
 from tornado.httpclient import HTTPClientError, HTTPResponse
+from tornado.websocket import WebSocketClosedError
 from traitlets.config import Config
 from wire_client import ChatClient, Fetch, closed_port, on_server_loop, turn
 
@@ -521,48 +523,94 @@ async def test_each_frame_type_has_its_size_limit_and_huge_frames_are_not_read(
     frames = await client.run_turn(turn("t1", "ping"))
     assert frames[-1]["reason"] == "done"
     # Past the largest frame a client may send, the socket is closed before the frame is read.
-    await client.socket.write_message("x" * (20 * 1024 * 1024))
+    with contextlib.suppress(WebSocketClosedError):  # closed while the client still writes
+        await client.socket.write_message("x" * (20 * 1024 * 1024))
     assert await client.socket.read_message() is None
     assert client.socket.close_code == 1009
 
 
 @on_server_loop
 async def test_one_user_may_open_a_bounded_number_of_chat_sockets(
-    code_interp_server: ScriptedLLM, jp_ws_fetch: Fetch
+    code_interp_server: ScriptedLLM,
+    jp_fetch: Fetch,
+    jp_ws_fetch: Fetch,
+    jp_serverapp: Any,
+    jp_http_port: int,
 ) -> None:
     from jupyter_code_interp.limits import CHAT_SOCKETS_PER_USER
 
-    sockets = [await ChatClient.open(jp_ws_fetch) for _ in range(CHAT_SOCKETS_PER_USER)]
+    cookies = await log_in(jp_fetch, jp_serverapp.identity_provider.token)
+    browser = {**NO_AUTH, "Host": f"127.0.0.1:{jp_http_port}", "Cookie": _cookie_header(cookies)}
+
+    async def open_socket() -> ChatClient:
+        return ChatClient(await jp_ws_fetch("code-interp", "chat", headers=browser))
+
+    sockets = [await open_socket() for _ in range(CHAT_SOCKETS_PER_USER)]
     with pytest.raises(HTTPClientError) as refused:
-        await ChatClient.open(jp_ws_fetch)
+        await open_socket()
     assert refused.value.code == 429
+    other_user = await ChatClient.open(jp_ws_fetch)  # the limit is per user
     sockets.pop().close()
     for _ in range(100):  # the server hears the close a moment later
         try:
-            sockets.append(await ChatClient.open(jp_ws_fetch))
+            sockets.append(await open_socket())
             break
         except HTTPClientError:
             await asyncio.sleep(0.05)
     assert len(sockets) == CHAT_SOCKETS_PER_USER
     code_interp_server.push(text_reply("works"))
     frames = await sockets[-1].run_turn(turn("t1", "hi"))
-    for socket in sockets:
+    for socket in [*sockets, other_user]:
         socket.close()
     assert frames[-1]["reason"] == "done"
 
 
-async def test_frames_in_flight_are_bounded_by_a_byte_budget_per_user() -> None:
+async def test_frames_in_flight_and_sockets_are_bounded_per_user_and_in_all() -> None:
     from jupyter_code_interp.chat.budget import FrameBudget
 
-    budget = FrameBudget(pending_bytes=100)
+    budget = FrameBudget(sockets_per_user=2, sockets=3, pending_per_user=100, pending=150)
+    assert [budget.open_socket(user) for user in ("a", "a", "a", "b", "c")] == [
+        True,
+        True,
+        False,  # a's share
+        True,
+        False,  # everyone's
+    ]
     first = await budget.reserve("alice", 60)
-    waiting = asyncio.ensure_future(budget.reserve("alice", 60))
-    other = await budget.reserve("bob", 60)  # each user has a budget of their own
+    alice = asyncio.ensure_future(budget.reserve("alice", 60))  # alice's share is taken
+    bob = await budget.reserve("bob", 60)  # bob has his own share ...
+    carol = asyncio.ensure_future(budget.reserve("carol", 60))  # ... but not beyond the total
     await asyncio.sleep(0.05)
-    assert not waiting.done()
+    assert not alice.done() and not carol.done()
     first.release()
-    second = await asyncio.wait_for(waiting, 1)
-    assert budget.pending("alice") == 60
+    second = await asyncio.wait_for(alice, 1)
+    assert budget.pending("alice") == 60 and not carol.done()
+    bob.release()
+    third = await asyncio.wait_for(carol, 1)
     second.release()
-    other.release()
-    assert budget.pending("alice") == budget.pending("bob") == 0
+    third.release()
+    assert budget.pending() == 0
+
+
+def test_url_credentials_are_found_masked_and_kept_when_the_dialog_sends_them_back() -> None:
+    from jupyter_code_interp.providers.redaction import redact, redact_url, restore_url, url_secrets
+
+    url = "https://me:p%40ss-word@llm.example.com/v1?api-version=2024-10-21&api-key=k3y-value"
+    assert {"p%40ss-word", "p@ss-word", "k3y-value"} <= set(url_secrets(url))
+    shown = redact_url(url)
+    assert shown == "https://***@llm.example.com/v1?api-version=2024-10-21&api-key=***"
+    text = f"Client error for url '{url}/models' (sk-live-0123456789abcdef)"
+    cleaned = redact(text, url_secrets(url))
+    assert not any(secret in cleaned for secret in ("p@ss", "ss-word", "k3y-value", "0123456789"))
+    assert restore_url(shown, url) == url  # the masked URL the dialog shows keeps the real one
+    assert restore_url("https://other.example.com/v1", url) == "https://other.example.com/v1"
+
+
+def test_key_values_are_blanked_in_place_in_a_start_up_block() -> None:
+    from jupyter_code_interp.providers.process_env import blanked
+
+    block = b"PATH=/usr/bin\0OPENAI_API_KEY=sk-123456789\0NOTE=uses sk-123456789 too\0"
+    cleaned = blanked(block, {"OPENAI_API_KEY"}, [b"sk-123456789"])
+    assert len(cleaned) == len(block)  # the layout /proc reports is unchanged
+    assert b"sk-123456789" not in cleaned
+    assert cleaned.startswith(b"PATH=/usr/bin\0OPENAI_API_KEY=************\0NOTE=uses ")
