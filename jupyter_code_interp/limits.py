@@ -54,10 +54,11 @@ CHAT_SOCKETS_PER_USER = 8
 CHAT_SOCKETS = 64
 """Chat sockets of all users together (clients that send only the token, no login cookie, are a
 new anonymous user each time). Each may hold one frame of up to TRANSPORT_LIMIT_BYTES."""
-PENDING_FRAME_BYTES_PER_USER = 24 * MIB
-"""Bytes of one user's frames being decoded at once; more frames wait (their sockets are not read
-meanwhile)."""
-PENDING_FRAME_BYTES = 64 * MIB
+PENDING_FRAME_BYTES_PER_USER = 8 * MIB
+"""Bytes of one user's frames being decoded at once (one frame of the largest kind): more frames
+wait, their sockets not read meanwhile. Decoded, a frame of many small values takes ~8 times its
+size in memory."""
+PENDING_FRAME_BYTES = 32 * MIB
 """Bytes of all users' frames being decoded at once."""
 OFF_LOOP_FRAME_BYTES = 256 * KIB
 """Frames at least this large are decoded in a worker thread, not on the event loop."""

@@ -648,17 +648,19 @@ def kept_files(db_path: Path) -> list[Path]:
     ]
 
 
-async def frames_until(
-    client: ChatClient, kind: str
+async def history_with_notices(
+    client: ChatClient, notebook: str
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The `error` frames received before the next frame of type `kind`, and that frame."""
-    errors: list[dict[str, Any]] = []
+    """Ask for the history of `notebook`: the `error` frames (notices) received before it, and
+    the `history` frame."""
+    await client.send({"type": "history", "notebook": notebook})
+    notices: list[dict[str, Any]] = []
     while True:
         frame = await client.receive()
-        if frame["type"] == kind:
-            return errors, frame
+        if frame["type"] == "history":
+            return notices, frame
         assert frame["type"] == "error", frame
-        errors.append(frame)
+        notices.append(frame)
 
 
 @on_server_loop
@@ -666,8 +668,7 @@ async def test_a_database_the_server_cannot_write_is_read_and_turns_say_they_are
     read_only_db: bytes, code_interp_server: ScriptedLLM, jp_ws_fetch: Fetch, db_path: Path
 ) -> None:
     client = await ChatClient.open(jp_ws_fetch)
-    await client.send({"type": "history", "notebook": "nb.ipynb"})
-    notices, history = await frames_until(client, "history")
+    notices, history = await history_with_notices(client, "nb.ipynb")
     assert [record["instruction"] for record in history["turns"]] == ["a question from last week"]
     assert len(notices) == 1, notices
     assert "cannot be written" in notices[0]["message"] and str(db_path) in notices[0]["message"]
@@ -692,8 +693,7 @@ async def test_a_damaged_database_is_found_at_start_kept_aside_and_a_new_one_sta
     [kept_file] = kept_files(db_path)
     assert kept_file.read_bytes() == damaged_db
     client = await ChatClient.open(jp_ws_fetch)
-    await client.send({"type": "history", "notebook": "victim.ipynb"})
-    notices, history = await frames_until(client, "history")
+    notices, history = await history_with_notices(client, "victim.ipynb")
     assert len(notices) == 1 and str(kept_file) in notices[0]["message"], notices
     assert "damaged" in notices[0]["message"]
     assert history["turns"] == []
@@ -716,8 +716,7 @@ async def test_damage_found_while_running_is_kept_aside_and_the_conversations_in
     damage_pages_holding(db_path, DAMAGED_MARK)
     with closing(sqlite3.connect(db_path)) as other:  # a write elsewhere: caches are dropped
         other.execute("PRAGMA user_version=1")
-    await client.send({"type": "history", "notebook": "victim.ipynb"})
-    notices, history = await frames_until(client, "history")
+    notices, history = await history_with_notices(client, "victim.ipynb")
     assert len(notices) == 1 and "damaged" in notices[0]["message"], notices
     [kept] = kept_files(db_path)
     assert str(kept) in notices[0]["message"]

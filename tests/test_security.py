@@ -171,6 +171,11 @@ def _cookie_header(cookies: dict[str, str]) -> str:
     return "; ".join(f"{name}={value}" for name, value in cookies.items())
 
 
+def browser_headers(cookies: dict[str, str], port: int) -> dict[str, str]:
+    """The headers of a logged-in browser: its cookies, no token (the cookie names the Host)."""
+    return {**NO_AUTH, "Host": f"127.0.0.1:{port}", "Cookie": _cookie_header(cookies)}
+
+
 @on_server_loop
 async def test_every_route_refuses_requests_without_a_token(
     code_interp_server: ScriptedLLM, routes: list[Route], jp_fetch: Fetch, jp_ws_fetch: Fetch
@@ -218,7 +223,7 @@ async def test_state_changing_requests_need_the_xsrf_token(
     jp_http_port: int,
 ) -> None:
     cookies = await log_in(jp_fetch, jp_serverapp.identity_provider.token)
-    browser = {**NO_AUTH, "Host": f"127.0.0.1:{jp_http_port}", "Cookie": _cookie_header(cookies)}
+    browser = browser_headers(cookies, jp_http_port)
     changing = [route for route in routes if route.method in ("POST", "PUT", "DELETE", "PATCH")]
     assert changing
     for route in changing:
@@ -539,8 +544,9 @@ async def test_one_user_may_open_a_bounded_number_of_chat_sockets(
 ) -> None:
     from jupyter_code_interp.limits import CHAT_SOCKETS_PER_USER
 
-    cookies = await log_in(jp_fetch, jp_serverapp.identity_provider.token)
-    browser = {**NO_AUTH, "Host": f"127.0.0.1:{jp_http_port}", "Cookie": _cookie_header(cookies)}
+    browser = browser_headers(
+        await log_in(jp_fetch, jp_serverapp.identity_provider.token), jp_http_port
+    )
 
     async def open_socket() -> ChatClient:
         return ChatClient(await jp_ws_fetch("code-interp", "chat", headers=browser))

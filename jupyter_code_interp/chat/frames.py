@@ -82,10 +82,30 @@ def _refuse_constant(constant: str) -> Any:
     )
 
 
-def decode_frame(text: str | bytes) -> dict[str, Any]:
-    """A client frame decoded from JSON, or a FrameError saying why it cannot be."""
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, built by Python code: see `decode_frame`."""
+    return dict(pairs)
+
+
+def _integer(text: str) -> int:
+    """A JSON integer, parsed by Python code: see `decode_frame`."""
+    return int(text)
+
+
+def decode_frame(text: str | bytes, cooperative: bool = False) -> dict[str, Any]:
+    """A client frame decoded from JSON, or a FrameError saying why it cannot be.
+
+    `cooperative` (for a worker thread): json's C decoder holds the GIL until it is done, so a
+    frame of many small values would stall the event loop in any thread; with hooks written in
+    Python it reaches the interpreter at every object and integer, where the GIL is handed over
+    (every 5 ms) to the loop. Slower (about twice for a notebook context); only one long string,
+    or a long array of strings, still holds the GIL from start to end.
+    """
+    hooks: dict[str, Any] = {}
+    if cooperative:
+        hooks = {"object_pairs_hook": _object, "parse_int": _integer}
     try:
-        value = json.loads(text, parse_constant=_refuse_constant)
+        value = json.loads(text, parse_constant=_refuse_constant, **hooks)
     except RecursionError:
         raise FrameError("The frame is nested too deeply to be read.") from None
     except (ValueError, UnicodeDecodeError):

@@ -139,9 +139,10 @@ class ChatWebSocketHandler(WebSocketMixin, websocket.WebSocketHandler, JupyterHa
             return
         reservation = await self.services.frames.reserve(self.budget_key, size)
         try:
-            frame = (
-                await asyncio.to_thread(decode_frame, message) if large else decode_frame(message)
-            )
+            if large:  # in a worker thread, handing the GIL back to the loop as it goes
+                frame = await asyncio.to_thread(decode_frame, message, cooperative=True)
+            else:
+                frame = decode_frame(message)
             kind = frame.get("type")
             if size > frame_limit(kind):
                 raise FrameError(oversized_message(str(kind), size, frame_limit(kind)))
