@@ -10,7 +10,7 @@ from jupyter_core.paths import jupyter_data_dir
 from traitlets import Dict, Float, Int, List, TraitError, Unicode, default, validate
 from traitlets.config import Configurable
 
-from .limits import CONTEXT_BUDGET, MAX_FIX_ATTEMPTS, MAX_STEPS, OUTPUT_LIMIT
+from .limits import CONTEXT_BUDGET, MAX_FIX_ATTEMPTS, MAX_STEPS, OUTPUT_LIMIT, TURN_TIME_LIMIT
 from .providers.client import TOOL_MODES
 
 
@@ -67,7 +67,18 @@ class CodeInterpreter(Configurable):
         config=True,
         help="Characters of a cell's outputs sent to the model per step.",
     )
-    request_timeout = Float(120.0, config=True, help="Seconds to wait for the model's reply.")
+    request_timeout = Float(
+        120.0,
+        config=True,
+        help="Seconds to wait for the model's reply to start, and between two pieces of it.",
+    )
+    turn_time_limit = Float(
+        TURN_TIME_LIMIT,
+        config=True,
+        help="Seconds one turn may take in all (the model's replies, the cells it runs, waiting "
+        "for approval); then it is stopped, as with Stop. Bounds a model that answers slowly "
+        "forever.",
+    )
     providers = Dict(
         default_value={},
         config=True,
@@ -145,7 +156,12 @@ class CodeInterpreter(Configurable):
         return value
 
     @validate(
-        "max_steps", "output_limit", "request_timeout", "connection_test_timeout", "context_budget"
+        "max_steps",
+        "output_limit",
+        "request_timeout",
+        "connection_test_timeout",
+        "context_budget",
+        "turn_time_limit",
     )
     def _check_positive(self, proposal: Any) -> Any:
         """Limits must be positive numbers."""

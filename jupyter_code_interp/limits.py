@@ -1,7 +1,8 @@
-"""The one source of the loop's limits and defaults that the server and the panel's settings share.
+"""The one source of the loop's limits and defaults that the server and the panel's settings share,
+and of what one user can make the server hold.
 
-`schema/panel.json` repeats them for the settings editor (JSON Schema cannot import Python);
-tests/test_limits.py fails when the two disagree.
+`schema/panel.json` repeats the panel's settings for the settings editor (JSON Schema cannot import
+Python); tests/test_structure.py fails when the two disagree.
 """
 
 from __future__ import annotations
@@ -34,6 +35,37 @@ CONTEXT_BUDGET = 32_000
 """Prompt tokens one request may use, before a model's context window lowers it."""
 MIN_CONTEXT_BUDGET = 1000
 """No request is planned below this, however small a model's window."""
+
+TURN_TIME_LIMIT = 3600.0
+"""Seconds one turn may take from its start to its end (model replies, cells, approvals)."""
+
+KIB = 1024
+MIB = 1024 * KIB
+FRAME_LIMITS = {"turn": 8 * MIB, "execute_result": 8 * MIB}
+"""Largest client frame of these types, in bytes of UTF-8: a turn with its notebook context (the
+panel sends at most ~2 MB of it), a cell's outputs (the panel keeps at most 4 MiB of images)."""
+CONTROL_FRAME_BYTES = 64 * KIB
+"""Largest client frame of any other type (stop, history, conversations, undo...)."""
+TRANSPORT_LIMIT_BYTES = 9 * MIB
+"""Larger frames close the socket (1009) as soon as their header says so, before they are read;
+between the frame limits and this one the client gets a clear `error` frame."""
+CHAT_SOCKETS_PER_USER = 8
+"""Chat sockets one user may have open at once (a JupyterLab tab uses one)."""
+CHAT_SOCKETS = 64
+"""Chat sockets of all users together (clients that send only the token, no login cookie, are a
+new anonymous user each time). Each may hold one frame of up to TRANSPORT_LIMIT_BYTES."""
+PENDING_FRAME_BYTES_PER_USER = 8 * MIB
+"""Bytes of one user's frames being decoded at once (one frame of the largest kind): more frames
+wait, their sockets not read meanwhile. Decoded, a frame of many small values takes ~8 times its
+size in memory."""
+PENDING_FRAME_BYTES = 32 * MIB
+"""Bytes of all users' frames being decoded at once."""
+OFF_LOOP_FRAME_BYTES = 256 * KIB
+"""Frames at least this large are decoded in a worker thread, not on the event loop."""
+MAX_PATH_CHARACTERS = 1024
+"""Longest path a client may send (a notebook, an attachment, a folder)."""
+MAX_NAME_BYTES = 255
+"""Longest part of such a path, in bytes of UTF-8 (NAME_MAX of Linux and macOS)."""
 
 PANEL_SETTINGS = {
     "maxSteps": MAX_STEPS,

@@ -11,9 +11,11 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from .chat.budget import FrameBudget
 from .config import CodeInterpreter
 from .conversations.store import ConversationStore
 from .files.paths import FileAccess
+from .providers.redaction import protect_logs
 from .providers.registry import ProviderRegistry
 
 
@@ -26,6 +28,8 @@ class Services:
     conversations: ConversationStore
     files: FileAccess | None
     """Client paths are resolved in the server root (None: no root, e.g. a bare CLI run)."""
+    frames: FrameBudget
+    """What each user's chat sockets may make the server hold."""
 
 
 def build_services(
@@ -43,6 +47,7 @@ def build_services(
     """
     registry = ProviderRegistry(settings, server_root=root_dir, allow_hidden=allow_hidden)
     registry.scrub_environment()
+    protect_logs(registry.secrets)
     conversations = ConversationStore(
         settings.db_path if persist else None,
         root=None if root_dir is None else Path(root_dir),
@@ -50,4 +55,4 @@ def build_services(
         log=log,
     )
     files = None if root_dir is None else FileAccess.at(root_dir, allow_hidden)
-    return Services(settings, registry, conversations, files)
+    return Services(settings, registry, conversations, files, FrameBudget())

@@ -19,6 +19,9 @@ Reply dicts (what the builders below return; the same JSON is accepted by `POST 
   omit_usage         never send a usage chunk (a provider that ignores stream_options)
   hang               seconds to wait before answering at all (no status line, no byte): a
                      provider that holds the request; `stop` ends the wait
+  stall              seconds to go silent after half of the text, the connection open (a stream
+                     that stops mid-answer, as vLLM behind a proxy did in microsoft/amplifier#339
+                     and Moonshot's API in MoonshotAI/kimi-code#1798); `stop` ends the wait
   times              serve this reply to this many requests (default 1); `forever` to all of them
                      until `discard_replies` (a model that asks for code again and again)
   stamps             instead of `text`, this many deltas `t=<time.monotonic_ns()>;` stamped as
@@ -100,6 +103,11 @@ def malformed_tool_reply(arguments: str = '{"code": "print(1)"', text: str = "")
 def hang_reply(seconds: float) -> dict[str, Any]:
     """Holds the request `seconds` before answering anything (a timeout before the first byte)."""
     return {"hang": seconds, "text": "too late"}
+
+
+def stall_reply(text: str, seconds: float) -> dict[str, Any]:
+    """Streams the first half of `text`, then sends nothing for `seconds` (then the rest)."""
+    return {"text": text, "chunk": 2, "stall": seconds}
 
 
 def repeated(reply: dict[str, Any], times: int | None = None) -> dict[str, Any]:
@@ -292,7 +300,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
             return
         chunk({"role": "assistant", "content": ""})
-        for piece in pieces:
+        for index, piece in enumerate(pieces):
+            if reply.get("stall") and index == len(pieces) // 2:
+                self.server.owner.released.wait(float(reply["stall"]))
             chunk({"content": piece})
         if reply.get("stream_error"):
             self._event(

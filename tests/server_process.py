@@ -35,6 +35,8 @@ class ServerProcess:
     port: int
     token: str
     log: Path
+    process: asyncio.subprocess.Process | None = None
+    """The server's process (set once it runs): a test may kill it."""
 
     @property
     def headers(self) -> dict[str, str]:
@@ -45,6 +47,53 @@ class ServerProcess:
         """A chat socket."""
         request = HTTPRequest(f"ws://127.0.0.1:{self.port}/code-interp/chat", headers=self.headers)
         return await websocket_connect(request)
+
+    async def run_in_kernel(self, code: str) -> str:
+        """Start a python3 kernel through the server, run `code` there, return what it printed."""
+        client = AsyncHTTPClient()
+        base = f"http://127.0.0.1:{self.port}"
+        started = await client.fetch(
+            f"{base}/api/kernels", method="POST", body="{}", headers=self.headers
+        )
+        kernel_id = json.loads(started.body)["id"]
+        request = HTTPRequest(
+            f"ws://127.0.0.1:{self.port}/api/kernels/{kernel_id}/channels", headers=self.headers
+        )
+        socket = await websocket_connect(request)
+        message_id = uuid.uuid4().hex
+        header = {"msg_id": message_id, "msg_type": "execute_request", "username": "test"}
+        content = {"code": code, "silent": False, "store_history": False, "allow_stdin": False}
+        await socket.write_message(
+            json.dumps(
+                {
+                    "header": {**header, "session": uuid.uuid4().hex, "version": "5.3"},
+                    "parent_header": {},
+                    "metadata": {},
+                    "content": content,
+                    "channel": "shell",
+                }
+            )
+        )
+        printed: list[str] = []
+        try:
+            while True:
+                raw = await asyncio.wait_for(socket.read_message(), START_TIMEOUT)
+                assert isinstance(raw, str), "the kernel socket closed"
+                message = json.loads(raw)
+                if message.get("parent_header", {}).get("msg_id") != message_id:
+                    continue
+                kind = message["header"]["msg_type"]
+                if kind == "stream":
+                    printed.append(message["content"]["text"])
+                elif kind == "error":
+                    printed.append("\n".join(message["content"]["traceback"]))
+                elif kind == "status" and message["content"]["execution_state"] == "idle":
+                    return "".join(printed)
+        finally:
+            socket.close()
+            await client.fetch(
+                f"{base}/api/kernels/{kernel_id}", method="DELETE", headers=self.headers
+            )
 
     async def wait_ready(self, process: asyncio.subprocess.Process) -> None:
         """Poll /api/status until the server answers (or fail with its log)."""
@@ -65,9 +114,14 @@ class ServerProcess:
 
 @asynccontextmanager
 async def server_process(
-    directory: Path, root: Path, config: dict[str, Any], environment: dict[str, str]
+    directory: Path,
+    root: Path,
+    config: dict[str, Any],
+    environment: dict[str, str],
+    arguments: tuple[str, ...] = (),
 ) -> AsyncIterator[ServerProcess]:
-    """Start `jupyter server` on `root` with `config`; stop it (SIGTERM) at the end."""
+    """Start `jupyter server` on `root` with `config` (and command-line `arguments`); stop it
+    (SIGTERM) at the end."""
     config_dir = directory / f"config-{uuid.uuid4().hex[:8]}"
     config_dir.mkdir(parents=True)
     token = uuid.uuid4().hex
@@ -95,11 +149,13 @@ async def server_process(
             sys.executable,
             "-m",
             "jupyter_server",
+            *arguments,
             env=env,
             stdout=log,
             stderr=asyncio.subprocess.STDOUT,
             cwd=root,
         )
+    server.process = process
     try:
         await server.wait_ready(process)
         yield server

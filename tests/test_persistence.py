@@ -58,6 +58,8 @@ async def test_a_broken_database_does_not_stop_the_server(
     assert broken.read_bytes() == GARBAGE
     code_interp_server.push(text_reply("ok"))
     panel = await open_panel(jp_ws_fetch)
+    notice = await panel.receive()  # the panel hears what happened, and where the file went
+    assert notice["type"] == "error" and str(broken) in notice["message"], notice
     frames = await panel.run_turn(
         {"type": "turn", "turnId": "t1", "notebook": "a.ipynb", "instruction": "hi"}
     )

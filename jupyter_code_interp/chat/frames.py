@@ -1,20 +1,27 @@
-"""Validation of the frames a panel sends: fields, ids, notebook paths, execution results.
+"""Decoding and validation of the frames a panel sends: size, JSON, fields, ids, notebook paths,
+execution results.
 
 Every problem is a FrameError whose message goes back to the client in an `error` frame.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from ..agent.executor import ExecutionResult
 from ..agent.snapshot import NotebookContext
 from ..files.paths import PathRefused, normalize_client_path
+from ..limits import CONTROL_FRAME_BYTES, FRAME_LIMITS, KIB, MIB
 
 MAX_ID_LENGTH = 200
 MAX_CONTEXT_CELLS = 5000
 CELL_TYPES = ("code", "markdown", "raw")
 CLOSED_MESSAGE = "The chat connection closed before the code could run."
+PEEK_CHARACTERS = 1024
+"""How far into an oversized frame its type and ids are looked for (it is never parsed)."""
+OUTPUT_TYPES = ("stream", "display_data", "execute_result", "error")
 
 
 class FrameError(Exception):
@@ -24,6 +31,88 @@ class FrameError(Exception):
         """Keep the message and the turn it concerns, if known."""
         super().__init__(message)
         self.turn_id = turn_id
+
+
+def frame_limit(kind: Any) -> int:
+    """The largest frame of type `kind` (None: the type is not known yet), in bytes."""
+    if kind is None:
+        return max(FRAME_LIMITS.values())
+    return (
+        FRAME_LIMITS.get(kind, CONTROL_FRAME_BYTES)
+        if isinstance(kind, str)
+        else CONTROL_FRAME_BYTES
+    )
+
+
+def utf8_size(text: str | bytes) -> int:
+    """The size of a frame in bytes of UTF-8."""
+    if isinstance(text, bytes) or text.isascii():  # isascii() is O(1) on a str
+        return len(text)
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def peek_field(text: str | bytes, name: str) -> str | None:
+    """The string field `name` of a frame, found in its first characters without parsing it
+    (JSON strings escape their quotes, so only a real key matches); None if not there."""
+    head = text[:PEEK_CHARACTERS]
+    if isinstance(head, bytes):
+        head = head.decode("utf-8", "replace")
+    pattern = rf'"{re.escape(name)}"\s*:\s*"([^"\\]{{1,{MAX_ID_LENGTH}}})"'
+    found = re.search(pattern, head)
+    return found.group(1) if found else None
+
+
+def _size(size: int) -> str:
+    """`size` bytes as the limits are written (KiB, MiB)."""
+    if size >= MIB:
+        return f"{size / MIB:.1f} MiB".replace(".0 ", " ")
+    return f"{size / KIB:.1f} KiB".replace(".0 ", " ")
+
+
+def oversized_message(kind: str | None, size: int, limit: int) -> str:
+    """What a client hears about a frame over its limit."""
+    which = f"'{kind}' frames" if kind else "frames"
+    return f"The frame is {_size(size)}; {which} may be at most {_size(limit)}."
+
+
+def _refuse_constant(constant: str) -> Any:
+    """JSON has no NaN or Infinity (a browser's JSON.parse refuses them): refuse them too."""
+    raise FrameError(
+        f"The frame holds {constant}, which is not JSON; send a number or null instead."
+    )
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, built by Python code: see `decode_frame`."""
+    return dict(pairs)
+
+
+def _integer(text: str) -> int:
+    """A JSON integer, parsed by Python code: see `decode_frame`."""
+    return int(text)
+
+
+def decode_frame(text: str | bytes, cooperative: bool = False) -> dict[str, Any]:
+    """A client frame decoded from JSON, or a FrameError saying why it cannot be.
+
+    `cooperative` (for a worker thread): json's C decoder holds the GIL until it is done, so a
+    frame of many small values would stall the event loop in any thread; with hooks written in
+    Python it reaches the interpreter at every object and integer, where the GIL is handed over
+    (every 5 ms) to the loop. Slower (about twice for a notebook context); only one long string,
+    or a long array of strings, still holds the GIL from start to end.
+    """
+    hooks: dict[str, Any] = {}
+    if cooperative:
+        hooks = {"object_pairs_hook": _object, "parse_int": _integer}
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant, **hooks)
+    except RecursionError:
+        raise FrameError("The frame is nested too deeply to be read.") from None
+    except (ValueError, UnicodeDecodeError):
+        raise FrameError("The frame is not valid JSON.") from None
+    if not isinstance(value, dict):
+        raise FrameError("A frame must be a JSON object.")
+    return value
 
 
 def frame_field(frame: dict[str, Any], name: str, kind: type, *, required: bool = True) -> Any:
@@ -69,17 +158,21 @@ def frame_identifier(frame: dict[str, Any], name: str) -> str:
 
 
 def validate_notebook_path(path: str) -> str:
-    """`path` if it is a relative path inside the server root, else a FrameError."""
+    """`path` as the one form that keys its conversation and its one-turn lock (`./a.ipynb`,
+    `a.ipynb/` and `d//a.ipynb` are `a.ipynb` and `d/a.ipynb`), if it is inside the server root;
+    else a FrameError."""
     if not path.strip():
         raise FrameError("Field 'notebook' must not be empty.")
-    # Stricter than normalize_client_path: the path keys a conversation, so it must be canonical.
+    # Stricter than normalize_client_path: `a/../b.ipynb` is refused, not read as `b.ipynb`.
     if ".." in path.replace("\\", "/").split("/"):
         raise FrameError(f"Notebook path '{path}' contains '..'; it must stay inside the root.")
     try:
-        normalize_client_path(path, "Notebook path")
+        normalized = normalize_client_path(path, "Notebook path")
     except PathRefused as refused:
         raise FrameError(str(refused)) from None
-    return path
+    if not normalized:
+        raise FrameError(f"Notebook path '{path}' names the root folder, not a notebook.")
+    return normalized
 
 
 def parse_execution_result(frame: dict[str, Any]) -> ExecutionResult:
@@ -89,11 +182,10 @@ def parse_execution_result(frame: dict[str, Any]) -> ExecutionResult:
         return ExecutionResult(failure=why.strip() or "The panel could not run the code.")
     result: dict[str, Any] = frame_field(frame, "result", dict)
     outputs = result.get("outputs", [])
-    if not isinstance(outputs, list) or not all(
-        isinstance(output, dict) and isinstance(output.get("output_type"), str)
-        for output in outputs
-    ):
+    if not isinstance(outputs, list):
         raise FrameError("'result.outputs' must be a list of nbformat output objects.")
+    for position, output in enumerate(outputs):
+        _check_output(f"result.outputs[{position}]", output)
     typed = {"executionCount": int, "cellId": str, "cellIndex": int}
     for name, kind in typed.items():
         value = result.get(name)
@@ -115,6 +207,38 @@ def parse_execution_result(frame: dict[str, Any]) -> ExecutionResult:
         skipped=skipped,
         edited_code=edited,
     )
+
+
+def _is_text(value: Any) -> bool:
+    """nbformat text: a string or a list of strings."""
+    return isinstance(value, str) or (
+        isinstance(value, list) and all(isinstance(line, str) for line in value)
+    )
+
+
+def _check_output(where: str, output: Any) -> None:
+    """A FrameError unless `output` is an nbformat v4 output of the types the panel sends; its
+    fields end up in frames and the stored history, which a browser must be able to read."""
+    if not isinstance(output, dict) or output.get("output_type") not in OUTPUT_TYPES:
+        raise FrameError(
+            f"'{where}' must be an nbformat output with output_type {', '.join(OUTPUT_TYPES)}."
+        )
+    kind = output["output_type"]
+    if kind == "stream":
+        fields = {"name": output.get("name", "stdout"), "text": output.get("text", "")}
+    elif kind == "error":
+        fields = {"ename": output.get("ename", ""), "evalue": output.get("evalue", "")}
+        if not _is_text(output.get("traceback", [])) or isinstance(output.get("traceback"), str):
+            raise FrameError(f"'{where}.traceback' must be a list of strings.")
+    else:
+        data = output.get("data", {})
+        if not isinstance(data, dict) or not isinstance(output.get("metadata", {}), dict):
+            raise FrameError(f"'{where}.data' and '.metadata' must be objects.")
+        # JSON mime types may hold any JSON; every other one is text (base64 for images).
+        fields = {mime: value for mime, value in data.items() if not mime.endswith("json")}
+    for name, value in fields.items():
+        if not _is_text(value):
+            raise FrameError(f"'{where}.{name}' must be a string (or a list of strings).")
 
 
 def _context_cell(position: int, cell: Any) -> dict[str, Any]:

@@ -21,8 +21,10 @@ from ..config import CodeInterpreter
 from ..conversations.store import ConversationStore
 from ..files.paths import FileAccess
 from ..providers.client import ProviderError
+from ..providers.redaction import redact
 from ..providers.registry import ProviderRegistry
 from .conversation_frames import CONVERSATION_FRAMES, handle_conversation_frame
+from .executions import PendingExecution, SocketExecutor
 from .frames import (
     CLOSED_MESSAGE,
     FrameError,
@@ -45,30 +47,12 @@ from .turn_recorder import TurnRecorder, attachment_paths
 from .turn_setup import turn_options
 
 SendFrame = Callable[[dict[str, Any]], Awaitable[None]]
+MayRead = Callable[[str], Awaitable[bool]]
 CONNECTION_LOST_MESSAGE = "The connection to the panel was lost, so the turn was stopped."
-
-
-@dataclass
-class _PendingExecution:
-    """An `execute_request` sent to the panel whose answer has not arrived."""
-
-    turn_id: str
-    future: asyncio.Future[ExecutionResult]
-
-
-class SocketExecutor:
-    """Runs code through the panel: sends `execute_request`, awaits the matching result."""
-
-    def __init__(self, session: ChatSession, turn_id: str) -> None:
-        """An executor for one turn of `session`."""
-        self._session = session
-        self.turn_id = turn_id
-        self.step = 0
-        """The step the loop announced last (set from its `step_started` events)."""
-
-    async def execute(self, code: str, replace_cell_id: str | None = None) -> ExecutionResult:
-        """Ask the panel to insert and run `code` (or re-run a cell with it); wait for its answer."""
-        return await self._session.request_execution(self.turn_id, self.step, code, replace_cell_id)
+TOO_LONG = (
+    "The turn took longer than %g s, the most one turn may take "
+    "(c.CodeInterpreter.turn_time_limit), so it was stopped."
+)
 
 
 @dataclass
@@ -100,18 +84,35 @@ class ChatSession:
         store: ConversationStore,
         log: logging.Logger,
         files: FileAccess | None = None,
+        may_read: MayRead | None = None,
     ) -> None:
-        """A session that writes frames with `send`; `files` enables attachments and cards."""
+        """A session that writes frames with `send`; `files` enables attachments and cards;
+        `may_read(path)` says whether the user may read a file (None: any file in the root)."""
         self._send = send
         self._files = files
+        self._may_read = may_read
         self._settings = settings
         self._registry = registry
         self._store = store
         self._log = log
         self._turns: dict[str, _RunningTurn] = {}
-        self._pending: dict[str, _PendingExecution] = {}
+        self._pending: dict[str, PendingExecution] = {}
         self._closed = False
         self._cleanup: asyncio.Task[None] | None = None
+        self._notices: list[str] = []
+        self._notifying: asyncio.Future[None] | None = None
+        self._expired: set[str] = set()
+
+    async def open(self) -> None:
+        """The socket is open: tell the panel what is wrong with the conversation store."""
+        self._store.watch(self._notify)
+        if self._store.problem is not None:
+            await self._safe_send({"type": "error", "message": self._store.problem})
+
+    def _notify(self, message: str) -> None:
+        """The store had to replace its database: tell the panel (before its next frame)."""
+        self._notices.append(message)
+        self._notifying = asyncio.ensure_future(self._safe_send(None))
 
     @property
     def running_notebooks(self) -> list[str]:
@@ -127,7 +128,7 @@ class ChatSession:
             if self._closed:
                 raise FrameError("The session is closed.")
             if kind == "turn":
-                self._start_turn(frame)
+                await self._start_turn(frame)
             elif kind == "execute_result":
                 self._resolve_execution(frame)
             elif kind == "stop":
@@ -145,7 +146,18 @@ class ChatSession:
                 reply["turnId"] = error.turn_id
             await self._safe_send(reply)
 
-    def _start_turn(self, frame: dict[str, Any]) -> None:
+    async def refuse(self, why: str, turn_id: str | None, request_id: str | None) -> None:
+        """Answer a frame the socket could not read (too large, not JSON): an `error` frame; if it
+        was an execution result, its step fails with `why` (the turn would wait forever)."""
+        pending = self._pending.get(request_id or "")
+        if pending is not None and not pending.future.done():
+            pending.future.set_result(ExecutionResult(failure=f"Invalid result: {why}"))
+            turn_id = pending.turn_id
+        await self._safe_send(
+            {"type": "error", "message": why, **({"turnId": turn_id} if turn_id else {})}
+        )
+
+    async def _start_turn(self, frame: dict[str, Any]) -> None:
         """Validate a `turn` frame and start its task."""
         turn_id = frame_identifier(frame, "turnId")
         try:
@@ -165,7 +177,7 @@ class ChatSession:
             fix_attempts = frame_field(frame, "maxFixAttempts", int, required=False)
             try:
                 attached = frame_field(frame, "attachments", list, required=False)
-                files = open_turn_files(self._files, notebook, attached)
+                files = await open_turn_files(self._files, notebook, attached, self._may_read)
             except AttachmentRefused as refused:
                 raise FrameError(str(refused)) from None
             if turn_id in self._turns:
@@ -216,25 +228,26 @@ class ChatSession:
                 executor.step = int(event.get("step", executor.step + 1))
             if files is not None:
                 files.observe(event)
-            await self._safe_send(recorder.observe({**event, "turnId": turn_id}))
+            await self._record(recorder, {**event, "turnId": turn_id})
 
         finished: dict[str, Any] = {"type": "turn_finished", "turnId": turn_id}
+        limit = self._settings.turn_time_limit
+        expiry = asyncio.get_running_loop().call_later(limit, self._expire, turn_id)
         try:
             conversation = self._store.get(notebook)
             recorder.begin(conversation)
             choice = choice or conversation_model(self._registry, conversation)
-            await self._safe_send(
-                recorder.observe(
-                    {
-                        "type": "turn_started",
-                        "turnId": turn_id,
-                        "notebook": notebook,
-                        "provider": choice.provider,
-                        "model": choice.model,
-                        "instruction": recorder.instruction,
-                        "attachments": recorder.attachments,
-                    }
-                )
+            await self._record(
+                recorder,
+                {
+                    "type": "turn_started",
+                    "turnId": turn_id,
+                    "notebook": notebook,
+                    "provider": choice.provider,
+                    "model": choice.model,
+                    "instruction": recorder.instruction,
+                    "attachments": recorder.attachments,
+                },
             )
             provider = await open_model(self._registry, conversation, choice)
             runner: Executor = executor
@@ -267,7 +280,9 @@ class ChatSession:
             if outcome.message is not None:
                 finished["message"] = outcome.message
         except asyncio.CancelledError:
-            if self._closed:  # not the user's Stop: the stored record says what happened
+            if turn_id in self._expired:  # c.CodeInterpreter.turn_time_limit, not the user
+                finished.update(reason="error", message=TOO_LONG % self._settings.turn_time_limit)
+            elif self._closed:  # not the user's Stop: the stored record says what happened
                 finished.update(reason="error", message=CONNECTION_LOST_MESSAGE)
             else:
                 finished.update(reason="stopped", message="The turn was stopped.")
@@ -282,11 +297,22 @@ class ChatSession:
                 message=f"Internal error ({type(error).__name__}); see the server log.",
             )
         finally:
+            expiry.cancel()
+            self._expired.discard(turn_id)
             self._turns.pop(turn_id, None)
             self._abandon_executions(turn_id)
         if choice is not None:
             finished["usage"] = turn_usage(meter, choice)
-        await self._safe_send(recorder.observe(finished))
+        await self._record(recorder, finished)
+
+    async def _record(self, recorder: TurnRecorder, frame: dict[str, Any]) -> None:
+        """Record and send a frame of a turn; if the turn could not be saved, say so after it."""
+        await self._safe_send(recorder.observe(frame))
+        problem = recorder.take_problem()
+        if problem is not None:
+            await self._safe_send(
+                {"type": "error", "turnId": recorder.record.turn_id, "message": problem}
+            )
 
     async def request_execution(
         self, turn_id: str, step: int, code: str, replace_cell_id: str | None = None
@@ -296,7 +322,7 @@ class ChatSession:
             return ExecutionResult(failure=CLOSED_MESSAGE)
         request_id = uuid.uuid4().hex
         future: asyncio.Future[ExecutionResult] = asyncio.get_running_loop().create_future()
-        self._pending[request_id] = _PendingExecution(turn_id, future)
+        self._pending[request_id] = PendingExecution(turn_id, future)
         try:
             await self._send(
                 {
@@ -334,6 +360,13 @@ class ChatSession:
             raise
         pending.future.set_result(result)
 
+    def _expire(self, turn_id: str) -> None:
+        """The turn reached c.CodeInterpreter.turn_time_limit: stop it as Stop would."""
+        turn = self._turns.get(turn_id)
+        if turn is not None:
+            self._expired.add(turn_id)
+            turn.task.cancel()
+
     def _stop_turn(self, frame: dict[str, Any]) -> None:
         """Cancel the turn a `stop` frame names."""
         turn_id = frame_identifier(frame, "turnId")
@@ -353,6 +386,7 @@ class ChatSession:
         if self._closed:
             return
         self._closed = True
+        self._store.unwatch(self._notify)
         for pending in list(self._pending.values()):
             if not pending.future.done():
                 pending.future.set_result(ExecutionResult(failure=CLOSED_MESSAGE))
@@ -374,20 +408,22 @@ class ChatSession:
         if self._cleanup is not None:
             await self._cleanup
 
-    async def _safe_send(self, frame: dict[str, Any]) -> None:
-        """Send unless the socket is gone; a vanished client is not an error of ours."""
-        if self._closed:
-            return
-        try:
-            await self._send(frame)
-        except Exception as error:  # noqa: BLE001 - a vanished client is not our error
-            self._log.debug("code-interp: could not send a frame (%s)", type(error).__name__)
+    async def _safe_send(self, frame: dict[str, Any] | None) -> None:
+        """Send the store's notices, then `frame`, unless the socket is gone; a vanished client
+        is not an error of ours."""
+        frames = [{"type": "error", "message": notice} for notice in self._notices]
+        self._notices.clear()
+        for item in [*frames, *([frame] if frame is not None else [])]:
+            if self._closed:
+                return
+            try:
+                await self._send(item)
+            except Exception as error:  # noqa: BLE001 - a vanished client is not our error
+                self._log.debug("code-interp: could not send a frame (%s)", type(error).__name__)
 
     def _redact(self, text: str) -> str:
-        """`text` without any API key the server knows."""
-        for key in self._registry.secrets():
-            text = text.replace(key, "***")
-        return text
+        """`text` without any API key or URL credential the server knows."""
+        return redact(text, self._registry.secrets())
 
 
 def _describe(error: BaseException) -> str:

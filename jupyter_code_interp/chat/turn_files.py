@@ -217,9 +217,22 @@ def card_size(path: Path) -> int:
         return 0
 
 
-def open_turn_files(
-    access: FileAccess | None, notebook: str, attachments: list[Any] | None
+async def open_turn_files(
+    access: FileAccess | None,
+    notebook: str,
+    attachments: list[Any] | None,
+    may_read: Callable[[str], Awaitable[bool]] | None = None,
 ) -> TurnFiles | None:
-    """The file side of a turn (None when the session has no root); AttachmentRefused if bad."""
+    """The file side of a turn (None when the session has no root); AttachmentRefused if an
+    attachment is bad or `may_read(path)` (the authorizer) refuses this user one of them."""
     paths = check_attachments(access, attachments)
-    return None if access is None else TurnFiles(access, notebook, paths)
+    if access is None:
+        return None
+    for path in paths:
+        relative = access.relative(path)
+        if may_read is not None and not await may_read(relative):
+            raise AttachmentRefused(
+                f"You have no permission to read '{relative}' (read on contents), so it cannot "
+                "be attached."
+            )
+    return TurnFiles(access, notebook, paths)

@@ -1,8 +1,9 @@
 """The record of a running turn: its server frames, the cells it inserted, saved step by step.
 
 The session passes every frame of a turn (except `execute_request`) through `observe`; the
-recorder keeps them in the conversation's TurnRecord and saves the conversation after each step
-and at the end, so a crash mid-turn loses at most the step that was running.
+recorder keeps them in the conversation's TurnRecord and saves the conversation when the turn
+starts, after each step and at the end, so a crash mid-turn loses at most the step that was
+running. A save that fails (a full disk) is reported once per turn through `take_problem`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from ..conversations.store import ConversationStore
 if TYPE_CHECKING:
     from .turn_files import TurnFiles
 
-_SAVE_AFTER = frozenset({"step_started", "step_finished", "turn_finished"})
-"""A step_started follows the recorded exchange of the step before it: worth a save too."""
+_SAVE_AFTER = frozenset({"turn_started", "step_started", "step_finished", "turn_finished"})
+"""A turn is stored from its start; a step_started follows the recorded exchange of the step
+before it: worth a save too."""
 
 
 def attachment_paths(files: TurnFiles | None) -> list[str]:
@@ -45,6 +47,8 @@ class TurnRecorder:
         self.attachments = attachments
         self.record = TurnRecord(turn_id, instruction, attachments)
         self._conversation: Conversation | None = None
+        self._problem: str | None = None
+        self._reported = False
 
     def begin(self, conversation: Conversation) -> None:
         """The turn starts in `conversation`: remember where its messages will begin."""
@@ -92,3 +96,15 @@ class TurnRecorder:
                 type(error).__name__,
                 error,
             )
+            if not self._reported:
+                self._problem = (
+                    f"This turn could not be saved ({error}). It stays in this window until the "
+                    "server stops; later saves try again (free some disk space if it is full)."
+                )
+
+    def take_problem(self) -> str | None:
+        """Why the turn could not be saved, the first time a save failed; then None."""
+        problem, self._problem = self._problem, None
+        if problem is not None:
+            self._reported = True
+        return problem

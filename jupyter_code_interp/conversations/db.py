@@ -1,4 +1,4 @@
-"""The SQLite file behind ConversationStore: schema, transactions, and a broken file moved aside.
+"""The SQL of ConversationStore: rows, transactions (opening.py opens the file, or what is left).
 
 One row per conversation, one per message and one per turn record, so a save after a step writes
 only what changed. Every save is one transaction (WAL journal): a crash leaves the state of the
@@ -9,40 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sqlite3
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..files.paths import served_from_root
 from .model import Conversation, TurnRecord
-
-SCHEMA_VERSION = 1
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS conversations (
-    id TEXT PRIMARY KEY, notebook TEXT NOT NULL, title TEXT NOT NULL, created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL, provider TEXT, model TEXT, turns INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS conversations_by_notebook ON conversations (notebook);
-CREATE TABLE IF NOT EXISTS messages (
-    conversation_id TEXT NOT NULL, position INTEGER NOT NULL, body TEXT NOT NULL,
-    PRIMARY KEY (conversation_id, position));
-CREATE TABLE IF NOT EXISTS turn_records (
-    conversation_id TEXT NOT NULL, position INTEGER NOT NULL, body TEXT NOT NULL,
-    PRIMARY KEY (conversation_id, position));
-CREATE TABLE IF NOT EXISTS current (notebook TEXT PRIMARY KEY, conversation_id TEXT NOT NULL);
-"""
-_CHECK = (
-    (
-        "SELECT id, notebook, title, created_at, updated_at, provider, model, turns "
-        "FROM conversations LIMIT 1"
-    ),
-    "SELECT conversation_id, position, body FROM messages LIMIT 1",
-    "SELECT conversation_id, position, body FROM turn_records LIMIT 1",
-    "SELECT notebook, conversation_id FROM current LIMIT 1",
-)
+from .opening import MEMORY, Opened, damage, error_name, open_database, replace_damaged
 
 
 def _dumps(value: Any) -> str:
@@ -50,91 +24,47 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _connect(target: str) -> sqlite3.Connection:
-    """A connection with the schema in place; sqlite3.DatabaseError if the file is no database."""
-    connection = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
-    try:
-        connection.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode: a transaction is atomic and survives a crash of the server.
-        connection.execute("PRAGMA synchronous=NORMAL")
-        version = connection.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise sqlite3.DatabaseError(f"it was written by a newer version (schema {version})")
-        connection.executescript(_SCHEMA)
-        connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        for query in _CHECK:
-            connection.execute(query).fetchall()
-    except BaseException:
-        connection.close()
-        raise
-    return connection
-
-
-def _move_aside(path: Path) -> Path:
-    """Rename a broken database (and its journal files) out of the way; never delete it."""
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-    target = path.with_name(f"{path.name}.broken-{stamp}")
-    counter = 1
-    while target.exists():
-        counter += 1
-        target = path.with_name(f"{path.name}.broken-{stamp}-{counter}")
-    for suffix in ("", "-wal", "-shm"):
-        source = Path(str(path) + suffix)
-        if source.exists():
-            os.replace(source, Path(str(target) + suffix))
-    return target
-
-
 class ConversationDB:
     """The SQL of the conversation store (one connection, used from the server's event loop)."""
 
-    def __init__(self, connection: sqlite3.Connection, location: str) -> None:
-        """Wrap an open connection; `location` is the file (or ':memory:'), for messages."""
-        self._connection = connection
-        self.location = location
+    def __init__(self, opened: Opened) -> None:
+        """Wrap an open database (opening.py says how usable it is)."""
+        self._connection = opened.connection
+        self.location = opened.location
+        """The file, or ':memory:', for messages."""
+        self.problem = opened.problem
+        """What the user must know about it (cannot be written, was replaced), or None."""
+        self.saved = opened.saved
+        """Whether what is written here reaches the file."""
 
     @classmethod
     def open(
         cls, path: Path | None, root: Path | None, allow_hidden: bool, log: logging.Logger
     ) -> ConversationDB:
-        """The database at `path`; in memory (with a warning) when the file cannot be used."""
-        if path is None:
-            return cls(_connect(":memory:"), ":memory:")
-        path = path.expanduser()
-        if served_from_root(path, root, allow_hidden):
-            log.warning(
-                "code-interp: the conversation database %s is inside the server root %s, where "
-                "the file browser could serve it; conversations are kept in memory only. Set "
-                "c.CodeInterpreter.db_path to a path outside the root.",
-                path,
-                root,
-            )
-            return cls(_connect(":memory:"), ":memory:")
+        """The database at `path`; a copy in memory or an empty one when the file cannot be
+        used (`problem` says so)."""
+        return cls(open_database(path, root, allow_hidden, log))
+
+    def is_damaged(self, error: sqlite3.Error) -> bool:
+        """Whether `error` comes from damage in the file (quick_check confirms doubtful ones)."""
+        if self.location == MEMORY or not self.saved:
+            return False
+        name = error_name(error)
+        if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+            return True
+        if isinstance(error, sqlite3.OperationalError):  # full, read-only, locked: not damage
+            return False
         try:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            try:
-                connection = _connect(str(path))
-            except sqlite3.DatabaseError as error:
-                moved = _move_aside(path)
-                log.warning(
-                    "code-interp: the conversation database %s could not be read (%s); it was "
-                    "moved to %s and a new, empty database was started.",
-                    path,
-                    error,
-                    moved,
-                )
-                connection = _connect(str(path))
-            os.chmod(path, 0o600)  # conversations may hold data from the user's files
-        except (OSError, sqlite3.Error) as error:
-            log.warning(
-                "code-interp: cannot use the conversation database %s (%s); conversations are "
-                "kept in memory only until the server stops. Set c.CodeInterpreter.db_path to a "
-                "writable file.",
-                path,
-                error,
-            )
-            return cls(_connect(":memory:"), ":memory:")
-        return cls(connection, str(path))
+            return damage(self._connection) is not None
+        except sqlite3.Error:
+            return False
+
+    def replace_damaged(self, why: str, log: logging.Logger) -> Path:
+        """Move the damaged file aside and continue in a new one; the path it was kept at."""
+        self._connection.close()
+        opened, kept = replace_damaged(Path(self.location), why, log)
+        self._connection, self.problem = opened.connection, opened.problem
+        return kept
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -148,7 +78,8 @@ class ConversationDB:
         try:
             yield connection
         except BaseException:
-            connection.execute("ROLLBACK")
+            if connection.in_transaction:  # SQLite rolls back by itself on a full disk
+                connection.execute("ROLLBACK")
             raise
         connection.execute("COMMIT")
 

@@ -2,17 +2,26 @@
 
 `ConversationStore` keeps `Conversation`s (model.py) in a `ConversationDB` (db.py; a file, or
 `:memory:` when none is given) and in a cache of loaded ones, so that every socket of the server
-works on the same objects.
+works on the same objects. A conversation gets its rows with its first save (a turn): asking for
+the history of a notebook stores nothing. Damage that SQLite reports while the server runs moves
+the file aside (opening.py) and the open conversations are written into a new one; listeners
+(the chat sessions) hear about it.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .db import ConversationDB
 from .model import INTERRUPTED, Conversation, utc_now
+
+T = TypeVar("T")
+MAX_UNSAVED = 1000
+"""Empty conversations (of notebooks whose history was asked for) kept in memory at most."""
 
 
 class UnknownConversation(KeyError):
@@ -37,14 +46,54 @@ class ConversationStore:
         )
         self._loaded: dict[str, Conversation] = {}
         self._running: dict[str, str] = {}
+        self._unsaved: dict[str, Conversation] = {}
+        """The current conversation of each notebook that has not been saved yet (no turn)."""
+        self._listeners: list[Callable[[str], None]] = []
+
+    @property
+    def problem(self) -> str | None:
+        """What the user must know about the database (not saved, replaced), or None."""
+        return self.db.problem
+
+    def watch(self, listener: Callable[[str], None]) -> None:
+        """Call `listener` with a message when the database had to be replaced."""
+        self._listeners.append(listener)
+
+    def unwatch(self, listener: Callable[[str], None]) -> None:
+        """Stop calling `listener`."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _guarded(self, operation: Callable[[], T]) -> T:
+        """`operation()`; if SQLite reports damage, again on a new file that holds the open
+        conversations (the damaged one is kept aside)."""
+        try:
+            return operation()
+        except sqlite3.DatabaseError as error:
+            if not self.db.is_damaged(error):
+                raise
+            why = f"{type(error).__name__}: {error}"
+        self.db.replace_damaged(why, self.log)
+        loaded = sorted(self._loaded.values(), key=lambda c: c.updated_at or c.created_at)
+        for conversation in loaded:  # the newest saved last: it is current
+            if conversation.records or conversation.messages:
+                conversation.saved_messages, conversation.saved_records = [], []
+                self.db.save(conversation)
+        problem = self.db.problem or why
+        for listener in list(self._listeners):
+            listener(problem)
+        return operation()
 
     def close(self) -> None:
         """Close the database."""
         self.db.close()
 
     def get(self, notebook: str) -> Conversation:
-        """The current conversation of `notebook`, created (and saved) empty if it has none."""
-        conversation_id = self.db.current_id(notebook)
+        """The current conversation of `notebook`; a new empty one (not saved) if it has none."""
+        unsaved = self._unsaved.get(notebook)
+        if unsaved is not None:
+            return unsaved
+        conversation_id = self._guarded(lambda: self.db.current_id(notebook))
         if conversation_id is not None:
             conversation = self._load(conversation_id)
             if conversation is not None:
@@ -56,7 +105,7 @@ class ConversationStore:
         conversation = self._loaded.get(conversation_id)
         if conversation is None:
             try:
-                conversation = self.db.load(conversation_id)
+                conversation = self._guarded(lambda: self.db.load(conversation_id))
             except (ValueError, KeyError, TypeError) as error:
                 # A row edited by hand: leave it in the file, start afresh in the panel.
                 self.log.warning(
@@ -78,17 +127,25 @@ class ConversationStore:
     def save(self, conversation: Conversation) -> None:
         """Write what changed in `conversation` in one transaction, and make it current."""
         conversation.updated_at = utc_now()
-        self.db.save(conversation)
+        self._guarded(lambda: self.db.save(conversation))
+        if self._unsaved.get(conversation.notebook) is conversation:
+            del self._unsaved[conversation.notebook]
 
     def new(self, notebook: str) -> Conversation:
-        """A new, empty current conversation (the current one if it is still empty)."""
-        conversation_id = self.db.current_id(notebook)
-        current = None if conversation_id is None else self._load(conversation_id)
+        """A new, empty current conversation (the current one if it is still empty); it is
+        stored with its first turn."""
+        current = self._unsaved.get(notebook)
+        if current is None:
+            conversation_id = self._guarded(lambda: self.db.current_id(notebook))
+            current = None if conversation_id is None else self._load(conversation_id)
         if current is not None and not current.records and not current.messages:
             return current
         conversation = Conversation(notebook)
         self._loaded[conversation.id] = conversation
-        self.save(conversation)
+        self._unsaved[notebook] = conversation
+        while len(self._unsaved) > MAX_UNSAVED:  # a flood of new paths: forget the oldest
+            oldest = next(iter(self._unsaved))
+            self._loaded.pop(self._unsaved.pop(oldest).id, None)
         return conversation
 
     def open(self, notebook: str, conversation_id: str) -> Conversation:
@@ -96,7 +153,10 @@ class ConversationStore:
         conversation = self._load(conversation_id)
         if conversation is None or conversation.notebook != notebook:
             raise UnknownConversation(conversation_id)
-        self.db.set_current(notebook, conversation_id)
+        self._guarded(lambda: self.db.set_current(notebook, conversation_id))
+        unsaved = self._unsaved.pop(notebook, None)
+        if unsaved is not None:
+            self._loaded.pop(unsaved.id, None)
         return conversation
 
     def delete(self, notebook: str, conversation_id: str) -> None:
@@ -104,24 +164,31 @@ class ConversationStore:
         conversation = self._load(conversation_id)
         if conversation is None or conversation.notebook != notebook:
             raise UnknownConversation(conversation_id)
-        was_current = self.db.current_id(notebook) == conversation_id
-        self.db.delete(conversation_id)
+        was_current = self.get(notebook).id == conversation_id
+        self._guarded(lambda: self.db.delete(conversation_id))
         self._loaded.pop(conversation_id, None)
         if was_current:
             self.new(notebook)
 
     def listing(self, notebook: str) -> list[dict[str, Any]]:
-        """The conversations of `notebook`, newest first."""
-        items = self.db.summaries(notebook)
+        """The conversations of `notebook`, newest first (an unsaved current one too)."""
+        items = self._guarded(lambda: self.db.summaries(notebook))
         for item in items:
             loaded = self._loaded.get(item["id"])
             if loaded is not None:
                 item.update(loaded.summary())
+        unsaved = self._unsaved.get(notebook)
+        if unsaved is not None:
+            items.append(unsaved.summary())
         return sorted(items, key=lambda item: (item["updatedAt"], item["createdAt"]), reverse=True)
 
     def rename(self, old: str, new: str) -> None:
         """Follow a notebook (or a folder of notebooks) renamed or moved from `old` to `new`."""
-        moved = self.db.rename(old, new)
+        moved = self._guarded(lambda: self.db.rename(old, new))
+        for notebook in [path for path in self._unsaved if moved_path(path, old, new)]:
+            renamed = moved_path(notebook, old, new)
+            if renamed is not None and renamed not in self._unsaved:
+                self._unsaved[renamed] = self._unsaved.pop(notebook)
         for conversation in self._loaded.values():
             renamed = moved_path(conversation.notebook, old, new)
             if renamed is not None:

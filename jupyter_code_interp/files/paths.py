@@ -12,6 +12,8 @@ import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..limits import MAX_NAME_BYTES, MAX_PATH_CHARACTERS
+
 
 class PathRefused(ValueError):
     """A client path that may not be used; the message says why, in words for the user."""
@@ -47,7 +49,18 @@ def normalize_client_path(client_path: str, what: str = "Path") -> str:
     """
     if "\x00" in client_path:
         raise PathRefused(f"{what} {client_path!r} contains a NUL character.")
+    if len(client_path) > MAX_PATH_CHARACTERS:
+        raise PathRefused(
+            f"{what} '{client_path[:60]}…' is too long ({len(client_path)} characters; "
+            f"at most {MAX_PATH_CHARACTERS})."
+        )
     slashed = client_path.replace("\\", "/")
+    longest = max((len(part.encode("utf-8")) for part in slashed.split("/")), default=0)
+    if longest > MAX_NAME_BYTES:
+        raise PathRefused(
+            f"{what} '{client_path[:60]}…' has a name that is too long ({longest} bytes; "
+            f"at most {MAX_NAME_BYTES})."
+        )
     if slashed.startswith("/") or (len(slashed) > 1 and slashed[1] == ":"):
         raise PathRefused(
             f"{what} '{client_path}' is absolute; send it relative to the server root."
@@ -74,7 +87,10 @@ def resolve_inside(
             "not serve hidden files (ContentsManager.allow_hidden is off)."
         )
     lexical = root_dir / relative if relative else root_dir
-    resolved = lexical.resolve()
+    try:
+        resolved = lexical.resolve()
+    except (OSError, RuntimeError) as error:  # a symbolic link loop, an unreadable folder
+        raise PathRefused(f"{what} '{client_path}' cannot be resolved ({error}).") from None
     if resolved != root_dir and root_dir not in resolved.parents:
         raise PathRefused(
             f"{what} '{client_path}' is a symbolic link (or goes through one) that leads "

@@ -1,7 +1,13 @@
-"""WebSocket /code-interp/chat: decodes frames for a ChatSession and writes its frames back."""
+"""WebSocket /code-interp/chat: decodes frames for a ChatSession and writes its frames back.
+
+What one user can make the server hold is bounded here: sockets per user, the size of each frame
+by its type, the bytes being decoded at once (limits.py); large frames are decoded in a worker
+thread, not on the event loop.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -11,17 +17,28 @@ from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.base.websocket import WebSocketMixin
 from tornado import web, websocket
 
+from ..chat.frames import (
+    FrameError,
+    decode_frame,
+    frame_limit,
+    oversized_message,
+    peek_field,
+    utf8_size,
+)
+from ..limits import (
+    CHAT_SOCKETS,
+    CHAT_SOCKETS_PER_USER,
+    OFF_LOOP_FRAME_BYTES,
+    TRANSPORT_LIMIT_BYTES,
+)
 from ..services import Services
 from .base import AUTH_RESOURCE
 
 if TYPE_CHECKING:
     from ..chat.session import ChatSession
 
-MAX_FRAME_BYTES = 8 * 1024 * 1024
-"""Larger client frames are refused with an `error` frame (the socket stays open)."""
-TRANSPORT_LIMIT_BYTES = 64 * 1024 * 1024
-"""tornado closes the socket (1009) above this; its default (10 MiB) would close it for any
-frame between the two limits instead of answering."""
+FILES_RESOURCE = "contents"
+"""Attachments are files: reading them needs `read` on the resource of JupyterLab's file API."""
 
 
 class ChatWebSocketHandler(WebSocketMixin, websocket.WebSocketHandler, JupyterHandler):
@@ -33,10 +50,11 @@ class ChatWebSocketHandler(WebSocketMixin, websocket.WebSocketHandler, JupyterHa
         """Keep the services the app built."""
         self.services = services
         self.session: ChatSession | None = None
+        self.budget_key = ""
 
     @property
     def max_message_size(self) -> int:
-        """Read frames up to TRANSPORT_LIMIT_BYTES, so that oversized ones get a clear answer."""
+        """Frames over TRANSPORT_LIMIT_BYTES close the socket before they are read."""
         return TRANSPORT_LIMIT_BYTES
 
     def set_default_headers(self) -> None:
@@ -51,14 +69,29 @@ class ChatWebSocketHandler(WebSocketMixin, websocket.WebSocketHandler, JupyterHa
         if not allowed:
             raise web.HTTPError(403)
 
+    def _user_key(self) -> str:
+        """The user the per-user limits count against, as the identity provider names them."""
+        return str(getattr(self.current_user, "username", self.current_user))
+
     @ws_authenticated
     async def get(self, *args: Any, **kwargs: Any) -> None:
-        """Authorize, then upgrade to a websocket."""
+        """Authorize, count the socket against its user's limit, then upgrade to a websocket."""
         await self.pre_get()
-        await super().get(*args, **kwargs)
+        self.budget_key = self._user_key()
+        budget = self.services.frames
+        if not budget.open_socket(self.budget_key):
+            raise web.HTTPError(
+                429,
+                f"Too many chat connections: at most {CHAT_SOCKETS_PER_USER} per user and "
+                f"{CHAT_SOCKETS} in all. Close other JupyterLab tabs and reload.",
+            )
+        try:
+            await super().get(*args, **kwargs)  # returns when the socket has closed
+        finally:
+            budget.close_socket(self.budget_key)
 
-    def open(self, *args: Any, **kwargs: Any) -> None:
-        """Start pinging and make the session for this socket."""
+    async def open(self, *args: Any, **kwargs: Any) -> None:
+        """Start pinging, make the session for this socket and tell it anything wrong."""
         super().open(*args, **kwargs)
         # Imported with the first socket, not when the server loads the extension: the session
         # brings the agent loop, the context builder and the file previews (half the import cost).
@@ -72,7 +105,15 @@ class ChatWebSocketHandler(WebSocketMixin, websocket.WebSocketHandler, JupyterHa
             services.conversations,
             self.log,
             files=services.files,
+            may_read=self.may_read,
         )
+        await self.session.open()
+
+    async def may_read(self, path: str) -> bool:
+        """Whether this user may read the file `path` (the authorizer, awaited)."""
+        user = self.current_user
+        allowed = self.authorizer.is_authorized(self, user, "read", FILES_RESOURCE)
+        return bool(await ensure_async(allowed))
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
         """Write one frame as JSON text (non-ASCII kept as is)."""
@@ -82,46 +123,44 @@ class ChatWebSocketHandler(WebSocketMixin, websocket.WebSocketHandler, JupyterHa
             self.log.debug("code-interp: socket closed, frame %s dropped", frame.get("type"))
 
     async def on_message(self, message: str | bytes) -> None:
-        """Decode a frame and hand it to the session; undecodable ones get an `error` frame."""
-        if self.session is None:
-            return
-        size = len(message if isinstance(message, bytes) else message.encode("utf-8"))
-        if size > MAX_FRAME_BYTES:
-            await self._refuse_oversized(message, size)
-            return
-        try:
-            frame = json.loads(message)
-        except (ValueError, UnicodeDecodeError):
-            await self.send_frame({"type": "error", "message": "The frame is not valid JSON."})
-            return
-        if not isinstance(frame, dict):
-            await self.send_frame({"type": "error", "message": "A frame must be a JSON object."})
-            return
-        await self.session.handle(frame)
+        """Decode a frame within its limits and hand it to the session; others get an `error`.
 
-    async def _refuse_oversized(self, message: str | bytes, size: int) -> None:
-        """Answer a frame over MAX_FRAME_BYTES; an oversized result fails its step (no hang)."""
-        assert self.session is not None
-        why = (
-            f"The frame is {size / 1048576:.1f} MiB; frames may be at most "
-            f"{MAX_FRAME_BYTES // 1048576} MiB."
-        )
+        tornado reads this socket's next frame only once this returns, so a frame waiting for
+        room in its user's byte budget holds back that user's socket, nobody else's.
+        """
+        session = self.session
+        if session is None:
+            return
+        large = len(message) >= OFF_LOOP_FRAME_BYTES
+        size = await asyncio.to_thread(utf8_size, message) if large else utf8_size(message)
+        peeked = peek_field(message, "type")
+        if size > frame_limit(peeked):
+            await self._refuse(message, oversized_message(peeked, size, frame_limit(peeked)))
+            return
+        reservation = await self.services.frames.reserve(self.budget_key, size)
         try:
-            frame = json.loads(message)
-        except (ValueError, UnicodeDecodeError):
-            frame = None
-        if not isinstance(frame, dict):
-            await self.send_frame({"type": "error", "message": why})
+            if large:  # in a worker thread, handing the GIL back to the loop as it goes
+                frame = await asyncio.to_thread(decode_frame, message, cooperative=True)
+            else:
+                frame = decode_frame(message)
+            kind = frame.get("type")
+            if size > frame_limit(kind):
+                raise FrameError(oversized_message(str(kind), size, frame_limit(kind)))
+        except FrameError as error:
+            await self._refuse(message, str(error))
             return
-        if frame.get("type") == "execute_result" and isinstance(frame.get("requestId"), str):
-            await self.session.handle(
-                {"type": "execute_result", "requestId": frame["requestId"], "error": why}
-            )
-            return
-        reply: dict[str, Any] = {"type": "error", "message": why}
-        if isinstance(frame.get("turnId"), str):
-            reply["turnId"] = frame["turnId"]
-        await self.send_frame(reply)
+        finally:
+            reservation.release()
+        await session.handle(frame)
+
+    async def _refuse(self, message: str | bytes, why: str) -> None:
+        """Answer a frame that is too large or cannot be decoded; a refused execution result
+        fails its step (the turn would wait for it forever otherwise)."""
+        assert self.session is not None
+        request_id = None
+        if peek_field(message, "type") == "execute_result":
+            request_id = peek_field(message, "requestId")
+        await self.session.refuse(why, peek_field(message, "turnId"), request_id)
 
     def on_close(self) -> None:
         """Cancel the session's turns and pending executions."""

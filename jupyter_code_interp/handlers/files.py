@@ -70,7 +70,9 @@ class FileListHandler(_FilesHandler):
         directory = self.get_query_argument("dir", "")
         query = self.get_query_argument("prefix", "")
         limit_text = self.get_query_argument("limit", "50")
-        if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIST_LIMIT:
+        # str.isdigit() accepts '²' and '٣', which int() refuses: ASCII digits only.
+        digits = limit_text.isascii() and limit_text.isdigit() and len(limit_text) <= 3
+        if not digits or not 1 <= int(limit_text) <= MAX_LIST_LIMIT:
             raise web.HTTPError(400, f"'limit' must be a whole number from 1 to {MAX_LIST_LIMIT}.")
         resolved = self.resolve(directory, "Directory")
         if not resolved.is_dir():

@@ -12,6 +12,7 @@ from typing import Any
 from .client import display_url
 from .keystore import StoredSettings
 from .presets import PRESETS
+from .redaction import redact, restore_url
 from .registry import DEFAULT_PROVIDER, LOCAL_PROVIDER, ProviderRegistry
 from .specs import ProviderConfigError, ProviderSpec, from_wire, parse_provider
 
@@ -28,7 +29,7 @@ def provider_view(registry: ProviderRegistry, spec: ProviderSpec) -> dict[str, A
         "preset": spec.preset,
         "source": spec.source,
         "editable": spec.source == "settings",
-        "baseUrl": url,
+        "baseUrl": display_url(url) if url else None,
         "apiVersion": spec.api_version,
         "apiKeyEnv": spec.api_key_env,
         "needsKey": spec.needs_key,
@@ -88,7 +89,7 @@ def listing(registry: ProviderRegistry) -> dict[str, Any]:
         "providers": [provider_view(registry, spec) for spec in registry.specs().values()],
         "presets": [preset.public() for preset in PRESETS.values()],
         "storeProblem": registry.store_problem,
-        "configErrors": list(registry.config_errors),
+        "configErrors": [redact(error, registry.secrets()) for error in registry.config_errors],
     }
 
 
@@ -126,7 +127,10 @@ def save_provider(registry: ProviderRegistry, name: str, body: Any) -> dict[str,
     elif raw:
         if name in (DEFAULT_PROVIDER, LOCAL_PROVIDER):
             raise ProviderConfigError(f"The name '{name}' is reserved; choose another name.")
-        merged = {**stored.providers.get(name, {}), **raw}  # fields not sent are kept
+        before = stored.providers.get(name, {})
+        if isinstance(raw.get("base_url"), str):  # the dialog shows the URL with *** for secrets
+            raw["base_url"] = restore_url(raw["base_url"], before.get("base_url"))
+        merged = {**before, **raw}  # fields not sent are kept
         stored.providers[name] = parse_provider(name, merged, "settings").stored()
     elif existing is None:
         raise ProviderConfigError(

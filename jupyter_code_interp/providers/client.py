@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from .redaction import redact, redact_url, url_secrets
+
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
@@ -22,7 +24,6 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 PLACEHOLDER_KEY = "not-needed"
 """Sent when only a base_url is configured: the SDK insists on a key, local servers ignore it."""
 
-_KEY_LIKE = re.compile(r"\bsk-[A-Za-z0-9_\-*.]{6,}")
 _TOOLS_UNSUPPORTED = re.compile(
     r"(tool|function)[^.]*?(not (be )?supported|unsupported|does not support|doesn't support"
     r"|not enabled|requires? --|--jinja|enable-auto-tool-choice|tool-call-parser)"
@@ -32,8 +33,8 @@ _TOOLS_UNSUPPORTED = re.compile(
 
 
 def display_url(base_url: str | None) -> str:
-    """An endpoint as it may be shown: the default filled in, credentials in the URL removed."""
-    return re.sub(r"//[^/@]*@", "//", base_url or DEFAULT_BASE_URL)
+    """An endpoint as it may be shown: the default filled in, credentials in the URL masked."""
+    return redact_url(base_url or DEFAULT_BASE_URL)
 
 
 class ProviderError(Exception):
@@ -44,7 +45,7 @@ class ProviderError(Exception):
         super().__init__(message)
         self.kind = kind
         """unauthorized, forbidden, model_not_found, rate_limited, unreachable, not_openai,
-        tools_unsupported, bad_request, cut, stream_error or error."""
+        tools_unsupported, bad_request, cut, stalled, stream_error or error."""
         self.retry_after = retry_after
 
 
@@ -210,13 +211,14 @@ class ChatProvider:
             self._client = None
 
     def _redact(self, text: str) -> str:
-        """`text` with the API key, and anything shaped like a key, blanked out."""
-        if self._api_key:
-            text = text.replace(self._api_key, "***")
-        return _KEY_LIKE.sub("sk-***", text)
+        """`text` without the API key, the credentials of the URL or anything shaped like a key."""
+        return redact(text, [self._api_key or "", *url_secrets(self.base_url)])
 
-    def map_error(self, exc: BaseException, model: str, *, sent_tools: bool) -> ProviderError:
-        """A ProviderError with a specific one-line message for any failure of a request."""
+    def map_error(
+        self, exc: BaseException, model: str, *, sent_tools: bool, received: int | None = None
+    ) -> ProviderError:
+        """A ProviderError with a specific one-line message for any failure of a request
+        (`received`: the reply had started, with this many chunks)."""
         import openai
 
         url = self.display_url
@@ -274,6 +276,14 @@ class ChatProvider:
                     f"OpenAI-compatible reply: {_provider_message(exc)}",
                     "not_openai",
                 )
+        elif isinstance(exc, openai.APITimeoutError) and received is not None:
+            # The read timeout of a reply that had started: connected, but the data stopped.
+            where = "in the middle of the reply" if received else "after accepting the request"
+            error = ProviderError(
+                f"The provider stopped sending: nothing came from {url} for {self.timeout:g} s "
+                f"{where} (request_timeout).",
+                "stalled",
+            )
         elif isinstance(exc, openai.APITimeoutError):
             error = ProviderError(
                 f"Cannot connect to {url}: no answer within {self.timeout:g} s (request timed out).",
@@ -336,7 +346,9 @@ class ChatProvider:
                 except StopAsyncIteration:
                     break
                 except Exception as exc:  # noqa: BLE001 - as above, for mid-stream failures
-                    raise self.map_error(exc, model, sent_tools=bool(tools)) from None
+                    raise self.map_error(
+                        exc, model, sent_tools=bool(tools), received=understood
+                    ) from None
                 usage = getattr(chunk, "usage", None)
                 choices = getattr(chunk, "choices", None)
                 if usage is not None or isinstance(choices, list):

@@ -21,6 +21,8 @@ from .keystore import KeyStore, KeyStoreError, StoredSettings
 from .listing import list_models
 from .local_model import LocalModelError, LocalModelServer
 from .presets import OPENAI_BASE_URL, preset_key_variables
+from .process_env import scrub_process
+from .redaction import MIN_SECRET, url_secrets
 from .specs import ModelSpec, ProviderConfigError, ProviderSpec, parse_provider
 
 if TYPE_CHECKING:
@@ -115,9 +117,9 @@ class ProviderRegistry:
         self._fetched: dict[str, _Fetched] = {}
 
     def scrub_environment(self) -> None:
-        """Drop provider keys from os.environ once captured, so kernels do not inherit them."""
-        for name in self.secret_variables:
-            os.environ.pop(name, None)
+        """Drop provider keys from os.environ once captured, so kernels do not inherit them, and
+        blank them in the blocks the process started with (/proc/<pid>/environ shows those)."""
+        scrub_process(self.secret_variables, self.secrets(), _log)
 
     def reload(self) -> None:
         """Read the settings file again (after the dialog changed it)."""
@@ -229,10 +231,12 @@ class ProviderRegistry:
         return None
 
     def secrets(self) -> list[str]:
-        """Every key the server knows, for redaction."""
+        """Every key the server knows and every credential in a base URL, for redaction."""
         keys = [self.settings.api_key or "", *self._environ.values(), *self.stored.keys.values()]
         keys += [spec.api_key or "" for spec in self._config.values()]
-        return sorted({key for key in keys if len(key) >= 4}, key=len, reverse=True)
+        for url in [self.settings.base_url, *(self.base_url(s) for s in self.specs().values())]:
+            keys += url_secrets(url)
+        return sorted({key for key in keys if len(key) >= MIN_SECRET}, key=len, reverse=True)
 
     # -- models ----------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .presets import PRESETS, Preset
+from .redaction import redact_url
 
 Source = Literal["default", "config", "settings", "local"]
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
@@ -208,7 +209,7 @@ def _base_url(value: str | None, where: str) -> str | None:
         return None
     if not re.match(r"^https?://[^\s/]+", value) or any(ch.isspace() for ch in value):
         raise ProviderConfigError(
-            f"{where}: 'base_url' must be an http:// or https:// URL, not {value!r}."
+            f"{where}: 'base_url' must be an http:// or https:// URL, not {redact_url(value)!r}."
         )
     return value.rstrip("/")
 
