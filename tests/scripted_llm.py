@@ -31,7 +31,7 @@ Reply dicts (what the builders below return; the same JSON is accepted by `POST 
 Replies queued with `push_for(marker, ...)` go only to requests whose messages contain `marker`
 (one queue per conversation: concurrent conversations each get their own script).
 
-`GET /v1/models` lists `models`, unless a reply was queued with `push_models` (or
+`GET /v1/models` lists `models` (`POST /_models {"models", "fields"}` replaces them), unless a reply was queued with `push_models` (or
 `POST /_script_models`): then it serves that reply's `status`/`error`/`retry_after` or `raw`.
 With `api_key` set, every /v1 request without that key (as `Authorization: Bearer` or Azure's
 `api-key` header) gets a 401 like OpenAI's. Azure's route
@@ -246,6 +246,13 @@ class _Handler(BaseHTTPRequestHandler):
             replies = body if isinstance(body, list) else [body]
             owner.push_models(*[reply for reply in replies if isinstance(reply, dict)])
             self._send_json(200, {"queued": len(owner.model_replies)})
+        elif self.path == "/_models":
+            # What GET /v1/models lists from now on (Galata: an endpoint's own models).
+            body = body if isinstance(body, dict) else {}
+            with owner.lock:
+                owner.models = [str(m) for m in body.get("models") or DEFAULT_MODELS]
+                owner.model_fields = dict(body.get("fields") or {})
+            self._send_json(200, {"models": owner.models})
         elif self.path == "/_reset":
             owner.reset()
             self._send_json(200, {"reset": True})
@@ -618,8 +625,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--models", nargs="*", default=None, help="model ids for GET /v1/models")
+    parser.add_argument(
+        "--emulate",
+        choices=["ollama", "deepseek", "vllm"],
+        help="list and check requests like this endpoint (tests/stream_shapes.py emulate)",
+    )
     options = parser.parse_args()
-    server = ScriptedLLM(options.port, options.models).start()
+    server = ScriptedLLM(options.port, options.models)
+    if options.emulate:
+        from stream_shapes import emulate  # next to this file: on sys.path when run as a script
+
+        emulate(server, options.emulate)
+    server.start()
     print(server.base_url, flush=True)
     try:
         threading.Event().wait()

@@ -470,3 +470,37 @@ TOOLS_REFUSALS = {
     "llamacpp": (400, "tools param requires --jinja flag"),
 }
 """What a server says when a request has `tools` it cannot handle."""
+
+
+# -- whole endpoints, for the README's one-liners and manual tries --------------------------------
+
+
+def emulate(server: Any, name: str) -> None:
+    """Make the scripted server list and answer like endpoint `name` (ollama, deepseek, vllm)."""
+    if name == "ollama":
+        server.models = ["qwen2.5-coder:7b", "llama3.2:3b"]
+        server.model_fields = {model: {"owned_by": "library"} for model in server.models}
+        server.ollama_ps = []
+        info = {"general.architecture": "qwen2", "qwen2.context_length": 32768}
+        server.ollama_show = {model: {"model_info": info} for model in server.models}
+    elif name == "deepseek":
+        server.models = ["deepseek-chat", "deepseek-reasoner"]
+        server.model_fields = {model: {"owned_by": "deepseek"} for model in server.models}
+        server.thinking_mode = True
+    elif name == "vllm":
+        server.models = ["Qwen/Qwen2.5-Coder-7B-Instruct"]
+        server.model_fields = {server.models[0]: {"owned_by": "vllm", "max_model_len": 32768}}
+    else:
+        raise ValueError(f"no emulation named {name!r}; choose ollama, deepseek or vllm")
+
+
+def emulated_turn(name: str, code: str, answer: str) -> list[dict[str, Any]]:
+    """The replies endpoint `name` gives a turn that runs `code`, then answers."""
+    if name == "ollama":
+        return [ollama_tool_call(code, "qwen2.5-coder:7b"), openai_text(answer)]
+    if name == "deepseek":
+        return [
+            deepseek_thinking("I should compute it.", code=code),
+            deepseek_thinking("The output answers it.", text=answer),
+        ]
+    return [vllm_tool_call(code, "Compute first."), openai_text(answer)]
