@@ -104,12 +104,28 @@ async def test_openai_tool_call_ending_in_stop_runs_and_usage_comes_last(
     assert_valid([public(message) for message in turns.conversation.messages])
 
 
-async def test_azure_first_chunk_without_choices(scripted_llm: ScriptedLLM) -> None:
-    scripted_llm.push(azure_text("Hello from Azure."))
+@pytest.mark.parametrize(
+    ("reply", "text", "usage"),
+    [
+        (azure_text("Hello from Azure."), "Hello from Azure.", (90, 12)),
+        (deepseek_chat("你好！"), "你好！", (80, 10)),
+        (moonshot_text("我是 Kimi。"), "我是 Kimi。", (39, 21)),
+    ],
+    ids=[
+        "azure-first-chunk-without-choices",
+        "deepseek-usage-in-finish",
+        "moonshot-usage-in-choice",
+    ],
+)
+async def test_answers_and_their_usage_wherever_it_comes(
+    scripted_llm: ScriptedLLM, reply: dict[str, Any], text: str, usage: tuple[int, int]
+) -> None:
+    scripted_llm.push(reply)
     turns = Turns(scripted_llm)
     outcome = await turns.turn()
-    assert (outcome.reason, turns.recorder.text) == ("done", "Hello from Azure.")
-    assert outcome.usage == {"promptTokens": 90, "completionTokens": 12}
+    assert (outcome.reason, turns.recorder.text) == ("done", text)
+    assert outcome.usage == {"promptTokens": usage[0], "completionTokens": usage[1]}
+    assert not outcome.usage_estimated
 
 
 async def test_azure_content_filter_ends_the_turn_saying_so(scripted_llm: ScriptedLLM) -> None:
@@ -132,49 +148,30 @@ async def test_length_finish_ends_the_turn_saying_the_reply_was_cut(
     assert "cut off" in (outcome.message or "") and "max_output_tokens" in (outcome.message or "")
 
 
-async def test_deepseek_chat_usage_in_the_finish_chunk(scripted_llm: ScriptedLLM) -> None:
-    scripted_llm.push(deepseek_chat("你好！"))
-    turns = Turns(scripted_llm)
-    outcome = await turns.turn()
-    assert (outcome.reason, turns.recorder.text) == ("done", "你好！")
-    assert outcome.usage == {"promptTokens": 80, "completionTokens": 10}
-
-
-async def test_dashscope_argument_deltas_with_empty_ids(scripted_llm: ScriptedLLM) -> None:
-    scripted_llm.push(dashscope_tool_call(CODE), openai_text("42"))
+@pytest.mark.parametrize(
+    ("reply", "call_id", "estimated"),
+    [
+        (dashscope_tool_call(CODE), "call_30fb8bdcce27", False),
+        (zhipu_tool_call(CODE, text="我来算一下。"), "call_9054861520857012", False),
+        (ollama_tool_call(CODE), "call_ollama_x1", True),  # Ollama reports no usage
+    ],
+    ids=[
+        "dashscope-empty-ids-in-deltas",
+        "zhipu-whole-call-no-object",
+        "ollama-whole-call-then-stop",
+    ],
+)
+async def test_tool_calls_however_split_run_the_code(
+    scripted_llm: ScriptedLLM, reply: dict[str, Any], call_id: str, estimated: bool
+) -> None:
+    scripted_llm.push(reply, openai_text("42"))
     turns = Turns(scripted_llm)
     outcome = await turns.turn()
     assert outcome.reason == "done", outcome.message
     assert turns.executor.codes == [CODE]
     call = turns.conversation.messages[1]["tool_calls"][0]
-    assert (call["id"], call["function"]["name"]) == ("call_30fb8bdcce27", "run_code")
-
-
-async def test_moonshot_usage_inside_the_choice(scripted_llm: ScriptedLLM) -> None:
-    scripted_llm.push(moonshot_text("我是 Kimi。"))
-    turns = Turns(scripted_llm)
-    outcome = await turns.turn()
-    assert turns.recorder.text == "我是 Kimi。"
-    assert outcome.usage == {"promptTokens": 39, "completionTokens": 21}
-    assert not outcome.usage_estimated
-
-
-async def test_zhipu_whole_tool_call_in_chunks_without_object(scripted_llm: ScriptedLLM) -> None:
-    scripted_llm.push(zhipu_tool_call(CODE, text="我来算一下。"), openai_text("42"))
-    turns = Turns(scripted_llm)
-    outcome = await turns.turn()
-    assert outcome.reason == "done", outcome.message
-    assert turns.executor.codes == [CODE]
-    assert turns.recorder.text.startswith("我来算一下。")
-
-
-async def test_ollama_whole_tool_call_then_stop_and_no_usage(scripted_llm: ScriptedLLM) -> None:
-    scripted_llm.push(ollama_tool_call(CODE), openai_text("42"))
-    turns = Turns(scripted_llm)
-    outcome = await turns.turn()
-    assert outcome.reason == "done", outcome.message
-    assert turns.executor.codes == [CODE]
-    assert outcome.usage_estimated  # Ollama reported none for the tool-call request
+    assert (call["id"], call["function"]["name"]) == (call_id, "run_code")
+    assert outcome.usage_estimated == estimated
 
 
 async def test_gemini_tool_call_without_index_keeps_its_thought_signature(

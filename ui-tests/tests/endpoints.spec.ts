@@ -1,9 +1,10 @@
 import { expect, test } from '@jupyterlab/galata';
-import type { APIRequestContext } from '@playwright/test';
+import type { PlaywrightWorkerArgs } from '@playwright/test';
 
 import {
   LLM,
   notebookCells,
+  notebookWithKernel,
   openPanel,
   received,
   script,
@@ -18,18 +19,26 @@ const DEFAULT_LIST = ['scripted-model', 'gpt-4o-mini'];
 
 /** Make the endpoint list `models` and have the lab server ask for them again now. */
 async function endpointLists(
-  request: APIRequestContext,
+  playwright: PlaywrightWorkerArgs['playwright'],
   models: string[]
 ): Promise<void> {
+  const lab = `http://localhost:${process.env.CODE_INTERP_LAB_PORT ?? 8888}`;
+  const request = await playwright.request.newContext({ baseURL: lab });
   const set = await request.post(`${LLM}/_models`, { data: { models } });
   expect(set.ok()).toBeTruthy();
   const listed = await request.get('/code-interp/providers/default/models');
   expect(listed.ok()).toBeTruthy();
+  await request.dispose();
 }
 
 test.describe('models and reasoning from the endpoint', () => {
-  test.afterEach(async ({ request }) => {
-    await endpointLists(request, DEFAULT_LIST);
+  // Before the page loads: the panel reads the server status once, when it starts.
+  test.beforeAll(async ({ playwright }) => {
+    await endpointLists(playwright, LISTED);
+  });
+
+  test.afterAll(async ({ playwright }) => {
+    await endpointLists(playwright, DEFAULT_LIST);
   });
 
   test('the picker lists the endpoint’s models; reasoning shows collapsed, apart from the answer', async ({
@@ -37,8 +46,6 @@ test.describe('models and reasoning from the endpoint', () => {
     request,
     tmpPath
   }) => {
-    await endpointLists(request, LISTED);
-    await page.reload();
     await page.notebook.createNew('endpoint.ipynb');
     await openPanel(page);
     const panel = page.locator('#jp-code-interp-panel');
@@ -86,16 +93,8 @@ test.describe('models and reasoning from the endpoint', () => {
 
     // A new notebook starts on the model used last (one with a kernel saved:
     // JupyterLab asks for none).
-    const next = {
-      cells: [],
-      metadata: {
-        kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)' }
-      },
-      nbformat: 4,
-      nbformat_minor: 5
-    };
     await page.contents.uploadContent(
-      JSON.stringify(next),
+      JSON.stringify(notebookWithKernel()),
       'text',
       `${tmpPath}/next.ipynb`
     );

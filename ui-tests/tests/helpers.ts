@@ -90,3 +90,19 @@ export async function waitIdle(page: IJupyterLabPageFixture): Promise<void> {
     { timeout: 60000 }
   );
 }
+
+/** An empty notebook with a kernel saved, so JupyterLab asks for none when it opens. */
+export function notebookWithKernel(): Record<string, unknown> {
+  return {
+    cells: [],
+    metadata: {
+      kernelspec: {
+        name: 'python3',
+        display_name: 'Python 3 (ipykernel)',
+        language: 'python'
+      }
+    },
+    nbformat: 4,
+    nbformat_minor: 5
+  };
+}
