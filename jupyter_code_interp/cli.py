@@ -24,6 +24,7 @@ from .config import CodeInterpreter
 from .conversations.model import Conversation
 from .kernel.headless import KernelExecutor
 from .providers.client import ProviderError
+from .providers.registry import ChoiceError
 from .services import build_services
 
 EXIT_DONE = 0
@@ -155,11 +156,16 @@ async def run_headless(
     settings = load_settings()
     registry = build_services(settings, persist=False).registry
     notebook, created = read_notebook(path)
+    # The model is checked against what the endpoints list before any kernel starts.
+    await registry.refresh_models()
     problem = registry.problem()
     if problem is not None:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_FAILED
-    choice = registry.choose(provider_name, model)
+    try:
+        choice = await registry.learn_window(registry.choose(provider_name, model))
+    except ChoiceError as error:
+        raise UsageError(str(error)) from None
     provider = await registry.client(choice.provider)
     printer = _Printer()
     executor = KernelExecutor(notebook, path)
@@ -214,7 +220,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run one instruction on a notebook")
     run.add_argument("notebook", type=Path, help="the .ipynb file (created if missing)")
     run.add_argument("instruction", help="what the model should do")
-    run.add_argument("--model", help="model id (default: c.CodeInterpreter.default_model)")
+    run.add_argument(
+        "--model",
+        help="model id, one the provider configures or its GET /models lists "
+        "(default: $OPENAI_MODEL or c.CodeInterpreter.default_model)",
+    )
     run.add_argument(
         "--provider", help="provider name from c.CodeInterpreter.providers (default: the first)"
     )

@@ -10,7 +10,14 @@ from jupyter_core.paths import jupyter_data_dir
 from traitlets import Dict, Float, Int, List, TraitError, Unicode, default, validate
 from traitlets.config import Configurable
 
-from .limits import CONTEXT_BUDGET, MAX_FIX_ATTEMPTS, MAX_STEPS, OUTPUT_LIMIT, TURN_TIME_LIMIT
+from .limits import (
+    CONTEXT_BUDGET,
+    MAX_FIX_ATTEMPTS,
+    MAX_OUTPUT_TOKENS,
+    MAX_STEPS,
+    OUTPUT_LIMIT,
+    TURN_TIME_LIMIT,
+)
 from .providers.client import TOOL_MODES
 
 
@@ -33,12 +40,15 @@ class CodeInterpreter(Configurable):
     )
     models = List(
         Unicode(),
-        default_value=["gpt-4o-mini"],
+        default_value=[],
         config=True,
-        help="Model ids offered in the panel.",
+        help="Model ids offered in the panel. Empty: the models the endpoint lists (GET /models), "
+        "or gpt-4o-mini and gpt-4o on OpenAI's own API.",
     )
     default_model = Unicode(
-        "", config=True, help="Model used when the panel names none; empty means the first model."
+        config=True,
+        help="Model used when the panel names none. Defaults to $OPENAI_MODEL; empty means the "
+        "first model.",
     )
     tool_modes = Dict(
         value_trait=Unicode(),
@@ -66,6 +76,12 @@ class CodeInterpreter(Configurable):
         OUTPUT_LIMIT.default,
         config=True,
         help="Characters of a cell's outputs sent to the model per step.",
+    )
+    max_output_tokens = Int(
+        MAX_OUTPUT_TOKENS,
+        config=True,
+        help="Tokens one reply of the model may have (sent as max_tokens; lowered to a quarter of "
+        "a known small context window; 0 sends no cap). A reply cut by it ends the turn saying so.",
     )
     request_timeout = Float(
         120.0,
@@ -127,6 +143,11 @@ class CodeInterpreter(Configurable):
         """$OPENAI_BASE_URL, if set and not empty."""
         return os.environ.get("OPENAI_BASE_URL") or None
 
+    @default("default_model")
+    def _default_default_model(self) -> str:
+        """$OPENAI_MODEL, if set."""
+        return os.environ.get("OPENAI_MODEL", "").strip()
+
     @default("api_key")
     def _default_api_key(self) -> str | None:
         """$OPENAI_API_KEY, if set and not empty."""
@@ -143,6 +164,14 @@ class CodeInterpreter(Configurable):
                     "use 'tools', 'fenced' or 'auto'."
                 )
         return modes
+
+    @validate("max_output_tokens")
+    def _check_output_tokens(self, proposal: Any) -> int:
+        """The output cap is 0 (none) or a positive number of tokens."""
+        value = int(proposal["value"])
+        if value < 0:
+            raise TraitError(f"c.CodeInterpreter.max_output_tokens must be 0 or more, not {value}.")
+        return value
 
     @validate("max_fix_attempts")
     def _check_fix_attempts(self, proposal: Any) -> int:

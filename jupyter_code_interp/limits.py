@@ -35,6 +35,11 @@ CONTEXT_BUDGET = 32_000
 """Prompt tokens one request may use, before a model's context window lowers it."""
 MIN_CONTEXT_BUDGET = 1000
 """No request is planned below this, however small a model's window."""
+MAX_OUTPUT_TOKENS = 8192
+"""Tokens one reply may have (sent as `max_tokens`): stops a model that repeats itself for
+minutes. Reasoning models count their thinking in it, hence more than a plain answer needs."""
+MIN_OUTPUT_TOKENS = 256
+"""The output cap is never lowered below this to fit a small context window."""
 
 TURN_TIME_LIMIT = 3600.0
 """Seconds one turn may take from its start to its end (model replies, cells, approvals)."""

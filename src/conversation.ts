@@ -35,6 +35,18 @@ export interface IAssistantEntry {
   text: string;
 }
 
+/** The model's reasoning before an answer or a step: shown collapsed, never run. */
+export interface IReasoningEntry {
+  kind: 'reasoning';
+  id: string;
+  turnId: string;
+  text: string;
+  /** How long the model thought, once it answered (null while it thinks or if cut). */
+  seconds: number | null;
+  /** Still streaming. */
+  open: boolean;
+}
+
 /** One code cell the turn inserted and ran. */
 export interface IStepEntry {
   kind: 'step';
@@ -94,6 +106,7 @@ export interface IFilesEntry {
 export type ConversationEntry =
   | IUserEntry
   | IAssistantEntry
+  | IReasoningEntry
   | IStepEntry
   | INoticeEntry
   | IErrorEntry
@@ -194,11 +207,15 @@ export function finishTurn(
   message: string | null = null,
   usage: ITurnUsage | null = null
 ): IConversation {
-  const entries = conv.entries.map(e =>
-    e.kind === 'step' && e.turnId === turnId && e.status === 'running'
-      ? { ...e, status: 'aborted' as const, awaiting: false }
-      : e
-  );
+  const entries = conv.entries.map(e => {
+    if (e.turnId !== turnId) {
+      return e;
+    }
+    if (e.kind === 'step' && e.status === 'running') {
+      return { ...e, status: 'aborted' as const, awaiting: false };
+    }
+    return e.kind === 'reasoning' && e.open ? { ...e, open: false } : e;
+  });
   const ended: IConversation = {
     ...conv,
     entries,
@@ -313,6 +330,35 @@ export function applyFrame(
         id: nextId(conv, frame.turnId),
         turnId: frame.turnId,
         text: frame.delta
+      });
+    }
+    case 'reasoning': {
+      const last = conv.entries[conv.entries.length - 1];
+      const ends = typeof frame.seconds === 'number';
+      if (
+        last?.kind === 'reasoning' &&
+        last.turnId === frame.turnId &&
+        last.open
+      ) {
+        const entries = conv.entries.slice(0, -1);
+        entries.push({
+          ...last,
+          text: last.text + frame.delta,
+          seconds: ends ? (frame.seconds ?? null) : last.seconds,
+          open: !ends
+        });
+        return { ...conv, entries };
+      }
+      if (!frame.delta) {
+        return conv;
+      }
+      return push(conv, {
+        kind: 'reasoning',
+        id: nextId(conv, frame.turnId),
+        turnId: frame.turnId,
+        text: frame.delta,
+        seconds: ends ? (frame.seconds ?? null) : null,
+        open: !ends
       });
     }
     case 'step_started':

@@ -148,6 +148,18 @@ export interface ITextFrame {
   delta: string;
 }
 
+/**
+ * Server → client: a piece of the model's reasoning, shown apart from the
+ * answer and never run. The frame with `seconds` ends a run of reasoning (how
+ * long the model thought before it answered or called a tool).
+ */
+export interface IReasoningFrame {
+  type: 'reasoning';
+  turnId: string;
+  delta: string;
+  seconds?: number;
+}
+
 /** Server → client: the model asked to run this code. */
 export interface IStepStartedFrame {
   type: 'step_started';
@@ -278,6 +290,7 @@ export interface IUndoneFrame {
 export type ServerFrame =
   | ITurnStartedFrame
   | ITextFrame
+  | IReasoningFrame
   | IStepStartedFrame
   | IExecuteRequestFrame
   | IStepFinishedFrame
@@ -297,6 +310,8 @@ export interface IServerStatus {
   defaultModel: string | null;
   /** Provider of `defaultModel`. */
   defaultProvider?: string | null;
+  /** What is wrong with the configured default model (e.g. the endpoint does not list it). */
+  defaultModelProblem?: string | null;
   /** Every provider with its models (unusable ones with their problem). */
   providers?: IProviderStatus[];
   baseUrl: string | null;
@@ -307,6 +322,7 @@ export interface IServerStatus {
 const SERVER_FRAME_TYPES = new Set([
   'turn_started',
   'text',
+  'reasoning',
   'step_started',
   'execute_request',
   'step_finished',

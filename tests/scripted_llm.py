@@ -26,16 +26,30 @@ Reply dicts (what the builders below return; the same JSON is accepted by `POST 
                      until `discard_replies` (a model that asks for code again and again)
   stamps             instead of `text`, this many deltas `t=<time.monotonic_ns()>;` stamped as
                      each is written (benchmarks/relay_latency.py measures chunk → client)
+  chunks             a provider's stream verbatim: each dict is one `data:` event, "[DONE]" the
+                     end marker, a string starting with ":" an SSE comment (tests/stream_shapes.py
+                     builds them, each from a provider's documented shape)
+  reasoning          streamed before the text as `reasoning_content` deltas (DeepSeek)
 
 Replies queued with `push_for(marker, ...)` go only to requests whose messages contain `marker`
 (one queue per conversation: concurrent conversations each get their own script).
 
-`GET /v1/models` lists `models`, unless a reply was queued with `push_models` (or
+`GET /v1/models` lists `models` (`POST /_models {"models", "fields"}` replaces them), unless a reply was queued with `push_models` (or
 `POST /_script_models`): then it serves that reply's `status`/`error`/`retry_after` or `raw`.
 With `api_key` set, every /v1 request without that key (as `Authorization: Bearer` or Azure's
 `api-key` header) gets a 401 like OpenAI's. Azure's route
 `/openai/deployments/<deployment>/chat/completions?api-version=...` is served like the chat route;
 `paths` records the path of every API request.
+
+Endpoint behaviours of real servers, switched on per server:
+  rejected_fields    request fields refused with a 400 naming them, worded as real servers word
+                     it (REJECTIONS); `reject_style = "pydantic"` answers FastAPI's 422 instead
+  thinking_mode      DeepSeek's rule: an assistant message between two user messages where the
+                     model called tools must carry `reasoning_content`, else 400 (THINKING_ERROR)
+  props              served at GET /props (llama.cpp's server: default_generation_settings.n_ctx)
+  ollama_show        {model: reply} served at POST /api/show; `ollama_ps` at GET /api/ps
+  model_fields       {model: {field: value}} merged into the GET /v1/models entries (vLLM's
+                     max_model_len, llama.cpp's owned_by "llamacpp"…)
 """
 
 from __future__ import annotations
@@ -50,6 +64,19 @@ from types import TracebackType
 from typing import Any
 
 DEFAULT_MODELS = ["scripted-model", "gpt-4o-mini"]
+REJECTIONS: dict[str, str] = {
+    # Azure OpenAI before api-version 2024-09-01-preview; OpenAI's wording for unknown fields.
+    "stream_options": "Unrecognized request argument supplied: stream_options",
+    # OpenAI reasoning models (o1): code "unsupported_parameter", param named.
+    "parallel_tool_calls": "Unsupported parameter: 'parallel_tool_calls' is not supported with "
+    "this model.",
+    "max_tokens": "Unsupported parameter: 'max_tokens' is not supported with this model. Use "
+    "'max_completion_tokens' instead.",
+    "max_completion_tokens": "Unrecognized request argument supplied: max_completion_tokens",
+}
+"""400 messages of real servers for a request field they do not accept."""
+THINKING_ERROR = "The `reasoning_content` in the thinking mode must be passed back to the API."
+"""DeepSeek's 400 (api-docs.deepseek.com guides/thinking_mode; anomalyco/opencode#24722)."""
 _STAMP = object()
 """A piece of a `stamps` reply: replaced by the clock's reading when it is sent."""
 
@@ -191,13 +218,25 @@ class _Handler(BaseHTTPRequestHandler):
             if self._refused_key() or (scripted is not None and self._scripted_failure(scripted)):
                 return
             data = [
-                {"id": m, "object": "model", "created": 0, "owned_by": "scripted"}
+                {
+                    "id": m,
+                    "object": "model",
+                    "created": 0,
+                    "owned_by": "scripted",
+                    **owner.model_fields.get(m, {}),
+                }
                 for m in owner.models
             ]
             self._send_json(200, {"object": "list", "data": data})
         elif self.path == "/_requests":
             with owner.lock:
                 self._send_json(200, list(owner.requests))
+        elif self.path == "/props" and owner.props is not None:
+            owner.paths.append(self.path)
+            self._send_json(200, owner.props)
+        elif self.path == "/api/ps" and owner.ollama_ps is not None:
+            owner.paths.append(self.path)
+            self._send_json(200, {"models": owner.ollama_ps})
         else:
             self._send_json(
                 404, {"error": {"message": f"no route {self.path}", "type": "not_found"}}
@@ -215,18 +254,38 @@ class _Handler(BaseHTTPRequestHandler):
             replies = body if isinstance(body, list) else [body]
             owner.push_models(*[reply for reply in replies if isinstance(reply, dict)])
             self._send_json(200, {"queued": len(owner.model_replies)})
+        elif self.path == "/_models":
+            # What GET /v1/models lists from now on (Galata: an endpoint's own models).
+            body = body if isinstance(body, dict) else {}
+            with owner.lock:
+                owner.models = [str(m) for m in body.get("models") or DEFAULT_MODELS]
+                owner.model_fields = dict(body.get("fields") or {})
+            self._send_json(200, {"models": owner.models})
         elif self.path == "/_reset":
             owner.reset()
             self._send_json(200, {"reset": True})
+        elif self.path == "/api/show" and owner.ollama_show is not None:
+            owner.paths.append(self.path)
+            name = body.get("model") if isinstance(body, dict) else None
+            shown = owner.ollama_show.get(str(name))
+            if shown is None:  # Ollama's wording for a model it does not have
+                self._send_json(404, {"error": f"model '{name}' not found"})
+            else:
+                self._send_json(200, shown)
         elif _is_chat_route(self.path):
             with owner.lock:
                 owner.requests.append(body if isinstance(body, dict) else {"invalid": True})
                 owner.headers.append({k.lower(): v for k, v in self.headers.items()})
                 owner.paths.append(self.path)
-                reply = owner.next_reply(body)
+                refusal = owner.refusal(body)
+                reply = owner.next_reply(body) if refusal is None else None
             if reply is not None and reply.get("hang"):
                 owner.released.wait(float(reply["hang"]))
-            if not self._refused_key():
+            if self._refused_key():
+                return
+            if refusal is not None:
+                self._send_json(*refusal)
+            else:
                 self._chat(body if isinstance(body, dict) else {}, reply)
         else:
             self._send_json(
@@ -288,6 +347,16 @@ class _Handler(BaseHTTPRequestHandler):
                 {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
             )
 
+        if isinstance(reply.get("chunks"), list):
+            for item in reply["chunks"]:
+                if delay:
+                    time.sleep(delay)
+                if isinstance(item, str) and item.startswith(":"):
+                    self._write_chunk(f"{item}\n\n".encode())
+                else:
+                    self._event(item)
+            self._write_chunk(b"")
+            return
         text = str(reply.get("text") or "")
         pieces: list[Any] = _pieces(text, int(reply.get("chunk", 4)))
         if reply.get("stamps"):
@@ -300,6 +369,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
             return
         chunk({"role": "assistant", "content": ""})
+        for piece in _pieces(str(reply.get("reasoning") or ""), 4):
+            chunk({"content": None, "reasoning_content": piece})
         for index, piece in enumerate(pieces):
             if reply.get("stall") and index == len(pieces) // 2:
                 self.server.owner.released.wait(float(reply["stall"]))
@@ -345,6 +416,25 @@ def _is_chat_route(path: str) -> bool:
     )
 
 
+def _missing_reasoning(messages: Any) -> bool:
+    """DeepSeek's thinking-mode rule: between two user messages where the model made tool calls,
+    every assistant message must carry its `reasoning_content`."""
+    span: list[dict[str, Any]] = []
+    for message in [*(messages if isinstance(messages, list) else []), {"role": "user"}]:
+        if not isinstance(message, dict):
+            continue
+        if message.get("role") != "user":
+            span.append(message)
+            continue
+        assistants = [m for m in span if m.get("role") == "assistant"]
+        if any(m.get("tool_calls") for m in assistants) and any(
+            not isinstance(m.get("reasoning_content"), str) for m in assistants
+        ):
+            return True
+        span = []
+    return False
+
+
 def _usage(request: dict[str, Any], reply: dict[str, Any]) -> dict[str, int]:
     """The reply's scripted usage, else a deterministic estimate (4 characters a token)."""
     if isinstance(reply.get("usage"), dict):
@@ -367,6 +457,8 @@ def _usage(request: dict[str, Any], reply: dict[str, Any]) -> dict[str, int]:
 def _completion(request: dict[str, Any], reply: dict[str, Any]) -> dict[str, Any]:
     """A non-streaming chat.completion for the reply."""
     message: dict[str, Any] = {"role": "assistant", "content": reply.get("text") or None}
+    if reply.get("reasoning"):
+        message["reasoning_content"] = reply["reasoning"]
     calls = reply.get("tool_calls") or []
     if calls:
         message["tool_calls"] = [
@@ -409,6 +501,13 @@ class ScriptedLLM:
         self.api_key = api_key
         """When set, /v1 requests without this key get a 401."""
         self.model_replies: list[dict[str, Any]] = []
+        self.model_fields: dict[str, dict[str, Any]] = {}
+        self.rejected_fields: set[str] = set()
+        self.reject_style = "openai"
+        self.thinking_mode = False
+        self.props: dict[str, Any] | None = None
+        self.ollama_show: dict[str, dict[str, Any]] | None = None
+        self.ollama_ps: list[dict[str, Any]] | None = None
         self.paths: list[str] = []
         self.base_url = ""
         self.requests: list[dict[str, Any]] = []
@@ -471,6 +570,24 @@ class ScriptedLLM:
             self._served[id(reply)] = served
         return reply
 
+    def refusal(self, body: Any) -> tuple[int, dict[str, Any]] | None:
+        """The error this server's rules give a chat request (status, body), or None."""
+        request = body if isinstance(body, dict) else {}
+        for name in sorted(self.rejected_fields):
+            if name not in request:
+                continue
+            if self.reject_style == "pydantic":  # FastAPI servers with extra="forbid"
+                detail = {"type": "extra_forbidden", "loc": ["body", name]}
+                detail.update(msg="Extra inputs are not permitted", input=request[name])
+                return 422, {"detail": [detail]}
+            error = {"message": REJECTIONS.get(name, f"Unrecognized request argument: {name}")}
+            error.update(type="invalid_request_error", param=name, code="unsupported_parameter")
+            return 400, {"error": error}
+        if self.thinking_mode and _missing_reasoning(request.get("messages")):
+            error = {"message": THINKING_ERROR, "type": "invalid_request_error", "param": None}
+            return 400, {"error": {**error, "code": "invalid_request_error"}}
+        return None
+
     def push_for(self, marker: str, *replies: dict[str, Any]) -> None:
         """Queue replies for the requests whose messages contain `marker` only."""
         with self.lock:
@@ -518,8 +635,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--models", nargs="*", default=None, help="model ids for GET /v1/models")
+    parser.add_argument(
+        "--emulate",
+        choices=["ollama", "deepseek", "vllm"],
+        help="list and check requests like this endpoint (tests/stream_shapes.py emulate)",
+    )
     options = parser.parse_args()
-    server = ScriptedLLM(options.port, options.models).start()
+    server = ScriptedLLM(options.port, options.models)
+    if options.emulate:
+        from stream_shapes import emulate  # next to this file: on sys.path when run as a script
+
+        emulate(server, options.emulate)
+    server.start()
     print(server.base_url, flush=True)
     try:
         threading.Event().wait()

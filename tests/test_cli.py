@@ -298,7 +298,7 @@ def test_provider_and_model_from_the_command_line(
         "nope",
         base_url_in_env=False,
     )
-    assert unknown.returncode == 1
+    assert unknown.returncode == 2  # a bad argument, refused before any kernel starts
     assert error_lines(unknown.stderr) == [
         "error: Provider 'nope' is not configured; known providers: default, gateway."
     ]

@@ -21,6 +21,7 @@ SECRET = "sk-config-S3CRET-0123456789"
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.delenv("OPENAI_MODEL", raising=False)
 
 
 def status_of(settings: CodeInterpreter) -> dict[str, object]:
@@ -53,6 +54,7 @@ def test_status_payload_of_a_configured_key() -> None:
         "models": [model],
         "defaultModel": "gpt-4o-mini",
         "defaultProvider": "default",
+        "defaultModelProblem": None,
         "providers": [
             {
                 "name": "default",

@@ -155,7 +155,12 @@ async def test_status_reports_models_and_never_the_key(
     assert status["ready"] is True
     assert status["problem"] is None
     assert status["baseUrl"] == code_interp_server.base_url
-    assert [model["id"] for model in status["models"]] == ["scripted-model", "其他-model"]
+    # The configured models first, then the others the endpoint lists.
+    assert [model["id"] for model in status["models"]] == [
+        "scripted-model",
+        "其他-model",
+        "gpt-4o-mini",
+    ]
     assert status["defaultModel"] == "scripted-model"
     assert not any("key" in name.lower() for name in status)
 

@@ -25,6 +25,7 @@ from scripted_llm import (
 from jupyter_code_interp.agent.loop import RUN_CODE_TOOL
 from jupyter_code_interp.providers.client import (
     ChatProvider,
+    Finish,
     ProviderError,
     StreamEvent,
     TextDelta,
@@ -91,7 +92,7 @@ async def test_text_streams_in_pieces_and_reports_usage(scripted_llm: ScriptedLL
 async def test_provider_that_ignores_usage_is_tolerated(scripted_llm: ScriptedLLM) -> None:
     scripted_llm.push({**text_reply("ok"), "omit_usage": True})
     events = await _collect(_provider(scripted_llm.base_url))
-    assert events == [TextDelta("ok")]
+    assert events == [TextDelta("ok"), Finish("stop")]
 
 
 async def test_tool_call_is_assembled_from_deltas(scripted_llm: ScriptedLLM) -> None:

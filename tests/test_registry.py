@@ -111,7 +111,8 @@ def test_choose_checks_provider_and_model_and_names_the_alternatives(tmp_path: P
     ):
         registry.choose("local", "gpt-4o")
     with pytest.raises(
-        ChoiceError, match="Model 'zzz' is not configured; choose one of: gpt-4o-mini, qwen"
+        ChoiceError,
+        match="Model 'zzz' is not offered; choose one of: default: gpt-4o-mini; local: qwen",
     ):
         registry.choose(None, "zzz")
 

@@ -279,7 +279,7 @@ async def test_unconfigured_provider_refuses_the_turn(
         (turn_frame("t", notebook="C:\\x.ipynb"), "is absolute"),
         (turn_frame("t", notebook="a/../../x.ipynb"), "contains '..'"),
         (turn_frame("t", notebook="a\\..\\x.ipynb"), "contains '..'"),
-        (turn_frame("t", model="gpt-unknown"), "Model 'gpt-unknown' is not configured"),
+        (turn_frame("t", model="gpt-unknown"), "Model 'gpt-unknown' is not offered"),
         (turn_frame("t", maxSteps="3"), "'maxSteps' of a 'turn' frame must be an integer"),
         (turn_frame("t", maxSteps=True), "must be an integer, not a boolean"),
         (turn_frame("t", outputLimit=1.5), "'outputLimit' of a 'turn' frame must be an integer"),

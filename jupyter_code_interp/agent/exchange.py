@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..providers.client import ToolCallEvent, describe_arguments
+from ..providers.client import ProviderError
+from ..providers.events import ToolCallEvent, describe_arguments
 from .codeblocks import RUN_CODE_NAMES, extract_code_blocks, parse_printed_tool_calls
 from .messages import IMAGES_PER_STEP, RequestMode
 
@@ -25,7 +26,51 @@ class Reply:
 
     mode: RequestMode
     text: str = ""
+    """The visible answer only: reasoning is never part of it (nor run)."""
     tool_calls: list[ToolCallEvent] = field(default_factory=list)
+    reasoning: str = ""
+    """The model's reasoning (reasoning_content, reasoning, or an inline <think> block)."""
+    reasoning_field: str | None = None
+    """The delta field the provider streamed reasoning in (None: none, or inline only)."""
+    finish_reason: str | None = None
+    producer: str = ""
+    """Which endpoint and model wrote it: provider fields go back to that one only."""
+
+
+def cut_reply_error(finish_reason: str | None, cap: int | None) -> ProviderError | None:
+    """Why a reply that stopped early ends the turn (finish_reason length or content_filter)."""
+    if finish_reason == "length":
+        limit = f"{cap} tokens, " if cap else ""
+        return ProviderError(
+            "The reply was cut off: the model reached its output limit "
+            f"({limit}c.CodeInterpreter.max_output_tokens) before it finished. Nothing of the "
+            "cut reply was run; ask for a shorter step or raise the limit.",
+            "length",
+        )
+    if finish_reason == "content_filter":
+        return ProviderError(
+            "The provider's content filter stopped the reply (finish_reason content_filter); "
+            "nothing of it was run. Rephrase the instruction.",
+            "content_filter",
+        )
+    return None
+
+
+def assistant_message(reply: Reply) -> dict[str, Any]:
+    """The assistant message of a reply, with what its provider wants back kept privately.
+
+    `_reasoning` (the field it came in and its text) and `_call_extras` (per tool call, e.g.
+    Gemini's thought signature) never reach the visible history; request_messages sends them
+    back to the same producer only, as its rules require.
+    """
+    message: dict[str, Any] = {"role": "assistant", "content": reply.text}
+    if reply.reasoning_field or reply.reasoning:
+        field_name = reply.reasoning_field or "think"
+        message["_reasoning"] = {"field": field_name, "text": reply.reasoning, "by": reply.producer}
+    extras = {call.id: call.extra for call in reply.tool_calls if call.extra}
+    if extras:
+        message["_call_extras"] = {"by": reply.producer, "calls": extras}
+    return message
 
 
 @dataclass
@@ -93,7 +138,7 @@ def record_exchange(messages: list[dict[str, Any]], reply: Reply, jobs: list[Job
     if jobs[0].call is not None:
         messages.append(
             {
-                "role": "assistant",
+                **assistant_message(reply),
                 "content": reply.text or None,
                 "tool_calls": [
                     {
@@ -120,7 +165,7 @@ def record_exchange(messages: list[dict[str, Any]], reply: Reply, jobs: list[Job
                     message["_images"] = job.kept_images
                 messages.append(message)
         return
-    messages.append({"role": "assistant", "content": reply.text})
+    messages.append(assistant_message(reply))
     sections = []
     for number, job in enumerate(jobs, 1):
         if job.step is not None:

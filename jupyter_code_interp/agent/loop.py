@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..conversations.model import Conversation
-from ..limits import CONTEXT_BUDGET, MAX_FIX_ATTEMPTS, MAX_STEPS, OUTPUT_LIMIT
-from ..providers.client import (
-    ChatProvider,
-    ProviderError,
-    TextDelta,
-    ToolCallEvent,
-    ToolsUnsupported,
-    Usage,
-)
-from .exchange import Job, Reply, jobs_of, record_exchange
+from ..limits import CONTEXT_BUDGET, MAX_FIX_ATTEMPTS, MAX_OUTPUT_TOKENS, MAX_STEPS, OUTPUT_LIMIT
+from ..providers.client import ChatProvider, ProviderError, ToolsUnsupported
+from ..providers.events import Finish, ReasoningDelta, TextDelta, ToolCallEvent, Usage
+from .exchange import Job, Reply, assistant_message, cut_reply_error, jobs_of, record_exchange
 from .executor import ExecutionResult, Executor
 from .messages import (
     IMAGES_PER_STEP,
@@ -76,6 +71,8 @@ class TurnOptions:
     max_fix_attempts: int = MAX_FIX_ATTEMPTS.default
     context_budget: int = CONTEXT_BUDGET
     """Prompt tokens a request may use (already capped by the model's context window)."""
+    max_output_tokens: int = MAX_OUTPUT_TOKENS
+    """Tokens one reply may have (`max_tokens`; 0: no cap sent)."""
     vision: bool = False
     """The model reads image parts: step images are sent to it."""
     notebook: NotebookContext | None = None
@@ -155,7 +152,7 @@ class _Turn:
             jobs = jobs_of(reply)
             if not jobs:
                 if reply.text:
-                    self.conversation.messages.append({"role": "assistant", "content": reply.text})
+                    self.conversation.messages.append(assistant_message(reply))
                 return self.outcome("done")
             stop = await self.run_jobs(reply, jobs)
             if stop is not None:
@@ -185,15 +182,26 @@ class _Turn:
                 self.provider.remember_fenced(self.model)
 
     async def stream_reply(self, mode: RequestMode) -> Reply:
-        """One request to the model in `mode`."""
-        reply = Reply(mode)
+        """One request to the model in `mode`; reasoning is streamed apart from the answer."""
+        reply = Reply(mode, producer=self.provider.source(self.model))
         self.mode = mode
         messages = self.request(mode).messages
         tools = [RUN_CODE_TOOL] if mode == "tools" else None
-        events = self.provider.stream(self.model, messages, tools)
+        cap = self.options.max_output_tokens or None
+        events = self.provider.stream(self.model, messages, tools, max_tokens=cap)
         reported: tuple[int, int] | None = None
+        thinking_since: float | None = None
         try:
             async for event in events:
+                if isinstance(event, ReasoningDelta):
+                    thinking_since = thinking_since or time.monotonic()
+                    reply.reasoning += event.text
+                    await self.emit({"type": "reasoning", "delta": event.text})
+                    continue
+                if thinking_since is not None:  # the answer starts: the thinking took this long
+                    seconds = round(time.monotonic() - thinking_since, 1)
+                    await self.emit({"type": "reasoning", "delta": "", "seconds": seconds})
+                    thinking_since = None
                 if isinstance(event, TextDelta):
                     reply.text += event.text
                     await self.emit({"type": "text", "delta": event.text})
@@ -201,18 +209,23 @@ class _Turn:
                     reply.tool_calls.append(event)
                 elif isinstance(event, Usage):
                     reported = (event.prompt_tokens, event.completion_tokens)
+                elif isinstance(event, Finish):
+                    reply.finish_reason, reply.reasoning_field = event.reason, event.reasoning_field
         finally:
             close = getattr(events, "aclose", None)
             if close is not None:
                 await close()
             # A request that got an answer (even one cut by Stop) was billed; one refused was not.
-            if reported is not None or reply.text or reply.tool_calls:
+            if reported is not None or reply.text or reply.tool_calls or reply.reasoning:
                 calls = "".join(call.name + call.arguments_json for call in reply.tool_calls)
-                self.meter.record(reported, messages, reply.text + calls)
+                self.meter.record(reported, messages, reply.reasoning + reply.text + calls)
             if reported is not None:
                 estimated = estimate_messages(messages) + (TOOL_SCHEMA_TOKENS if tools else 0)
                 known, guessed = self.calibration
                 self.calibration = (known + reported[0], guessed + estimated)
+        cut = cut_reply_error(reply.finish_reason, cap)
+        if cut is not None:
+            raise cut
         return reply
 
     @property
@@ -235,6 +248,7 @@ class _Turn:
             vision=self.options.vision,
             ratio=self.ratio,
             reserve=TOOL_SCHEMA_TOKENS if mode == "tools" else 0,
+            producer=self.provider.source(self.model),
         )
         message = self.conversation.messages[self.start]
         if built.snapshot and "_context" not in message:

@@ -23,8 +23,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..limits import MIN_CONTEXT_BUDGET
-from ..providers.client import describe_arguments
+from ..limits import MIN_CONTEXT_BUDGET, MIN_OUTPUT_TOKENS
+from ..providers.events import describe_arguments
 from .outputs import truncate_middle
 from .snapshot import NotebookSnapshot
 from .usage import IMAGE_TOKENS, MESSAGE_OVERHEAD, estimate_messages, estimate_tokens
@@ -35,15 +35,30 @@ MAX_IMAGE_PARTS = 4
 IMAGES_PER_STEP = 2
 TRIMMED_OUTPUT_CHARS = 600
 """An old tool output cut to fit keeps about this many characters (head and tail)."""
+ECHOED_REASONING_FIELDS = ("reasoning_content", "reasoning")
+"""Reasoning fields a provider may want back (inline <think> never goes back)."""
+PROVIDER_KEYS = ("_reasoning", "_call_extras")
+"""Private keys request_messages turns into provider fields for the producer of a message."""
 DROPPED_TURNS_NOTE = (
     "\n\n(Earlier turns of this conversation were left out to fit the context budget.)"
 )
 
 
-def effective_budget(setting: int, context_window: int | None) -> int:
-    """The budget of a request: the setting, and at most 3/4 of the model's context window."""
+def output_cap(setting: int, context_window: int | None) -> int:
+    """Tokens one reply may have: the setting (0: none), at most a quarter of a known window."""
+    if not setting or not context_window:
+        return setting
+    return max(MIN_OUTPUT_TOKENS, min(setting, context_window // 4))
+
+
+def effective_budget(setting: int, context_window: int | None, reply_tokens: int = 0) -> int:
+    """The prompt budget of a request: the setting, at most 3/4 of the model's context window,
+    and leaving room in it for the reply (`reply_tokens`, the output cap) and a margin for the
+    estimate (1/16 of the window): a server answers 400, or silently cuts the prompt, when
+    prompt and reply do not fit."""
     if context_window:
-        return max(MIN_CONTEXT_BUDGET, min(setting, context_window * 3 // 4))
+        room = context_window - reply_tokens - context_window // 16
+        return max(MIN_CONTEXT_BUDGET, min(setting, context_window * 3 // 4, room))
     return setting
 
 
@@ -119,6 +134,9 @@ def _entries(messages: list[dict[str, Any]], current_start: int) -> list[_Entry]
         tokens = MESSAGE_OVERHEAD + estimate_tokens(content)
         if message.get("tool_calls"):
             tokens += estimate_tokens(json.dumps(message["tool_calls"], ensure_ascii=False))
+        reasoning = message.get("_reasoning")
+        if isinstance(reasoning, dict) and reasoning.get("field") in ECHOED_REASONING_FIELDS:
+            tokens += estimate_tokens(str(reasoning.get("text", "")))  # may be sent back
         entry = _Entry(message, turn, index in starts, content, tokens)
         context = message.get("_context")
         if entry.starts_turn and index != current_start and isinstance(context, str):
@@ -161,17 +179,27 @@ def build_context(
     vision: bool = False,
     ratio: float = 1.0,
     reserve: int = 0,
+    producer: str = "",
 ) -> BuiltContext:
     """The messages of one request, within `budget` tokens as far as the never-dropped parts allow.
 
     `current_start` is the index of the current turn's user message; `snapshot` its notebook;
-    `reserve` tokens are set aside (the tool schema); `ratio` calibrates the estimate.
+    `reserve` tokens are set aside (the tool schema); `ratio` calibrates the estimate;
+    `producer` (ChatProvider.source) gets back the provider fields of the replies it wrote.
     """
     limit = int(budget / max(ratio, 0.1))
     target = limit
     for _ in range(4):
         built = _fit(
-            system, messages, current_start, snapshot, target, mode, vision, ratio, reserve, budget
+            system,
+            messages,
+            current_start,
+            snapshot,
+            (target, budget, reserve),
+            mode,
+            vision,
+            ratio,
+            producer,
         )
         # The pass works on per-part counts (markers and joins are not in them): check the
         # request as sent, and aim lower if it is over.
@@ -187,14 +215,15 @@ def _fit(
     messages: list[dict[str, Any]],
     current_start: int,
     snapshot: NotebookSnapshot | None,
-    limit: int,
+    sizes: tuple[int, int, int],
     mode: RequestMode,
     vision: bool,
     ratio: float,
-    reserve: int,
-    budget: int,
+    producer: str,
 ) -> BuiltContext:
-    """One pass of the builder, aiming at `limit` estimated tokens."""
+    """One pass of the builder, aiming at `limit` estimated tokens (`sizes`: limit, budget,
+    reserve)."""
+    limit, budget, reserve = sizes
     entries = _entries(messages, current_start)
     images = _images(entries, vision)
     if snapshot is not None:
@@ -248,7 +277,7 @@ def _fit(
         system += DROPPED_TURNS_NOTE
     rendered = snapshot.render() if snapshot is not None else ""
     assembled = _assemble(entries, images, current_start, rendered)
-    sent = request_messages(system, assembled, mode)
+    sent = request_messages(system, assembled, mode, producer)
     return BuiltContext(sent, int(estimate_messages(sent) * ratio), budget, rendered, dropped)
 
 
@@ -277,6 +306,7 @@ def _assemble(
             assembled.append(_image_message(pending))
             pending = []
         message = public(entry.message)
+        message.update({key: entry.message[key] for key in PROVIDER_KEYS if key in entry.message})
         if entry.trimmed:
             message["content"] = entry.content
         prefix = snapshot if position == current_start else entry.context
@@ -311,12 +341,16 @@ def _parts(content: Any) -> list[dict[str, Any]]:
 
 
 def request_messages(
-    system: str, messages: list[dict[str, Any]], mode: RequestMode
+    system: str, messages: list[dict[str, Any]], mode: RequestMode, producer: str = ""
 ) -> list[dict[str, Any]]:
-    """The system prompt and history as sent: fenced-compatible if needed, user runs merged."""
+    """The system prompt and history as sent: fenced-compatible if needed, user runs merged, and
+    the provider fields `producer` wants back (see `_give_back`)."""
     prepared: list[dict[str, Any]] = [{"role": "system", "content": system}]
+    private: dict[int, dict[str, Any]] = {}
     for message in messages:
-        message = public(_as_fenced(message) if mode == "fenced" else message)
+        message = _as_fenced(message) if mode == "fenced" else message
+        kept = {key: message[key] for key in PROVIDER_KEYS if key in message}
+        message = public(message)
         previous = prepared[-1]
         if message.get("role") == "user" and previous.get("role") == "user":
             # A turn that failed before the model answered leaves two user messages in a row
@@ -328,5 +362,45 @@ def request_messages(
                 merged = _parts(first) + _parts(second)
             prepared[-1] = {**previous, "content": merged}
         else:
+            if kept and message.get("role") == "assistant":
+                private[len(prepared)] = kept
             prepared.append(message)
+    if producer and private:
+        _give_back(prepared, private, producer)
     return prepared
+
+
+def _give_back(
+    prepared: list[dict[str, Any]], private: dict[int, dict[str, Any]], producer: str
+) -> None:
+    """Put back what `producer` needs of its own replies, and nothing for anyone else.
+
+    Tool-call extras (Gemini's thought signatures) return on their calls. Reasoning returns in
+    the field it came in, by DeepSeek's rule (api-docs.deepseek.com guides/thinking_mode, also
+    Kimi's): between two user messages where the model called tools, every assistant message
+    carries it (empty if it had none), in every later request; elsewhere it is dropped.
+    """
+    reasoning: dict[int, dict[str, Any]] = {}
+    for index, kept in private.items():
+        record = kept.get("_reasoning")
+        if isinstance(record, dict) and record.get("by") == producer:
+            reasoning[index] = record
+        extras = kept.get("_call_extras")
+        if isinstance(extras, dict) and extras.get("by") == producer:
+            calls = extras.get("calls") or {}
+            prepared[index]["tool_calls"] = [
+                {**call, **calls.get(call.get("id"), {})}
+                for call in prepared[index].get("tool_calls") or []
+            ]
+    span: list[int] = []
+    for index in [*range(1, len(prepared)), len(prepared)]:
+        if index < len(prepared) and prepared[index].get("role") != "user":
+            span.append(index)
+            continue
+        assistants = [i for i in span if prepared[i].get("role") == "assistant"]
+        fields = {reasoning[i].get("field") for i in assistants if i in reasoning}
+        field_name = next((f for f in ECHOED_REASONING_FIELDS if f in fields), None)
+        if field_name and any(prepared[i].get("tool_calls") for i in assistants):
+            for i in assistants:
+                prepared[i][field_name] = str(reasoning.get(i, {}).get("text", ""))
+        span = []

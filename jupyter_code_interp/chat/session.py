@@ -128,6 +128,8 @@ class ChatSession:
             if self._closed:
                 raise FrameError("The session is closed.")
             if kind == "turn":
+                # The requested model is checked against the endpoints' current model lists.
+                await self._registry.refresh_models()
                 await self._start_turn(frame)
             elif kind == "execute_result":
                 self._resolve_execution(frame)
@@ -250,6 +252,7 @@ class ChatSession:
                 },
             )
             provider = await open_model(self._registry, conversation, choice)
+            choice = await self._registry.learn_window(choice)
             runner: Executor = executor
             if files is not None:
                 files.bind(emit)

@@ -63,8 +63,10 @@ class TurnRecorder:
         kind = frame.get("type")
         record = self.record
         events = record.events
-        if kind == "text" and events and events[-1].get("type") == "text":
-            events[-1] = {**events[-1], "delta": events[-1]["delta"] + str(frame.get("delta"))}
+        if kind in ("text", "reasoning") and events and events[-1].get("type") == kind:
+            # One event per run of deltas (a reasoning run keeps its `seconds` when it ends).
+            delta = str(events[-1].get("delta", "")) + str(frame.get("delta", ""))
+            events[-1] = {**events[-1], **frame, "delta": delta}
         else:
             events.append(frame)
         if kind == "turn_started":

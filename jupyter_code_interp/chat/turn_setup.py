@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..agent.loop import TurnOptions
-from ..agent.messages import effective_budget
+from ..agent.messages import effective_budget, output_cap
 from ..agent.snapshot import MAX_LISTED_FILES, NotebookContext
 from ..files.workspace import list_files
 from ..limits import MAX_FIX_ATTEMPTS, MAX_STEPS, OUTPUT_LIMIT
@@ -35,6 +35,8 @@ async def turn_options(
 ) -> TurnOptions:
     """TurnOptions for a turn; `workdir` (the notebook's directory) adds its listing to `context`."""
     spec = choice.spec
+    window = spec.context_window if spec else None
+    cap = output_cap(settings.max_output_tokens, window)
     if context is not None and workdir is not None:
         found, truncated = await asyncio.to_thread(list_files, workdir, "", MAX_LISTED_FILES)
         context = replace(context, files=found, files_truncated=truncated)
@@ -46,9 +48,8 @@ async def turn_options(
         max_fix_attempts=MAX_FIX_ATTEMPTS.clamp(
             settings.max_fix_attempts if fix_attempts is None else fix_attempts
         ),
-        context_budget=effective_budget(
-            settings.context_budget, spec.context_window if spec else None
-        ),
+        context_budget=effective_budget(settings.context_budget, window, cap),
+        max_output_tokens=cap,
         vision=bool(spec and spec.vision),
         notebook=context,
         turn_id=turn_id,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from .choosing import default_model_problem
 from .client import display_url
 from .keystore import StoredSettings
 from .presets import PRESETS
@@ -76,6 +77,7 @@ def status_payload(registry: ProviderRegistry) -> dict[str, Any]:
         "models": models,
         "defaultModel": choice.model if choice else "",
         "defaultProvider": choice.provider if choice else None,
+        "defaultModelProblem": default_model_problem(registry),
         "providers": providers,
         "baseUrl": display_url(settings.base_url),
         "maxSteps": settings.max_steps,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .client import ChatProvider, ProviderError
-from .listing import list_models
+from .listing import list_model_entries
 from .registry import ProviderRegistry
 
 RESULTS = (
@@ -74,9 +74,10 @@ async def check_connection(
         listed: list[str] | None = None
         if not spec.azure:  # Azure's /models lists base models, not the deployments requests use
             try:
-                listed = await list_models(client)
+                entries = await list_model_entries(client)
+                listed = [entry.id for entry in entries]
                 if spec.fetch_models:
-                    registry.remember_models(name, listed)
+                    registry.remember_models(name, entries)
             except ProviderError as error:
                 if error.kind != "no_models_route":
                     return _failure(error)

@@ -8,15 +8,38 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from .events import (
+    ChunkReader,
+    Finish,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+    ToolCallEvent,
+    Usage,
+    describe_arguments,
+)
+from .quirks import Quirks, refuses
 from .redaction import redact, redact_url, url_secrets
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
+
+__all__ = [
+    "ChatProvider",
+    "Finish",
+    "ProviderError",
+    "ReasoningDelta",
+    "StreamEvent",
+    "TextDelta",
+    "ToolCallEvent",
+    "ToolsUnsupported",
+    "Usage",
+    "describe_arguments",
+    "display_url",
+]
 
 ToolMode = Literal["tools", "fenced", "auto"]
 TOOL_MODES: tuple[str, ...] = ("tools", "fenced", "auto")
@@ -57,42 +80,6 @@ class ToolsUnsupported(ProviderError):
         super().__init__(message, kind)
 
 
-@dataclass
-class TextDelta:
-    """A piece of the model's answer text."""
-
-    text: str
-
-
-@dataclass
-class ToolCallEvent:
-    """A complete tool call, assembled from the streamed deltas."""
-
-    id: str
-    name: str
-    arguments_json: str
-
-
-@dataclass
-class Usage:
-    """Token counts the provider reported for one request."""
-
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-
-
-StreamEvent = TextDelta | ToolCallEvent | Usage
-
-
-@dataclass
-class _PartialCall:
-    """A tool call whose pieces are still arriving."""
-
-    id: str = ""
-    name: str = ""
-    arguments: list[str] = field(default_factory=list)
-
-
 def _one_line(text: str, limit: int = 400) -> str:
     """Collapse whitespace and cap the length, so messages stay one readable line."""
     text = " ".join(str(text).split())
@@ -100,12 +87,20 @@ def _one_line(text: str, limit: int = 400) -> str:
 
 
 def _provider_message(exc: Any) -> str:
-    """The provider's own message from an openai API error, without the SDK's prefix."""
+    """The provider's own message from an openai API error, without the SDK's prefix.
+
+    Bodies without a `message` (FastAPI's 422 `detail` list, Google's list of errors) are kept
+    as compact JSON: they name the refused field.
+    """
     body = getattr(exc, "body", None)
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        body = body["error"]
     if isinstance(body, dict) and isinstance(body.get("message"), str) and body["message"]:
         return str(body["message"])
     if isinstance(body, str) and body.strip():
         return body
+    if isinstance(body, (dict, list)) and body:
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     message = str(getattr(exc, "message", "") or exc)
     return re.sub(r"^Error code: \d+ - ", "", message)
 
@@ -147,6 +142,8 @@ class ChatProvider:
             "Set OPENAI_API_KEY (or c.CodeInterpreter.api_key) to a valid key for {url}."
         )
         self._fenced_models: set[str] = set()
+        self.quirks = Quirks()
+        """Optional request fields this endpoint refused, per model."""
         self._client: AsyncOpenAI | None = None
 
     def __repr__(self) -> str:
@@ -157,6 +154,11 @@ class ChatProvider:
     def display_url(self) -> str:
         """The endpoint as it may be shown: default filled in, credentials in the URL removed."""
         return display_url(self.base_url)
+
+    def source(self, model: str) -> str:
+        """Who writes `model`'s replies here (endpoint and model): provider-specific fields of
+        a reply (reasoning to pass back, thought signatures) go back to that one only."""
+        return f"{self.display_url}#{model}"
 
     def tool_mode(self, model: str) -> ToolMode:
         """How `model` gets to run code: real tool calls, fenced blocks, or tools with fallback."""
@@ -258,7 +260,7 @@ class ChatProvider:
             )
         elif isinstance(exc, (openai.BadRequestError, openai.UnprocessableEntityError)):
             message = _provider_message(exc)
-            if sent_tools and _TOOLS_UNSUPPORTED.search(message):
+            if sent_tools and (_TOOLS_UNSUPPORTED.search(message) or refuses(message, "tools")):
                 error = ToolsUnsupported(
                     f"Model '{model}' does not support tool calls: {message}. Set its tool mode "
                     "to 'fenced' (c.CodeInterpreter.tool_modes) or 'auto'."
@@ -316,14 +318,33 @@ class ChatProvider:
             return ToolsUnsupported(message)
         return ProviderError(message, error.kind, retry_after)
 
+    async def _create(self, model: str, arguments: dict[str, Any], sent_tools: bool) -> Any:
+        """Start the stream; a 400 refusing an optional field is retried without it."""
+        import openai
+
+        arguments = self.quirks.apply(model, arguments)
+        client = self._get_client()
+        while True:
+            try:
+                return await client.chat.completions.create(**arguments)
+            except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
+                retry = self.quirks.retry(model, _provider_message(exc), arguments)
+                if retry is None or retry == arguments:
+                    raise self.map_error(exc, model, sent_tools=sent_tools) from None
+                arguments = retry
+            except Exception as exc:  # noqa: BLE001 - every failure becomes a readable ProviderError
+                raise self.map_error(exc, model, sent_tools=sent_tools) from None
+
     async def stream(
         self,
         model: str,
         messages: list[dict[str, Any]],
         tools: list[dict[str, Any]] | None = None,
+        *,
+        max_tokens: int | None = None,
     ) -> AsyncIterator[StreamEvent]:
-        """Stream one chat completion: text deltas as they come, then complete tool calls, usage."""
-        client = self._get_client()
+        """Stream one chat completion: answer and reasoning deltas as they come, then complete
+        tool calls, usage and how it finished (never inferred from finish_reason)."""
         arguments: dict[str, Any] = {
             "model": model,
             "messages": messages,
@@ -331,13 +352,12 @@ class ChatProvider:
             "stream_options": {"include_usage": True},
         }
         if tools:
-            arguments["tools"] = tools
-        try:
-            response = await client.chat.completions.create(**arguments)
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a readable ProviderError
-            raise self.map_error(exc, model, sent_tools=bool(tools)) from None
-        calls: dict[Any, _PartialCall] = {}
-        understood = 0
+            # One call per reply: code written before an output is seen builds on guesses.
+            arguments.update(tools=tools, parallel_tool_calls=False)
+        if max_tokens:
+            arguments["max_tokens"] = max_tokens
+        response = await self._create(model, arguments, bool(tools))
+        reader = ChunkReader()
         chunks = response.__aiter__()
         try:
             while True:
@@ -347,37 +367,19 @@ class ChatProvider:
                     break
                 except Exception as exc:  # noqa: BLE001 - as above, for mid-stream failures
                     raise self.map_error(
-                        exc, model, sent_tools=bool(tools), received=understood
+                        exc, model, sent_tools=bool(tools), received=reader.understood
                     ) from None
-                usage = getattr(chunk, "usage", None)
-                choices = getattr(chunk, "choices", None)
-                if usage is not None or isinstance(choices, list):
-                    understood += 1
-                if usage is not None:
-                    yield Usage(
-                        int(getattr(usage, "prompt_tokens", 0) or 0),
-                        int(getattr(usage, "completion_tokens", 0) or 0),
-                    )
-                for choice in choices if isinstance(choices, list) else []:
-                    delta = getattr(choice, "delta", None)
-                    if delta is None:
-                        continue
-                    content = getattr(delta, "content", None)
-                    if isinstance(content, str) and content:
-                        yield TextDelta(content)
-                    for piece in getattr(delta, "tool_calls", None) or []:
-                        _add_call_piece(calls, piece)
+                for event in reader.read(chunk):
+                    yield event
         finally:
             await response.close()
-        if understood == 0:
+        if reader.understood == 0:
             raise ProviderError(
                 f"{self.display_url} sent no streamed chunks: not an OpenAI-compatible reply "
                 "(does the server support stream=true?)."
             )
-        for call in calls.values():
-            yield ToolCallEvent(
-                call.id or f"call_{uuid.uuid4().hex[:24]}", call.name, "".join(call.arguments)
-            )
+        for event in reader.finish():
+            yield event
 
 
 def _seconds(value: str | None) -> float | None:
@@ -386,37 +388,3 @@ def _seconds(value: str | None) -> float | None:
         return max(0.0, float(value)) if value else None
     except ValueError:
         return None
-
-
-def _add_call_piece(calls: dict[Any, _PartialCall], piece: Any) -> None:
-    """Merge one streamed tool-call delta into the call it belongs to."""
-    index = getattr(piece, "index", None)
-    call_id = getattr(piece, "id", None) or ""
-    if index is None:
-        # Some servers omit the index: match by id, else a new id starts a new call.
-        index = next((key for key, call in calls.items() if call.id == call_id), None)
-        if index is None:
-            index = len(calls) if call_id or not calls else list(calls)[-1]
-    call = calls.setdefault(index, _PartialCall())
-    if call_id and not call.id:
-        call.id = call_id
-    function = getattr(piece, "function", None)
-    name = getattr(function, "name", None)
-    if isinstance(name, str) and name and name != call.name:
-        call.name += name
-    piece_arguments = getattr(function, "arguments", None)
-    if isinstance(piece_arguments, str):
-        call.arguments.append(piece_arguments)
-
-
-def describe_arguments(arguments_json: str) -> dict[str, Any] | str:
-    """Decoded tool arguments, or a message saying why they are unusable."""
-    try:
-        value: Any = json.loads(arguments_json) if arguments_json.strip() else {}
-        if isinstance(value, str):
-            value = json.loads(value)  # some servers encode the arguments twice
-    except ValueError as exc:
-        return f"the arguments were not valid JSON ({exc})"
-    if not isinstance(value, dict):
-        return "the arguments must be a JSON object"
-    return value

@@ -12,13 +12,17 @@ import logging
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import choosing
+from .catalog import ModelCatalog
+from .choosing import WHERE_TO_SET, ChoiceError, ModelChoice
 from .client import ChatProvider, ProviderError
 from .keystore import KeyStore, KeyStoreError, StoredSettings
-from .listing import list_models
+from .listing import ListedModel
 from .local_model import LocalModelError, LocalModelServer
 from .presets import OPENAI_BASE_URL, preset_key_variables
 from .process_env import scrub_process
@@ -30,43 +34,13 @@ if TYPE_CHECKING:
 
 DEFAULT_PROVIDER = "default"
 LOCAL_PROVIDER = "local"
-MODELS_TTL = 300.0
-"""Seconds a fetched model list is reused before GET /models is asked again."""
+__all__ = ["WHERE_TO_SET", "ChoiceError", "ModelChoice", "ProviderRegistry"]
+_log = logging.getLogger(__name__)
 LISTING_TIMEOUT = 5.0
 """Longest wait for a model listing (the panel's status waits for it)."""
-FAILED_MODELS_TTL = 30.0
-"""Seconds a failed listing is remembered (a local server may just be starting)."""
-WHERE_TO_SET = (
-    "Set OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible provider) in the "
-    "environment of `jupyter lab`, or c.CodeInterpreter.api_key / c.CodeInterpreter.base_url in "
-    "jupyter_server_config.py. A base_url alone is enough for local servers that need no key "
-    "(Ollama, llama.cpp, vLLM). Or add a provider in the panel's provider settings, or in "
-    "c.CodeInterpreter.providers."
-)
-_log = logging.getLogger(__name__)
-
-
-class ChoiceError(ProviderError):
-    """A provider/model the server cannot use; the message says why and what exists."""
-
-
-@dataclass(frozen=True)
-class ModelChoice:
-    """The provider and model a turn runs with."""
-
-    provider: str
-    model: str
-    spec: ModelSpec | None
-    currency: str
-
-
-@dataclass
-class _Fetched:
-    """The result of the last GET /models of a provider."""
-
-    at: float
-    ids: list[str]
-    error: str | None = None
+OPENAI_DEFAULT_MODELS = ("gpt-4o-mini",)
+"""Offered by the flat settings on OpenAI's own API when `models` is not configured (its /models
+lists a hundred ids, most not chat models)."""
 
 
 class ProviderRegistry:
@@ -89,7 +63,7 @@ class ProviderRegistry:
         environ = os.environ if environ is None else environ
         # The flat settings default to $OPENAI_API_KEY/$OPENAI_BASE_URL: read them before any
         # scrub_environment() removes the variables.
-        _ = (settings.api_key, settings.base_url)
+        _ = (settings.api_key, settings.base_url, settings.default_model)
         self.config_errors: list[str] = []
         self._config: dict[str, ProviderSpec] = {}
         for name, raw in dict(settings.providers).items():
@@ -114,7 +88,7 @@ class ProviderRegistry:
         )
         self._clients: dict[str, tuple[tuple[Any, ...], ChatProvider]] = {}
         self._retired: list[ChatProvider] = []
-        self._fetched: dict[str, _Fetched] = {}
+        self.catalog = ModelCatalog()
 
     def scrub_environment(self) -> None:
         """Drop provider keys from os.environ once captured, so kernels do not inherit them, and
@@ -132,21 +106,27 @@ class ProviderRegistry:
     # -- definitions and keys ------------------------------------------------------------------
 
     def _default_spec(self) -> ProviderSpec | None:
-        """The provider of the flat c.CodeInterpreter.base_url/api_key/models settings."""
+        """The provider of the flat c.CodeInterpreter.base_url/api_key/models settings.
+
+        On another endpoint than OpenAI's its models come from its GET /models (Ollama, vLLM,
+        DeepSeek…), with the configured ones (and the default model) first.
+        """
         settings = self.settings
         if not settings.api_key and not settings.base_url:
             return None
-        ids = list(settings.models)
+        url = (settings.base_url or OPENAI_BASE_URL).rstrip("/")
+        on_openai = url == OPENAI_BASE_URL
+        ids = list(settings.models) or list(OPENAI_DEFAULT_MODELS if on_openai else ())
         if settings.default_model and settings.default_model not in ids:
             ids.insert(0, settings.default_model)
-        url = (settings.base_url or OPENAI_BASE_URL).rstrip("/")
         return ProviderSpec(
             name=DEFAULT_PROVIDER,
-            label="OpenAI" if url == OPENAI_BASE_URL else "Default",
-            preset="openai" if url == OPENAI_BASE_URL else "custom",
+            label="OpenAI" if on_openai else "Default",
+            preset="openai" if on_openai else "custom",
             base_url=url,
             api_key=settings.api_key,
             models=tuple(ModelSpec(model, settings.tool_modes.get(model, "auto")) for model in ids),
+            fetch_models=not on_openai,
             source="default",
         )
 
@@ -176,7 +156,9 @@ class ProviderRegistry:
                 label=f"Local model ({self.local.model_path.name})",
                 preset="llamacpp",
                 base_url=None,
-                models=(ModelSpec(self.local.model_id, "fenced"),),
+                models=(
+                    ModelSpec(self.local.model_id, "fenced", context_window=self.local.context),
+                ),
                 source="local",
             )
         return specs
@@ -243,30 +225,41 @@ class ProviderRegistry:
     def offered(self, spec: ProviderSpec) -> list[ModelSpec]:
         """Configured models, then the ones GET /models listed that are not configured."""
         models = list(spec.models)
-        fetched = self._fetched.get(spec.name)
+        fetched = self.catalog.fetched(spec.name)
         if fetched is not None:
             configured = {model.id for model in models}
-            models += [ModelSpec(model) for model in fetched.ids if model not in configured]
+            models += [
+                self._listed(spec, entry) for entry in fetched.entries if entry.id not in configured
+            ]
         return models
+
+    def _listed(self, spec: ProviderSpec, entry: ListedModel) -> ModelSpec:
+        """A model the endpoint listed (the flat settings' tool modes apply to the default)."""
+        modes = self.settings.tool_modes if spec.source == "default" else {}
+        return ModelSpec(entry.id, modes.get(entry.id, "auto"), context_window=entry.context_window)
 
     def models_error(self, spec: ProviderSpec) -> str | None:
         """Why the last model listing failed, if it did."""
-        fetched = self._fetched.get(spec.name)
+        fetched = self.catalog.fetched(spec.name)
         return fetched.error if fetched is not None else None
 
-    def remember_models(self, name: str, ids: list[str]) -> None:
+    def remember_models(self, name: str, entries: list[ListedModel]) -> None:
         """Keep a model list fetched elsewhere (by a connection test)."""
-        self._fetched[name] = _Fetched(time.monotonic(), list(ids))
+        self.catalog.remember(name, entries)
 
     def forget_models(self, name: str) -> None:
         """Drop the fetched model list of a provider (its settings changed)."""
-        self._fetched.pop(name, None)
+        self.catalog.forget(name)
 
     def probe(self, spec: ProviderSpec, timeout: float | None = None) -> ChatProvider:
         """A client for one quick request (no retries, short timeout), to close after use."""
         return self._make_client(
             spec, timeout or self.settings.connection_test_timeout, max_retries=0
         )
+
+    def _lister(self, spec: ProviderSpec) -> ChatProvider:
+        """A probe client with the listing's timeout."""
+        return self.probe(spec, min(self.settings.connection_test_timeout, LISTING_TIMEOUT))
 
     async def refresh_models(self, names: list[str] | None = None, force: bool = False) -> None:
         """Fetch GET /models of the providers that list their models (stale ones only)."""
@@ -278,42 +271,31 @@ class ProviderRegistry:
             and spec.source != "local"
             and (names is None or spec.name in names)
             and self.spec_problem(spec) is None
-            and (force or self._stale(spec.name, now))
+            and (force or self.catalog.stale(spec.name, now))
         ]
-        await asyncio.gather(*(self._fetch(spec) for spec in wanted))
+        await asyncio.gather(
+            *(self.catalog.fetch(spec.name, partial(self._lister, spec)) for spec in wanted)
+        )
 
-    def _stale(self, name: str, now: float) -> bool:
-        """Whether the model list of `name` should be fetched (again)."""
-        fetched = self._fetched.get(name)
-        if fetched is None:
-            return True
-        return now - fetched.at >= (FAILED_MODELS_TTL if fetched.error else MODELS_TTL)
+    async def learn_window(self, choice: ModelChoice) -> ModelChoice:
+        """`choice` with the context window its server runs the model with, when the
+        configuration does not give one and the server says (model list, /props, Ollama)."""
+        spec = self.spec(choice.provider)
+        if (choice.spec is not None and choice.spec.context_window) or spec.source == "local":
+            return choice
+        window = await self.catalog.window(
+            spec.name, spec.preset, choice.model, partial(self._lister, spec), self.base_url(spec)
+        )
+        if window is None:
+            return choice
+        model = choice.spec or ModelSpec(choice.model)
+        return replace(choice, spec=replace(model, context_window=window))
 
-    async def _fetch(self, spec: ProviderSpec) -> None:
-        """One provider's GET /models, remembered with its time (and error, if any)."""
-        client = self.probe(spec, min(self.settings.connection_test_timeout, LISTING_TIMEOUT))
-        try:
-            ids = await list_models(client)
-            self._fetched[spec.name] = _Fetched(time.monotonic(), ids)
-        except ProviderError as error:
-            self._fetched[spec.name] = _Fetched(time.monotonic(), [], str(error))
-        finally:
-            await client.aclose()
-
-    # -- choosing a model --------------------------------------------------------------------
+    # -- choosing a model (choosing.py) ---------------------------------------------------------
 
     def default_choice(self) -> ModelChoice | None:
         """c.CodeInterpreter.default_provider/default_model, else the first usable model."""
-        specs = [spec for spec in self.specs().values() if self.spec_problem(spec) is None]
-        wanted = self.settings.default_provider
-        specs.sort(key=lambda spec: 0 if spec.name == wanted else 1)
-        for spec in specs:
-            models = self.offered(spec)
-            if not models:
-                continue
-            model = next((m for m in models if m.id == self.settings.default_model), models[0])
-            return ModelChoice(spec.name, model.id, model, spec.currency)
-        return None
+        return choosing.default_choice(self)
 
     def choose(
         self,
@@ -322,41 +304,11 @@ class ProviderRegistry:
         remembered: tuple[str | None, str | None] = (None, None),
     ) -> ModelChoice:
         """The provider and model of a turn: as requested, else remembered, else the default."""
-        if provider is None and model is None and remembered[0] and remembered[1]:
-            try:
-                return self.choose(remembered[0], remembered[1])
-            except ChoiceError:
-                pass  # the remembered provider went away: use the default
-        if provider is not None:
-            spec = self.spec(provider)
-            problem = self.spec_problem(spec)
-            if problem is not None:
-                raise ChoiceError(problem)
-            models = self.offered(spec)
-            if model is None:
-                if not models:
-                    raise ChoiceError(f"Provider '{provider}' offers no model; list its models.")
-                return ModelChoice(provider, models[0].id, models[0], spec.currency)
-            found = next((m for m in models if m.id == model), None)
-            if found is None and not spec.fetch_models:
-                offered = ", ".join(m.id for m in models) or "none"
-                raise ChoiceError(
-                    f"Model '{model}' is not configured for provider '{provider}'; "
-                    f"choose one of: {offered}"
-                )
-            return ModelChoice(provider, model, found, spec.currency)
-        if model is not None:
-            usable = [s for s in self.specs().values() if self.spec_problem(s) is None]
-            for spec in usable:
-                found = next((m for m in self.offered(spec) if m.id == model), None)
-                if found is not None:
-                    return ModelChoice(spec.name, model, found, spec.currency)
-            offered = ", ".join(m.id for spec in usable for m in self.offered(spec))
-            raise ChoiceError(f"Model '{model}' is not configured; choose one of: {offered}")
-        choice = self.default_choice()
-        if choice is None:
-            raise ChoiceError(self.problem() or "No model is available.")
-        return choice
+        return choosing.choose(self, provider, model, remembered)
+
+    def problem(self) -> str | None:
+        """Why no turn can run, or None when some provider has a model."""
+        return choosing.problem(self)
 
     # -- clients ---------------------------------------------------------------------------------
 
@@ -413,16 +365,3 @@ class ProviderRegistry:
             await self.local.stop()
 
     # -- status ---------------------------------------------------------------------------------
-
-    def problem(self) -> str | None:
-        """Why no turn can run, or None when some provider has a model."""
-        if self.default_choice() is not None:
-            return None
-        specs = self.specs()
-        if not specs:
-            return "No model provider is configured. " + WHERE_TO_SET
-        problems = [self.spec_problem(spec) for spec in specs.values()]
-        known = [problem for problem in problems if problem]
-        if known:
-            return " ".join(known)
-        return "No model is configured: list the models of a provider (c.CodeInterpreter.models)."

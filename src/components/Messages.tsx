@@ -7,6 +7,7 @@ import { ConversationEntry, INoticeEntry, IStepEntry } from '../conversation';
 import { AttachmentChips } from './files/Attachments';
 import { FileCards, IFileActions } from './files/FileCards';
 import { Markdown } from './Markdown';
+import { Reasoning } from './Reasoning';
 import { Step } from './Step';
 import { TurnUsage } from './providers/UsageView';
 
@@ -111,6 +112,8 @@ const Entry = React.memo(function Entry(
           <Markdown text={entry.text} rendermime={rendermime} />
         </div>
       );
+    case 'reasoning':
+      return <Reasoning entry={entry} trans={trans} />;
     case 'step':
       return (
         <Step

@@ -88,9 +88,19 @@ const plugin: JupyterFrontEndPlugin<void> = {
       settings: () => turnSettings,
       trans,
       serverSettings,
+      // Called when a turn is sent: its model becomes the one used last.
       modelFor: providers
-        ? (notebook, setting) =>
-            providers.modelFor(notebook, store.status.status, setting)
+        ? (notebook, setting) => {
+            const choice = providers.modelFor(
+              notebook,
+              store.status.status,
+              setting
+            );
+            if (choice) {
+              providers.choices.used(choice);
+            }
+            return choice;
+          }
         : undefined
     });
     providers?.settingsChanged.connect(() => void controller.refreshStatus());

@@ -13,6 +13,9 @@ import type { IModelChoice, IModelInfo, IProviderStatus } from './types';
 /** The IStateDB key the choices are kept under. */
 export const CHOICES_STATE_KEY = 'jupyter-code-interp:model-choices';
 
+/** The IStateDB key of the model used last (a new notebook starts on it). */
+export const LAST_MODEL_STATE_KEY = 'jupyter-code-interp:last-model';
+
 /** The `<option>` value of a choice (model ids may contain any character). */
 export function choiceKey(choice: IModelChoice): string {
   return JSON.stringify([choice.provider, choice.model]);
@@ -69,12 +72,14 @@ export interface IStatusDefaults {
 /**
  * The model a notebook's next turn uses, as the picker shows it: its own
  * choice if still offered, else the `defaultModel` setting if some provider
- * offers it, else the server's default.
+ * offers it, else the model used last (in any notebook) if still offered, else
+ * the server's default.
  */
 export function effectiveChoice(
   choice: IModelChoice | null,
   status: IStatusDefaults | null,
-  settingModel = ''
+  settingModel = '',
+  last: IModelChoice | null = null
 ): IModelChoice | null {
   const providers = status?.providers ?? [];
   if (choice && isOffered(choice, providers)) {
@@ -85,6 +90,9 @@ export function effectiveChoice(
     if (model) {
       return { provider: model.provider, model: model.id };
     }
+  }
+  if (last && isOffered(last, providers)) {
+    return last;
   }
   if (status?.defaultProvider && status.defaultModel) {
     return { provider: status.defaultProvider, model: status.defaultModel };
@@ -113,13 +121,32 @@ export class ModelChoices {
     return this._choices.get(notebook) ?? null;
   }
 
+  /** The model used last, in any notebook (picked, or a turn ran with it). */
+  get last(): IModelChoice | null {
+    return this._last;
+  }
+
   /** Remember (or with null, forget) the choice of a notebook. */
   set(notebook: string, choice: IModelChoice | null): void {
     if (choice) {
       this._choices.set(notebook, { ...choice });
+      this._last = { ...choice };
     } else {
       this._choices.delete(notebook);
     }
+    this._changed.emit();
+    void this._save();
+  }
+
+  /** A turn ran with `choice`: a new notebook starts on it. */
+  used(choice: IModelChoice): void {
+    if (
+      this._last?.provider === choice.provider &&
+      this._last.model === choice.model
+    ) {
+      return;
+    }
+    this._last = { ...choice };
     this._changed.emit();
     void this._save();
   }
@@ -135,6 +162,15 @@ export class ModelChoices {
 
   private async _load(state: IStateDB): Promise<void> {
     try {
+      const last = (await state.fetch(LAST_MODEL_STATE_KEY)) as
+        Partial<IModelChoice> | undefined;
+      if (
+        this._last === null &&
+        typeof last?.provider === 'string' &&
+        typeof last.model === 'string'
+      ) {
+        this._last = { provider: last.provider, model: last.model };
+      }
       const saved = (await state.fetch(CHOICES_STATE_KEY)) as
         ReadonlyPartialJSONObject | undefined;
       for (const [notebook, value] of Object.entries(saved ?? {})) {
@@ -167,12 +203,16 @@ export class ModelChoices {
     }
     try {
       await this._state.save(CHOICES_STATE_KEY, value);
+      if (this._last) {
+        await this._state.save(LAST_MODEL_STATE_KEY, { ...this._last });
+      }
     } catch (reason) {
       console.warn('jupyter-code-interp: could not save model choices', reason);
     }
   }
 
   private _state: IStateDB | null;
+  private _last: IModelChoice | null = null;
   private _choices = new Map<string, IModelChoice>();
   private _changed = new Signal<this, void>(this);
 }

@@ -42,7 +42,12 @@ export class ModelProviders implements IModelProviders {
     status: IStatusDefaults | null,
     settingModel: string
   ): IModelChoice | null {
-    return effectiveChoice(this.choices.get(notebook), status, settingModel);
+    return effectiveChoice(
+      this.choices.get(notebook),
+      status,
+      settingModel,
+      this.choices.last
+    );
   }
 
   private _openDialog: (onChanged: () => void) => Promise<void>;

@@ -18,7 +18,8 @@ export interface IModelProviders {
   /**
    * The model a turn in `notebook` runs with, as the picker shows it: the
    * notebook's choice if still offered, else the `defaultModel` setting if
-   * offered, else the server's default (null: let the server pick).
+   * offered, else the model used last if offered, else the server's default
+   * (null: let the server pick).
    */
   modelFor(
     notebook: string,

@@ -111,3 +111,19 @@ export async function reloadWithPanel(
   await expect(page.locator('.jp-NotebookPanel')).toBeVisible();
   await openPanel(page);
 }
+
+/** An empty notebook with a kernel saved, so JupyterLab asks for none when it opens. */
+export function notebookWithKernel(): Record<string, unknown> {
+  return {
+    cells: [],
+    metadata: {
+      kernelspec: {
+        name: 'python3',
+        display_name: 'Python 3 (ipykernel)',
+        language: 'python'
+      }
+    },
+    nbformat: 4,
+    nbformat_minor: 5
+  };
+}

@@ -2,6 +2,7 @@ import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import type { WebSocketRoute } from '@playwright/test';
 import {
   notebookCells,
+  notebookWithKernel,
   openPanel,
   received,
   script,
@@ -85,20 +86,8 @@ test.describe('closing the notebook ends the turn cleanly', () => {
     tmpPath
   }) => {
     // A second notebook for the next turn (with a kernel saved, so none is asked for).
-    const other = {
-      cells: [],
-      metadata: {
-        kernelspec: {
-          name: 'python3',
-          display_name: 'Python 3 (ipykernel)',
-          language: 'python'
-        }
-      },
-      nbformat: 4,
-      nbformat_minor: 5
-    };
     await page.contents.uploadContent(
-      JSON.stringify(other),
+      JSON.stringify(notebookWithKernel()),
       'text',
       `${tmpPath}/other.ipynb`
     );

@@ -28,6 +28,8 @@ export interface IModelBarProps {
   onChange: (choice: IModelChoice) => void;
   /** Open the providers settings dialog. */
   onConfigure: () => void;
+  /** A problem of the model shown, said under the picker (e.g. not listed by its endpoint). */
+  notice?: string | null;
 }
 
 /** The usages of the finished turns of a conversation. */
@@ -68,6 +70,15 @@ export function ModelBar(props: IModelBarProps): JSX.Element {
       >
         <settingsIcon.react tag="span" />
       </button>
+      {props.notice && (
+        <div
+          className="jp-CodeInterp-modelNotice"
+          role="status"
+          title={trans.__('About the default model')}
+        >
+          {props.notice}
+        </div>
+      )}
     </div>
   );
 }

@@ -35,12 +35,17 @@ export function panelModelProps(
   if (notebook === null || status === null) {
     return { onConfigure };
   }
+  const value = providers.modelFor(notebook, status, options.settingModel);
+  const onDefault =
+    value?.provider === status.defaultProvider &&
+    value?.model === status.defaultModel;
   return {
     onConfigure,
     modelBar: (
       <ModelBar
         providers={status.providers ?? []}
-        value={providers.modelFor(notebook, status, options.settingModel)}
+        value={value}
+        notice={onDefault ? status.defaultModelProblem : null}
         entries={conversation?.entries ?? []}
         busy={!!conversation?.turn}
         trans={trans}
