@@ -32,6 +32,9 @@ MAX_FIX_ATTEMPTS = Limit(default=3, minimum=0, maximum=10)
 """Automatic fixes after a failing cell before the turn gives up."""
 CONTEXT_BUDGET = 32_000
 """Prompt tokens one request may use, before a model's context window lowers it."""
+COMPUTE_FIGURES = True
+"""A turn about files (attached or named) that answers without running code is asked once to
+compute the figures (panel setting `computeFigures`, c.CodeInterpreter.compute_figures)."""
 MIN_CONTEXT_BUDGET = 1000
 """No request is planned below this, however small a model's window."""
 

@@ -29,7 +29,8 @@ from .outputs import truncate_middle
 from .snapshot import NotebookSnapshot
 from .usage import IMAGE_TOKENS, MESSAGE_OVERHEAD, estimate_messages, estimate_tokens
 
-RequestMode = Literal["tools", "fenced"]
+RequestMode = Literal["tools", "fenced", "answer"]
+"""How a request runs code: tool calls, fenced blocks, or not at all (the final answer)."""
 MAX_IMAGE_PARTS = 4
 """Image parts per request: older images stay as the text placeholders of their step's output."""
 IMAGES_PER_STEP = 2
@@ -316,7 +317,7 @@ def request_messages(
     """The system prompt and history as sent: fenced-compatible if needed, user runs merged."""
     prepared: list[dict[str, Any]] = [{"role": "system", "content": system}]
     for message in messages:
-        message = public(_as_fenced(message) if mode == "fenced" else message)
+        message = public(message if mode == "tools" else _as_fenced(message))
         previous = prepared[-1]
         if message.get("role") == "user" and previous.get("role") == "user":
             # A turn that failed before the model answered leaves two user messages in a row

@@ -311,8 +311,13 @@ class ChatProvider:
         model: str,
         messages: list[dict[str, Any]],
         tools: list[dict[str, Any]] | None = None,
+        *,
+        stop: list[str] | None = None,
     ) -> AsyncIterator[StreamEvent]:
-        """Stream one chat completion: text deltas as they come, then complete tool calls, usage."""
+        """Stream one chat completion: text deltas as they come, then complete tool calls, usage.
+
+        `stop`: stop sequences (the reply ends before the first one it would write).
+        """
         client = self._get_client()
         arguments: dict[str, Any] = {
             "model": model,
@@ -322,6 +327,8 @@ class ChatProvider:
         }
         if tools:
             arguments["tools"] = tools
+        if stop:
+            arguments["stop"] = stop
         try:
             response = await client.chat.completions.create(**arguments)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a readable ProviderError
