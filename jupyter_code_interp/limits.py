@@ -44,3 +44,5 @@ PANEL_SETTINGS = {
     "maxFixAttempts": MAX_FIX_ATTEMPTS,
 }
 """The properties of schema/panel.json that must match these limits."""
+PANEL_SWITCHES = {"computeFigures": COMPUTE_FIGURES}
+"""The boolean properties of schema/panel.json whose defaults must match these."""

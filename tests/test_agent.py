@@ -147,9 +147,10 @@ async def test_fenced_mode_runs_the_first_block_and_drops_what_follows(
     assert feedback["content"].startswith("Output of the code you ran (step 1):\n(no output)")
     assert "If this output answers the user's question, reply now" in feedback["content"]
     assert scripted_llm.requests[1]["messages"][-2] == {"role": "assistant", "content": first}
-    assert "Output of the code you ran (step 2):\n42" in scripted_llm.requests[2]["messages"][-1][
-        "content"
-    ]
+    assert (
+        "Output of the code you ran (step 2):\n42"
+        in scripted_llm.requests[2]["messages"][-1]["content"]
+    )
     assert_valid(conversation.messages)
 
 

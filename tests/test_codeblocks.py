@@ -126,7 +126,10 @@ CALL = {"name": "run_code", "arguments": {"code": "print(42)"}}
         {"name": "run_code", "arguments": json.dumps({"code": "print(42)"})},
         {"tool": "run_code", "code": "print(42)"},
         {"name": "run_code", "parameters": {"code": "print(42)"}},
-        {"type": "function", "function": {"name": "run_code", "arguments": '{"code": "print(42)"}'}},
+        {
+            "type": "function",
+            "function": {"name": "run_code", "arguments": '{"code": "print(42)"}'},
+        },
         {"tool_calls": [{"function": {"name": "run_code", "arguments": {"code": "print(42)"}}}]},
         {"name": "functions.run_code", "arguments": {"code": "print(42)"}},
     ],
@@ -210,13 +213,15 @@ def test_block_cut_waits_for_the_closing_line() -> None:
         ("Sum:\n```python\nprint(1 + 2)\n```", "", False),  # complete already
         ("The answer is 3.", "", False),  # ended by itself
         ("Data:\n```text\na,b\n1,2", CLOSING_FENCE, True),  # stopped after a block that never runs
-        ("<think>Let me try\n```python\nx = 1", "", True),  # stopped inside reasoning
+        ("<think>Let me try\n```python\nx = 1", CLOSING_FENCE, True),  # stopped in reasoning
+        ("<think>Let me try\n```python\nx = 1\n```\n", "", False),  # ended in reasoning
+        ("", "", True),  # stopped in the provider's separate reasoning
     ],
 )
 def test_settle_a_reply_that_a_stop_sequence_ended(
     text: str, appended: str, misfired: bool
 ) -> None:
-    settled = settle_stop(text, FENCED)
+    settled = settle_stop(text, FENCED, reasoning="" if text else "Let me try\n```python\nx = 1")
     assert (settled.appended, settled.misfired) == (appended, misfired)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .codeblocks import CodeRule, fenced_blocks, first_runnable, mask_reasoning
+from .codeblocks import CodeRule, fenced_blocks, first_runnable
 
 FENCE_STOP = ["\n```\n\n"]
 """Stop sequence of fenced-mode requests: a fence line followed by a blank line. It ends a reply
@@ -61,11 +61,12 @@ def settle_stop(text: str, rule: CodeRule, reasoning: str = "") -> Settled:
     block = first_runnable(closed, rule)
     if block is not None and block.end == len(closed):
         return Settled(CLOSING_FENCE)
-    if (text.strip() or reasoning.strip()) and not mask_reasoning(text).strip():
-        return Settled(misfired=True)  # it stopped inside reasoning (inline or separate)
     blocks = fenced_blocks(closed)
     if blocks and blocks[-1].end == len(closed):
-        return Settled(CLOSING_FENCE, misfired=True)  # it stopped inside a block that does not run
+        # It stopped at the closing fence of a block that does not run (another tag, reasoning).
+        return Settled(CLOSING_FENCE, misfired=True)
+    if reasoning.strip() and not text.strip():
+        return Settled(misfired=True)  # it stopped inside the provider's separate reasoning
     return Settled()
 
 
