@@ -125,7 +125,7 @@ def product(url: str, mode: str, folder: Path, task: Task, timeout: float) -> st
     config.mkdir()
     (config / "jupyter_server_config.py").write_text(
         f"c.CodeInterpreter.providers = {{'qwen': {{'base_url': {url!r}, "
-        f"'models': [{{'id': {MODEL!r}, 'tool_mode': {mode!r}}}]}}}}\n"
+        f"'models': [{{'id': {MODEL!r}, 'tool_mode': {mode!r}, 'context_window': 8192}}]}}}}\n"
         "c.CodeInterpreter.default_provider = 'qwen'\n",
         encoding="utf-8",
     )
@@ -133,17 +133,21 @@ def product(url: str, mode: str, folder: Path, task: Task, timeout: float) -> st
     environment["JUPYTER_DATA_DIR"] = str(folder / "data")  # nothing learned across tasks
     command = [sys.executable, "-m", "jupyter_code_interp.cli", "run", "task.ipynb"]
     command += [task.question, "--attach", task.file, "--provider", "qwen", "--model", MODEL]
-    completed = subprocess.run(
-        command + ["--max-steps", str(STEPS)],
-        cwd=folder,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    return re.split(r"^\[step \d+\].*$", completed.stdout, flags=re.MULTILINE)[-1]
+    try:
+        output = subprocess.run(
+            command + ["--max-steps", str(STEPS)],
+            cwd=folder,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=timeout,
+            check=False,
+        ).stdout
+    except subprocess.TimeoutExpired as expired:
+        seen = expired.stdout.decode(errors="replace") if isinstance(expired.stdout, bytes) else ""
+        return f"(timed out after {timeout:g} s; steps: {seen.count('] running')})"
+    return re.split(r"^\[step \d+\].*$", output, flags=re.MULTILINE)[-1]
 
 
 def serve(model: Path, port: int) -> subprocess.Popen[str]:

@@ -43,6 +43,8 @@ export interface ITurnSettings {
   autoRun?: boolean;
   /** Automatic fix attempts per failure. */
   maxFixAttempts?: number;
+  /** Ask once for computed figures when a turn about files ends without code. */
+  computeFigures?: boolean;
 }
 
 /**
@@ -134,6 +136,7 @@ export class CodeInterpreterController {
       maxSteps: settings.maxSteps,
       outputLimit: settings.outputLimit,
       maxFixAttempts: settings.maxFixAttempts,
+      computeFigures: settings.computeFigures,
       ...this._modelFields(notebook, settings),
       ...(attachments.length
         ? { attachments: attachments.map(file => file.path) }

@@ -35,6 +35,8 @@ export interface ITurnFrame {
   context?: INotebookContext;
   /** Automatic fix attempts per failure (0–10). */
   maxFixAttempts?: number;
+  /** Ask once for computed figures when a turn about files ends without code. */
+  computeFigures?: boolean;
 }
 
 /** One notebook cell as the model sees it. */

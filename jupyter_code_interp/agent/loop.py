@@ -30,6 +30,7 @@ from .messages import (
 )
 from .outputs import downscale_image, format_outputs_for_model, step_images
 from .prompts import (
+    COMPACT_BELOW,
     CUT_REPLY,
     RUN_CODE_TOOL,
     answer_request,
@@ -303,7 +304,12 @@ class _Turn:
     def request(self, mode: RequestMode) -> BuiltContext:
         """The messages of the next request, fitted into the budget; keeps the turn's snapshot."""
         built = build_context(
-            system_prompt(mode, self.kernel, self.options.vision),
+            system_prompt(
+                mode,
+                self.kernel,
+                self.options.vision,
+                compact=self.options.context_budget < COMPACT_BELOW,
+            ),
             self.conversation.messages,
             current_start=self.start,
             snapshot=self.snapshot,

@@ -47,6 +47,7 @@ describe('CodeInterpreterController', () => {
         maxSteps: 7,
         outputLimit: 1234,
         maxFixAttempts: 3,
+        computeFigures: false,
         context: FAKE_CONTEXT
       }
     ]);
@@ -66,7 +67,9 @@ describe('CodeInterpreterController', () => {
     const turnId = await startTurn();
     const frame = ws.frames[0];
     expect(
-      ['maxSteps', 'outputLimit', 'maxFixAttempts'].filter(key => key in frame)
+      ['maxSteps', 'outputLimit', 'maxFixAttempts', 'computeFigures'].filter(
+        key => key in frame
+      )
     ).toEqual([]);
     ws.receive({
       type: 'execute_request',
