@@ -265,6 +265,9 @@ export class CodeInterpreterController {
     if (frame.type === 'execute_request') {
       void this._execute(frame);
     }
+    if (frame.type === 'turn_finished' && frame.toolModeLearned) {
+      void this.refreshStatus(); // the picker marks the model
+    }
     const turnId = 'turnId' in frame ? frame.turnId : null;
     if (turnId && !this.store.runningTurns().includes(turnId)) {
       this._forget(turnId);

@@ -215,6 +215,8 @@ export interface ITurnFinishedFrame {
   message?: string | null;
   /** Tokens (and cost) the turn used. */
   usage?: ITurnUsage | null;
+  /** The model (set to `auto`) answered with code blocks and is now run that way. */
+  toolModeLearned?: boolean;
 }
 
 /** Server → client: a bad frame or a refused request. */

@@ -19,7 +19,7 @@ from ..providers.client import (
 )
 from .codeblocks import BlockCut, code_rule
 from .exchange import Job, Reply, finished_frame, jobs_of, record_exchange
-from .executor import ExecutionResult, Executor
+from .executor import ExecutionResult, Executor, execute_safely
 from .guidance import FENCE_STOP, Repeats, names_a_file, settle_stop
 from .messages import (
     IMAGES_PER_STEP,
@@ -86,6 +86,8 @@ class TurnOutcome:
     )
     usage_estimated: bool = False
     """True when some request's tokens were estimated (the provider reported no usage)."""
+    learned_fenced: bool = False
+    """The model (in `auto` mode) answered a tools request with a fenced block this turn."""
 
 
 class _Turn:
@@ -130,12 +132,14 @@ class _Turn:
         self.use_stop = True
         """Fenced requests carry FENCE_STOP until an endpoint refuses it or it stops a reply wrongly."""
         self.asked_compute = False
+        self.learned_fenced = False
 
     def outcome(
         self, reason: Literal["done", "max_steps", "error", "gave_up"], message: str | None = None
     ) -> TurnOutcome:
         """The turn's outcome with its step count and token usage."""
-        return TurnOutcome(reason, message, self.steps, self.meter.tokens(), self.meter.estimated)
+        tokens, estimated = self.meter.tokens(), self.meter.estimated
+        return TurnOutcome(reason, message, self.steps, tokens, estimated, self.learned_fenced)
 
     async def run(self, instruction: str) -> TurnOutcome:
         """Loop until the model answers without code, a limit is hit or something fails."""
@@ -225,6 +229,7 @@ class _Turn:
         jobs = jobs_of(reply, rule, strict_tools=configured == "tools")
         if reply.mode == "tools" and jobs and jobs[0].source == "fenced" and configured == "auto":
             self.provider.remember_fenced(self.model)
+            self.learned_fenced = True
         return jobs
 
     async def ask(self) -> Reply:
@@ -250,7 +255,7 @@ class _Turn:
                     reply.text += settled.appended
                     await self.emit({"type": "text", "delta": settled.appended})
                 reply.misfired = settled.misfired
-                self.use_stop = self.use_stop and not settled.misfired
+                self.use_stop = not settled.misfired
             return reply
 
     async def stream_reply(self, mode: RequestMode) -> Reply:
@@ -325,17 +330,6 @@ class _Turn:
             message["_context"] = built.snapshot
         return built
 
-    async def execute(self, job: Job) -> ExecutionResult:
-        """Run a job through the executor; an executor that raises counts as 'could not run'."""
-        try:
-            if job.cell_id is not None:
-                return await self.executor.execute(job.code, replace_cell_id=job.cell_id)
-            return await self.executor.execute(job.code)
-        except Exception as exc:  # noqa: BLE001 - any executor failure must end the turn cleanly
-            return ExecutionResult(
-                failure=f"The code could not be run: {type(exc).__name__}: {exc}"
-            )
-
     def feedback(self, result: ExecutionResult, job: Job) -> str:
         """What the model reads about one step."""
         text = format_outputs_for_model(result.outputs, self.output_limit)
@@ -364,7 +358,7 @@ class _Turn:
         if attempt is not None:
             started["attempt"] = attempt
         await self.emit(started)
-        result = await self.execute(job)
+        result = await execute_safely(self.executor, job.code, job.cell_id)
         gave_up = self.fixes.finish_step(result)
         ran = result.cell_id
         if ran is not None and result.failure is None and ran not in self.ran_cells:

@@ -270,6 +270,8 @@ class ChatSession:
             finished["reason"] = outcome.reason
             if outcome.message is not None:
                 finished["message"] = outcome.message
+            if outcome.learned_fenced:
+                finished["toolModeLearned"] = True
         except asyncio.CancelledError:
             if self._closed:  # not the user's Stop: the stored record says what happened
                 finished.update(reason="error", message=CONNECTION_LOST_MESSAGE)

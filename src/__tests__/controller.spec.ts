@@ -197,6 +197,33 @@ describe('CodeInterpreterController', () => {
     expect(store.get('a.ipynb').entries).toEqual([]);
   });
 
+  it('asks for the status again when a model was learned to write code blocks', async () => {
+    let fetched = 0;
+    const counting = fakeController({
+      fetchStatus: async () => {
+        fetched += 1;
+        return READY_STATUS;
+      }
+    });
+    const socket = counting.open();
+    const turnId = counting.controller.startTurn(pathPanel('a.ipynb'), 'x')!;
+    await flush();
+    socket.receive({ type: 'turn_finished', turnId, reason: 'done' });
+    await flush();
+    expect(fetched).toBe(0);
+    const second = counting.controller.startTurn(pathPanel('a.ipynb'), 'y')!;
+    await flush();
+    socket.receive({
+      type: 'turn_finished',
+      turnId: second,
+      reason: 'done',
+      toolModeLearned: true
+    });
+    await flush();
+    expect(fetched).toBe(1);
+    counting.dispose();
+  });
+
   it('ends running turns when the connection is lost', async () => {
     const turnId = await startTurn();
     ws.drop();
