@@ -380,6 +380,7 @@ async def test_an_auto_model_that_wrote_fenced_code_shows_and_can_be_reset(
     ]
     assert "tools" in code_interp_server.requests[0]
     assert "tools" not in code_interp_server.requests[1]
+    assert frames[-1]["type"] == "turn_finished" and frames[-1]["toolModeLearned"] is True
 
     status = await _json(jp_fetch, "status")
     model = next(m for m in status["models"] if m["id"] == "scripted-model")
