@@ -121,7 +121,7 @@ def passed(answer: str, expected: float | str) -> bool:
 
 def product(url: str, mode: str, folder: Path, task: Task, timeout: float) -> str:
     """The final answer of `jupyter code-interp run` (text after its last step line)."""
-    config = folder / "config"
+    config = folder.with_name(folder.name + "-config")  # not in the notebook's folder listing
     config.mkdir()
     (config / "jupyter_server_config.py").write_text(
         f"c.CodeInterpreter.providers = {{'qwen': {{'base_url': {url!r}, "
@@ -130,7 +130,7 @@ def product(url: str, mode: str, folder: Path, task: Task, timeout: float) -> st
         encoding="utf-8",
     )
     environment = {**os.environ, "JUPYTER_CONFIG_DIR": str(config)}
-    environment["JUPYTER_DATA_DIR"] = str(folder / "data")  # nothing learned across tasks
+    environment["JUPYTER_DATA_DIR"] = str(config / "data")  # nothing learned across tasks
     command = [sys.executable, "-m", "jupyter_code_interp.cli", "run", "task.ipynb"]
     command += [task.question, "--attach", task.file, "--provider", "qwen", "--model", MODEL]
     try:

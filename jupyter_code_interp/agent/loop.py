@@ -245,7 +245,8 @@ class _Turn:
                 self.provider.remember_fenced(self.model)
                 continue
             except ProviderError as error:
-                if request_mode != "fenced" or not self.use_stop or "stop" not in str(error):
+                refused_stop = error.kind == "bad_request" and "stop" in str(error)
+                if request_mode != "fenced" or not self.use_stop or not refused_stop:
                     raise
                 self.use_stop = False  # the endpoint refuses stop sequences: cut on receipt only
                 continue
