@@ -124,7 +124,7 @@ async def test_fenced_mode_runs_the_first_block_and_drops_what_follows(
 ) -> None:
     # Seen from a real 1.5B model: after its block it wrote an invented output, then believed it.
     first = "Two cells:\n```python\nx = 21\n```"
-    invented = "\nOutput: x is approximately 30527.45\n```python\nprint(x * 2)\n```\n"
+    invented = "\nOutput: x is approximately 30527.45\n```python\nprint(x * 2)\n```\n" + "…" * 150
     scripted_llm.push(
         {**text_reply(first + invented, chunk=3), "delay": 0.01},
         text_reply("```python\nprint(x * 2)\n```"),

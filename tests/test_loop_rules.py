@@ -204,7 +204,10 @@ async def test_an_endpoint_that_refuses_stop_sequences_is_asked_without(
     # with this model." (platform.openai.com/docs/guides/reasoning).
     scripted_llm.push(
         error_reply(400, "Unsupported parameter: 'stop' is not supported with this model."),
-        {**text_reply("```python\nprint(2)\n```\nIt prints 3.", chunk=2), "delay": 0.02},
+        {
+            **text_reply("```python\nprint(2)\n```\nIt prints 3." + " More." * 40, chunk=2),
+            "delay": 0.02,
+        },
         text_reply("It printed 2."),
     )
     outcome, recorder, _ = await _turn(scripted_llm, kernel, "fenced")
