@@ -84,6 +84,13 @@ def jp_ws_fetch(
     return connect
 
 
+@pytest.fixture(autouse=True)
+def private_jupyter_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: Any) -> None:
+    """Every test gets its own Jupyter data dir: the default settings file (keys, learned tool
+    modes) and conversation database of the code interpreter are never the user's real ones."""
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path_factory.mktemp("jupyter-data")))
+
+
 @pytest.fixture
 def test_api_key() -> str:
     """The API key the server is configured with when `code_interp_server` is requested."""

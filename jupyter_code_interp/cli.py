@@ -18,10 +18,13 @@ from typing import Any
 import nbformat
 from jupyter_core.application import JupyterApp
 
+from .agent.executor import Executor
 from .agent.loop import TurnOutcome, run_turn
+from .chat.turn_files import AttachmentRefused, FileTrackingExecutor, TurnFiles, open_turn_files
 from .chat.turn_setup import turn_options
 from .config import CodeInterpreter
 from .conversations.model import Conversation
+from .files.paths import FileAccess
 from .kernel.headless import KernelExecutor
 from .providers.client import ProviderError
 from .providers.registry import ChoiceError
@@ -145,12 +148,43 @@ class _Printer:
             self.text_ends_with_newline = True
 
 
+def attached_files(path: Path, attach: list[str]) -> TurnFiles | None:
+    """The files of `--attach` (relative to the working directory), checked, or UsageError.
+
+    They must be inside the working directory when the notebook is (its project), else inside
+    the notebook's folder: the kernel runs in the notebook's folder and reads them from there.
+    """
+    if not attach:
+        return None
+    folder = Path(os.path.abspath(path)).parent
+    cwd = Path.cwd()
+    root = cwd if folder == cwd or cwd in folder.parents else folder
+    access = FileAccess.at(root)
+    relative = []
+    for name in attach:
+        absolute = Path(os.path.abspath(name))
+        if absolute != root and root not in absolute.parents:
+            raise UsageError(
+                f"--attach {name}: the file is outside {root}; attach files in the notebook's "
+                "folder (or, when the notebook is in the working directory, anywhere under it)."
+            )
+        relative.append(absolute.relative_to(root).as_posix())
+    try:
+        return open_turn_files(
+            access, Path(os.path.abspath(path)).relative_to(root).as_posix(), relative
+        )
+    except AttachmentRefused as refused:
+        raise UsageError(f"--attach: {refused}") from None
+
+
 async def run_headless(
     path: Path,
     instruction: str,
     model: str | None,
     max_steps: int | None,
     provider_name: str | None = None,
+    attach: list[str] | None = None,
+    verbose: bool = False,
 ) -> int:
     """One turn on the notebook at `path`; returns the exit code."""
     settings = load_settings()
@@ -158,6 +192,7 @@ async def run_headless(
     notebook, created = read_notebook(path)
     # The model is checked against what the endpoints list before any kernel starts.
     await registry.refresh_models()
+    files = attached_files(path, attach or [])
     problem = registry.problem()
     if problem is not None:
         print(f"error: {problem}", file=sys.stderr)
@@ -168,7 +203,12 @@ async def run_headless(
         raise UsageError(str(error)) from None
     provider = await registry.client(choice.provider)
     printer = _Printer()
-    executor = KernelExecutor(notebook, path)
+    executor = KernelExecutor(notebook, path, quiet=not verbose)
+    runner: Executor = executor
+    if files is not None:
+        files.bind(printer.emit)
+        instruction += await files.attachment_section()
+        runner = FileTrackingExecutor(executor, files)
     outcome: TurnOutcome | None = None
     try:
         try:
@@ -180,13 +220,17 @@ async def run_headless(
             )
             return EXIT_FAILED
         options = await turn_options(
-            settings, choice, max_steps=max_steps, context=await executor.turn_context()
+            settings,
+            choice,
+            max_steps=max_steps,
+            context=await executor.turn_context(),
+            attached=files is not None,
         )
         outcome = await run_turn(
             Conversation(str(path)),
             instruction,
             provider=provider,
-            executor=executor,
+            executor=runner,
             model=choice.model,
             emit=printer.emit,
             options=options,
@@ -229,6 +273,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--provider", help="provider name from c.CodeInterpreter.providers (default: the first)"
     )
     run.add_argument("--max-steps", type=int, help="most cells to run (default: config, 10)")
+    run.add_argument(
+        "--attach",
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="files the instruction is about: the model gets their previews (encoding, columns, "
+        "first rows), as with files attached in the panel",
+    )
+    run.add_argument(
+        "--verbose", action="store_true", help="show the kernel's own messages and warnings"
+    )
     return parser
 
 
@@ -252,6 +307,8 @@ def main(argv: list[str] | None = None) -> int:
                 arguments.model,
                 arguments.max_steps,
                 arguments.provider,
+                arguments.attach,
+                arguments.verbose,
             )
         )
     except UsageError as error:

@@ -7,10 +7,11 @@ import os
 from typing import Any
 
 from jupyter_core.paths import jupyter_data_dir
-from traitlets import Dict, Float, Int, List, TraitError, Unicode, default, validate
+from traitlets import Bool, Dict, Float, Int, List, TraitError, Unicode, default, validate
 from traitlets.config import Configurable
 
 from .limits import (
+    COMPUTE_FIGURES,
     CONTEXT_BUDGET,
     MAX_FIX_ATTEMPTS,
     MAX_OUTPUT_TOKENS,
@@ -76,6 +77,12 @@ class CodeInterpreter(Configurable):
         OUTPUT_LIMIT.default,
         config=True,
         help="Characters of a cell's outputs sent to the model per step.",
+    )
+    compute_figures = Bool(
+        COMPUTE_FIGURES,
+        config=True,
+        help="When an instruction about files (attached, or named in it) gets an answer without "
+        "any code having run, ask the model once to compute the figures with code.",
     )
     max_output_tokens = Int(
         MAX_OUTPUT_TOKENS,

@@ -33,6 +33,9 @@ MAX_FIX_ATTEMPTS = Limit(default=3, minimum=0, maximum=10)
 """Automatic fixes after a failing cell before the turn gives up."""
 CONTEXT_BUDGET = 32_000
 """Prompt tokens one request may use, before a model's context window lowers it."""
+COMPUTE_FIGURES = True
+"""A turn about files (attached or named) that answers without running code is asked once to
+compute the figures (panel setting `computeFigures`, c.CodeInterpreter.compute_figures)."""
 MIN_CONTEXT_BUDGET = 1000
 """No request is planned below this, however small a model's window."""
 MAX_OUTPUT_TOKENS = 8192
@@ -78,3 +81,5 @@ PANEL_SETTINGS = {
     "maxFixAttempts": MAX_FIX_ATTEMPTS,
 }
 """The properties of schema/panel.json that must match these limits."""
+PANEL_SWITCHES = {"computeFigures": COMPUTE_FIGURES}
+"""The boolean properties of schema/panel.json whose defaults must match these."""

@@ -43,6 +43,8 @@ export interface ITurnSettings {
   autoRun?: boolean;
   /** Automatic fix attempts per failure. */
   maxFixAttempts?: number;
+  /** Ask once for computed figures when a turn about files ends without code. */
+  computeFigures?: boolean;
 }
 
 /**
@@ -134,6 +136,7 @@ export class CodeInterpreterController {
       maxSteps: settings.maxSteps,
       outputLimit: settings.outputLimit,
       maxFixAttempts: settings.maxFixAttempts,
+      computeFigures: settings.computeFigures,
       ...this._modelFields(notebook, settings),
       ...(attachments.length
         ? { attachments: attachments.map(file => file.path) }
@@ -261,6 +264,9 @@ export class CodeInterpreterController {
     this.store.apply(frame);
     if (frame.type === 'execute_request') {
       void this._execute(frame);
+    }
+    if (frame.type === 'turn_finished' && frame.toolModeLearned) {
+      void this.refreshStatus(); // the picker marks the model
     }
     const turnId = 'turnId' in frame ? frame.turnId : null;
     if (turnId && !this.store.runningTurns().includes(turnId)) {

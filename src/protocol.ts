@@ -35,6 +35,8 @@ export interface ITurnFrame {
   context?: INotebookContext;
   /** Automatic fix attempts per failure (0–10). */
   maxFixAttempts?: number;
+  /** Ask once for computed figures when a turn about files ends without code. */
+  computeFigures?: boolean;
 }
 
 /** One notebook cell as the model sees it. */
@@ -225,6 +227,8 @@ export interface ITurnFinishedFrame {
   message?: string | null;
   /** Tokens (and cost) the turn used. */
   usage?: ITurnUsage | null;
+  /** The model (set to `auto`) answered with code blocks and is now run that way. */
+  toolModeLearned?: boolean;
 }
 
 /** Server → client: a bad frame or a refused request. */

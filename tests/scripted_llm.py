@@ -16,6 +16,8 @@ Reply dicts (what the builders below return; the same JSON is accepted by `POST 
   tools_unsupported  400 "tools are not supported" (for the auto-mode fallback)
   raw, content_type  send this body verbatim (for non-OpenAI replies)
   usage              {"prompt_tokens", "completion_tokens"} reported when asked for
+                     (a request's `stop` sequences end the streamed text before the first one,
+                     which is not sent, as the OpenAI API reference describes for `stop`)
   omit_usage         never send a usage chunk (a provider that ignores stream_options)
   hang               seconds to wait before answering at all (no status line, no byte): a
                      provider that holds the request; `stop` ends the wait
@@ -39,7 +41,8 @@ Replies queued with `push_for(marker, ...)` go only to requests whose messages c
 With `api_key` set, every /v1 request without that key (as `Authorization: Bearer` or Azure's
 `api-key` header) gets a 401 like OpenAI's. Azure's route
 `/openai/deployments/<deployment>/chat/completions?api-version=...` is served like the chat route;
-`paths` records the path of every API request.
+`paths` records the path of every API request. A client that closes a stream before its end is
+counted in `disconnects` (as a real server notices and stops generating), not logged.
 
 Endpoint behaviours of real servers, switched on per server:
   rejected_fields    request fields refused with a 400 naming them, worded as real servers word
@@ -57,6 +60,7 @@ from __future__ import annotations
 import argparse
 import json
 import socket
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -357,7 +361,7 @@ class _Handler(BaseHTTPRequestHandler):
                     self._event(item)
             self._write_chunk(b"")
             return
-        text = str(reply.get("text") or "")
+        text = _until_stop(str(reply.get("text") or ""), request.get("stop"))
         pieces: list[Any] = _pieces(text, int(reply.get("chunk", 4)))
         if reply.get("stamps"):
             pieces = [_STAMP] * int(reply["stamps"])
@@ -402,6 +406,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._event({**base, "choices": [], "usage": _usage(request, reply)})
         self._event("[DONE]")
         self._write_chunk(b"")
+
+
+def _until_stop(text: str, stop: Any) -> str:
+    """`text` up to the first of the request's stop sequences (a string or a list), excluded."""
+    sequences = [stop] if isinstance(stop, str) else stop if isinstance(stop, list) else []
+    ends = [text.find(item) for item in sequences if isinstance(item, str) and item]
+    found = [end for end in ends if end != -1]
+    return text[: min(found)] if found else text
 
 
 def _is_chat_route(path: str) -> bool:
@@ -456,7 +468,8 @@ def _usage(request: dict[str, Any], reply: dict[str, Any]) -> dict[str, int]:
 
 def _completion(request: dict[str, Any], reply: dict[str, Any]) -> dict[str, Any]:
     """A non-streaming chat.completion for the reply."""
-    message: dict[str, Any] = {"role": "assistant", "content": reply.get("text") or None}
+    text = _until_stop(str(reply.get("text") or ""), request.get("stop"))
+    message: dict[str, Any] = {"role": "assistant", "content": text or None}
     if reply.get("reasoning"):
         message["reasoning_content"] = reply["reasoning"]
     calls = reply.get("tool_calls") or []
@@ -488,6 +501,14 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
     owner: ScriptedLLM
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up mid-stream is counted; anything else is reported as usual."""
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            with self.owner.lock:
+                self.owner.disconnects += 1
+            return
+        super().handle_error(request, client_address)
+
 
 class ScriptedLLM:
     """An OpenAI-compatible server that answers with queued, scripted replies."""
@@ -511,6 +532,8 @@ class ScriptedLLM:
         self.paths: list[str] = []
         self.base_url = ""
         self.requests: list[dict[str, Any]] = []
+        self.disconnects = 0
+        """Streams the client closed before their end."""
         self.headers: list[dict[str, str]] = []
         self.queue: list[dict[str, Any]] = []
         self.keyed: dict[str, list[dict[str, Any]]] = {}
@@ -615,6 +638,7 @@ class ScriptedLLM:
             self.requests.clear()
             self.headers.clear()
             self.paths.clear()
+            self.disconnects = 0
 
     def __enter__(self) -> ScriptedLLM:  # noqa: PYI034 - stdlib only, no typing_extensions
         """Start on entering a `with` block."""

@@ -119,11 +119,17 @@ async def test_error_then_fix_then_success(
     assert_valid(conversation.messages)
 
 
-async def test_fenced_mode_runs_all_blocks_in_order(
+async def test_fenced_mode_runs_the_first_block_and_drops_what_follows(
     scripted_llm: ScriptedLLM, kernel: KernelExecutor
 ) -> None:
-    reply = "Two cells:\n```python\nx = 21\n```\nthen\n```python\nprint(x * 2)\n```\n"
-    scripted_llm.push(text_reply(reply), text_reply("x * 2 is 42."))
+    # Seen from a real 1.5B model: after its block it wrote an invented output, then believed it.
+    first = "Two cells:\n```python\nx = 21\n```"
+    invented = "\nOutput: x is approximately 30527.45\n```python\nprint(x * 2)\n```\n" + "…" * 150
+    scripted_llm.push(
+        {**text_reply(first + invented, chunk=3), "delay": 0.01},
+        text_reply("```python\nprint(x * 2)\n```"),
+        text_reply("x * 2 is 42."),
+    )
     conversation, recorder = Conversation("a.ipynb"), Recorder()
     outcome = await _turn(
         conversation, "compute", _provider(scripted_llm, "fenced"), kernel, recorder
@@ -131,13 +137,20 @@ async def test_fenced_mode_runs_all_blocks_in_order(
     assert (outcome.reason, outcome.steps) == ("done", 2)
     assert kernel.codes == ["x = 21", "print(x * 2)"]
     assert all("tools" not in request for request in scripted_llm.requests)
+    assert "30527" not in recorder.text  # the panel never got what followed the block
+    assert scripted_llm.disconnects == 1  # the stream was closed after the block
     system = scripted_llm.requests[0]["messages"][0]["content"]
     assert "```python block" in system and "run_code" not in system
+    assert scripted_llm.requests[0]["stop"] == ["\n```\n\n"]
     feedback = scripted_llm.requests[1]["messages"][-1]
     assert feedback["role"] == "user"
     assert feedback["content"].startswith("Output of the code you ran (step 1):\n(no output)")
-    assert "Output of the code you ran (step 2):\n42" in feedback["content"]
-    assert scripted_llm.requests[1]["messages"][-2] == {"role": "assistant", "content": reply}
+    assert "If this output answers the user's question, reply now" in feedback["content"]
+    assert scripted_llm.requests[1]["messages"][-2] == {"role": "assistant", "content": first}
+    assert (
+        "Output of the code you ran (step 2):\n42"
+        in scripted_llm.requests[2]["messages"][-1]["content"]
+    )
     assert_valid(conversation.messages)
 
 
@@ -182,8 +195,13 @@ async def test_printed_json_tool_call_is_run(
     assert_valid(conversation.messages)
 
 
-async def test_max_steps_stops_the_turn(scripted_llm: ScriptedLLM, kernel: KernelExecutor) -> None:
-    scripted_llm.push(*(tool_reply(f"print({number})") for number in range(3)))
+async def test_at_the_step_cap_the_model_is_asked_once_for_its_answer(
+    scripted_llm: ScriptedLLM, kernel: KernelExecutor
+) -> None:
+    scripted_llm.push(
+        *(tool_reply(f"print({number})") for number in range(2)),
+        text_reply("```python\nprint('more')\n```\nThe numbers were 0 and 1."),
+    )
     conversation, recorder = Conversation("a.ipynb"), Recorder()
     outcome = await _turn(
         conversation, "loop", _provider(scripted_llm), kernel, recorder, max_steps=2
@@ -191,10 +209,20 @@ async def test_max_steps_stops_the_turn(scripted_llm: ScriptedLLM, kernel: Kerne
     assert (outcome.reason, outcome.steps) == ("max_steps", 2)
     assert outcome.message is not None
     assert "2 steps" in outcome.message and "Max steps per turn" in outcome.message
-    assert kernel.codes == ["print(0)", "print(1)"]
+    assert kernel.codes == ["print(0)", "print(1)"]  # the code in the answer did not run
     assert len(scripted_llm.requests) == 3
-    assert conversation.messages[-1]["role"] == "tool"
-    assert "step limit" in conversation.messages[-1]["content"]
+    final = scripted_llm.requests[2]
+    assert "tools" not in final and "stop" not in final
+    system = final["messages"][0]["content"]
+    assert "run_code" not in system and "```python block" not in system
+    assert "No more code can run" in system
+    assert "the step limit is reached" in final["messages"][-1]["content"]
+    assert all(message["role"] != "tool" for message in final["messages"])
+    assert conversation.messages[-1] == {
+        "role": "assistant",
+        "content": "```python\nprint('more')\n```\nThe numbers were 0 and 1.",
+    }
+    assert recorder.text.endswith("The numbers were 0 and 1.")
     assert_valid(conversation.messages)
 
 

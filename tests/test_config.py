@@ -47,6 +47,7 @@ def test_status_payload_of_a_configured_key() -> None:
         "priceIn": None,
         "priceOut": None,
         "currency": "USD",
+        "toolModeLearned": False,
     }
     assert status == {
         "ready": True,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kernel_helpers import running_kernel
 from scripted_llm import ScriptedLLM, text_reply, tool_reply
 from test_handlers import NO_AUTH, Fetch, on_server_loop, open_panel
 from tornado.httpclient import HTTPClientError
@@ -363,3 +364,41 @@ async def test_the_key_scan_sees_every_payload(
     wire_log.record(f'{{"leak": "{test_api_key}"}}'.encode())
     assert wire_log.leaks()[-1].endswith(f'"{test_api_key}"}}')
     wire_log.payloads.pop()
+
+
+@on_server_loop
+async def test_an_auto_model_that_wrote_fenced_code_shows_and_can_be_reset(
+    jp_fetch: Fetch, jp_ws_fetch: Fetch, jp_serverapp: Any, code_interp_server: ScriptedLLM
+) -> None:
+    code_interp_server.push(text_reply("```python\nprint(6 * 7)\n```"), text_reply("42."))
+    panel = await open_panel(jp_ws_fetch)
+    turn = {"type": "turn", "turnId": "t", "notebook": "a.ipynb", "instruction": "6*7?"}
+    async with running_kernel() as kernel:
+        frames = await panel.run_turn(turn, kernel)
+    assert [frame["code"] for frame in frames if frame["type"] == "step_started"] == [
+        "print(6 * 7)"
+    ]
+    assert "tools" in code_interp_server.requests[0]
+    assert "tools" not in code_interp_server.requests[1]
+    assert frames[-1]["type"] == "turn_finished" and frames[-1]["toolModeLearned"] is True
+
+    status = await _json(jp_fetch, "status")
+    model = next(m for m in status["models"] if m["id"] == "scripted-model")
+    assert (model["toolMode"], model["toolModeLearned"]) == ("fenced", True)
+
+    view = await _json(
+        jp_fetch,
+        "providers",
+        "default",
+        "reset-mode",
+        method="POST",
+        body=json.dumps({"model": "scripted-model"}),
+    )
+    model = next(m for m in view["models"] if m["id"] == "scripted-model")
+    assert (model["toolMode"], model["toolModeLearned"]) == ("auto", False)
+    store = _app(jp_serverapp).services.registry.store.path
+    assert json.loads(store.read_text(encoding="utf-8"))["learned"] == {}
+    code, message = await _refused(
+        jp_fetch, "providers", "default", "reset-mode", method="POST", body="{}"
+    )
+    assert (code, message) == (400, 'Give the model to reset: {"model": "<id>"}.')

@@ -296,3 +296,30 @@ def test_a_dialog_provider_never_uses_a_configured_or_environment_key(tmp_path: 
     assert problem is not None and "no API key" in problem and "$" not in problem
     with pytest.raises(ChoiceError, match="no API key"):
         registry.choose("mine", "deepseek-chat")
+
+
+async def test_a_model_learned_to_write_fenced_code_is_remembered_across_restarts(
+    tmp_path: Path, scripted_llm: ScriptedLLM
+) -> None:
+    values = {"base_url": scripted_llm.base_url, "api_key": KEY, "models": ["small", "big"]}
+    values["tool_modes"] = {"big": "tools"}
+    registry = _registry(tmp_path, **values)
+    client = await registry.client("default")
+    assert client.tool_mode("small") == "auto"
+    client.remember_fenced("small")  # what the loop does when it sees a fenced answer
+    await registry.aclose()
+
+    restarted = _registry(tmp_path, **values)
+    assert (await restarted.client("default")).tool_mode("small") == "fenced"
+    assert (await restarted.client("default")).tool_mode("big") == "tools"
+    models = {model["id"]: model for model in status_payload(restarted)["models"]}
+    assert (models["small"]["toolMode"], models["small"]["toolModeLearned"]) == ("fenced", True)
+    assert (models["big"]["toolMode"], models["big"]["toolModeLearned"]) == ("tools", False)
+    stored = json.loads((tmp_path / "store" / "providers.json").read_text(encoding="utf-8"))
+    assert stored["learned"] == {"default": {"small": "fenced"}}
+
+    restarted.learned.forget("default", "small")  # the panel's reset
+    assert (await restarted.client("default")).tool_mode("small") == "auto"
+    stored = json.loads((tmp_path / "store" / "providers.json").read_text(encoding="utf-8"))
+    assert stored["learned"] == {}
+    await restarted.aclose()

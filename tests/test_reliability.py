@@ -159,7 +159,7 @@ FAULTS: list[tuple[str, list[dict[str, Any]], dict[str, Any], str, list[str]]] =
     ),
     (
         "code-forever",
-        [repeated(tool_reply("x = 1"))],
+        [tool_reply(f"x = {number}") for number in range(5)],
         {"maxSteps": 3},
         "max_steps",
         ["Stopped after 3 steps, the most one turn may run."],

@@ -186,16 +186,27 @@ async def test_attempts_never_exceed_the_step_limit(
     assert len(recorder.of("step_started")) == 3
 
 
-async def test_only_cells_of_this_turn_can_be_replaced(
+async def test_an_unknown_cell_id_runs_the_code_as_a_new_cell(
     scripted_llm: ScriptedLLM, headless: KernelExecutor
 ) -> None:
-    scripted_llm.push(fix_reply("print('hijack')", "someone-elses-cell"), text_reply("Sorry."))
+    # A real 1.5B model copies the fix-in-place header ("cell_id": "0") onto new code.
+    headless.notebook.cells.append(nbformat.v4.new_code_cell("mine = 1", id="users-cell"))
+    scripted_llm.push(
+        fix_reply("print('first')", "0"),
+        fix_reply("print('second')", "users-cell"),
+        text_reply("Done."),
+    )
     conversation = Conversation("nb.ipynb")
     outcome = await _turn(scripted_llm, headless, Recorder(), conversation)
-    assert (outcome.reason, outcome.steps) == ("done", 0)
-    assert headless.inserted == []
-    feedback = _tools(scripted_llm.requests[1])[0]
-    assert feedback.startswith('Not run: cell "someone-elses-cell" was not run in this turn')
+    assert (outcome.reason, outcome.steps) == ("done", 2)
+    assert len(headless.inserted) == 2  # two new cells; the user's cell is untouched
+    sources = [cell.source for cell in headless.notebook.cells]
+    assert sources == ["mine = 1", "print('first')", "print('second')"]
+    first = _tools(scripted_llm.requests[1])[0]
+    assert first.startswith('first\n\nNote: "0" is not a cell you ran in this turn (yours: none')
+    assert "ran as a NEW cell" in first
+    second = _tools(scripted_llm.requests[2])[-1]
+    assert f'(yours: "{headless.inserted[0]}")' in second  # only its own cells can be replaced
     assert_valid(conversation.messages)
 
 

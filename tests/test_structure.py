@@ -6,7 +6,7 @@ import ast
 import json
 from pathlib import Path
 
-from jupyter_code_interp.limits import PANEL_SETTINGS
+from jupyter_code_interp.limits import PANEL_SETTINGS, PANEL_SWITCHES
 
 PACKAGE = Path(__file__).resolve().parent.parent / "jupyter_code_interp"
 SCHEMA = PACKAGE.parent / "schema" / "panel.json"
@@ -134,3 +134,5 @@ def test_the_settings_schema_and_the_server_share_their_limits() -> None:
             limit.minimum,
             limit.maximum,
         ), name
+    for name, default in PANEL_SWITCHES.items():
+        assert (properties[name]["type"], properties[name]["default"]) == ("boolean", default)

@@ -21,7 +21,8 @@ c.ServerApp.root_dir = tempfile.mkdtemp(prefix="code-interp-ui-")  # noqa: F821
 _llm_port = os.environ.get("CODE_INTERP_LLM_PORT", "8765")
 c.CodeInterpreter.base_url = f"http://127.0.0.1:{_llm_port}/v1"  # noqa: F821
 c.CodeInterpreter.api_key = "scripted-test-key"  # noqa: F821
-c.CodeInterpreter.models = ["scripted-model", "scripted-fenced"]  # noqa: F821
+# scripted-auto is `auto` like scripted-model; tests/autoMode.spec.ts lets it learn and resets it.
+c.CodeInterpreter.models = ["scripted-model", "scripted-fenced", "scripted-auto"]  # noqa: F821
 c.CodeInterpreter.tool_modes = {"scripted-fenced": "fenced"}  # noqa: F821
 # A second provider on the same scripted server (model switching), and the settings file of the
 # providers dialog in a fresh temporary directory (outside the root, never the user's own).

@@ -1,7 +1,7 @@
 """One model reply as code to run (jobs), and the messages that record it in the conversation.
 
-A reply asks for code through tool calls (tools mode), fenced blocks (fenced mode) or tool calls
-printed as text; each becomes a Job. After the jobs ran, `record_exchange` appends the reply and
+A reply asks for code through tool calls, a fenced block or a reply of nothing but a printed tool
+call (the rule of codeblocks.py); each becomes a Job. After the jobs ran, `record_exchange` appends the reply and
 what each job produced as a valid exchange (every tool call answered).
 """
 
@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from ..providers.client import ProviderError
 from ..providers.events import ToolCallEvent, describe_arguments
-from .codeblocks import RUN_CODE_NAMES, extract_code_blocks, parse_printed_tool_calls
+from .codeblocks import RUN_CODE_NAMES, CodeRule, PrintedCall, first_runnable, printed_calls
+from .executor import ExecutionResult
 from .messages import IMAGES_PER_STEP, RequestMode
+from .prompts import NOT_A_TOOL_CALL, next_step_nudge
 
 CELL_MARKER = re.compile(r"\A[ \t]*#[ \t]*cell_id:[ \t]*([^\s]+)[ \t]*(?:\r?\n|\Z)")
 """First line of a fenced block that fixes a cell in place (fenced models have no arguments)."""
@@ -35,6 +37,13 @@ class Reply:
     finish_reason: str | None = None
     producer: str = ""
     """Which endpoint and model wrote it: provider fields go back to that one only."""
+
+    stop_sent: bool = False
+    """The request carried the fenced stop sequence."""
+    cut: bool = False
+    """The stream was closed after the reply's first complete runnable block."""
+    misfired: bool = False
+    """The stop sequence ended the reply at a fence that was not the end of runnable code."""
 
 
 def cut_reply_error(finish_reason: str | None, cap: int | None) -> ProviderError | None:
@@ -88,6 +97,12 @@ class Job:
     """The step's images as the panel shows them."""
     model_images: list[dict[str, str]] | None = None
     """The images as a vision model gets them (scaled down); None: the step's own."""
+    source: Literal["tool", "printed", "fenced"] = "tool"
+    """Where the code came from: a real tool call, a printed call, a fenced block."""
+    note: str | None = None
+    """Said to the model after the step's output (e.g. an unknown cell id ran as a new cell)."""
+    repeat: bool = False
+    """Not run: the same code already succeeded in this turn (the model got that output)."""
 
     @property
     def kept_images(self) -> list[dict[str, str]]:
@@ -112,16 +127,6 @@ def tool_call_job(call: ToolCallEvent) -> Job:
     return Job(code=code, call=call, cell_id=cell_id or None)
 
 
-def jobs_of(reply: Reply) -> list[Job]:
-    """The code a reply asks to run, in order."""
-    if reply.mode == "tools" and reply.tool_calls:
-        return [tool_call_job(call) for call in reply.tool_calls]
-    codes = extract_code_blocks(reply.text) if reply.mode == "fenced" else []
-    codes = [code for code in codes if code.strip()]
-    codes += [code for code in parse_printed_tool_calls(reply.text) if code not in codes]
-    return [fenced_job(code) for code in codes]
-
-
 def fenced_job(code: str) -> Job:
     """A job for a code block; a first line `# cell_id: <id>` asks to replace that cell."""
     marker = CELL_MARKER.match(code)
@@ -131,6 +136,60 @@ def fenced_job(code: str) -> Job:
     if not rest.strip():
         return Job(problem="the block has a cell_id line but no code")
     return Job(code=rest, cell_id=marker.group(1))
+
+
+def printed_job(call: PrintedCall) -> Job:
+    """A job for a tool call the model printed as text (its `cell_id` argument kept)."""
+    if call.cell_id is not None:
+        return Job(code=call.code, cell_id=call.cell_id, source="printed")
+    job = fenced_job(call.code)
+    job.source = "printed"
+    return job
+
+
+def jobs_of(reply: Reply, rule: CodeRule, *, strict_tools: bool = False) -> list[Job]:
+    """The code a reply asks to run, by the one rule (codeblocks.py), in order.
+
+    A runnable fenced block ends the reply: `reply.text` is cut after it (what a model writes
+    after its code, before it saw any output, is invented). `strict_tools`: the model is set to
+    `tools`, so a fenced block answering a tools request is refused, not run.
+    """
+    if reply.mode == "answer":
+        return []
+    if reply.mode == "tools" and reply.tool_calls:
+        return [tool_call_job(call) for call in reply.tool_calls]
+    printed = printed_calls(reply.text)
+    if printed:
+        return [printed_job(call) for call in printed]
+    block = first_runnable(reply.text, rule)
+    if block is None:
+        return []
+    reply.text = reply.text[: block.end]
+    if reply.mode == "tools" and strict_tools:
+        return [Job(problem=NOT_A_TOOL_CALL, source="fenced")]
+    job = fenced_job(block.code)
+    job.source = "fenced"
+    return [job]
+
+
+def finished_frame(job: Job, result: ExecutionResult) -> dict[str, Any]:
+    """The `step_finished` event of a job that ran."""
+    error = result.error or {}
+    finished: dict[str, Any] = {
+        "type": "step_finished",
+        "step": job.step,
+        "status": result.status,
+        "ename": error.get("ename"),
+        "evalue": error.get("evalue"),
+        "executionCount": result.execution_count,
+        "cellId": result.cell_id,
+        "cellIndex": result.cell_index,
+    }
+    if job.images:
+        finished["images"] = job.images
+    if result.skipped:
+        finished["skipped"] = True
+    return finished
 
 
 def record_exchange(messages: list[dict[str, Any]], reply: Reply, jobs: list[Job]) -> None:
@@ -172,16 +231,14 @@ def record_exchange(messages: list[dict[str, Any]], reply: Reply, jobs: list[Job
             sections.append(f"Output of the code you ran (step {job.step}):\n{job.feedback}")
         else:
             sections.append(f"Code {number} of your reply: {job.feedback}")
-    if reply.mode == "fenced":
-        sections.append(
-            "Continue: write one ```python block to run more code, or answer without code "
-            "when the task is done."
+    fenced = reply.mode == "fenced" or (jobs[0].source == "fenced" and jobs[0].problem is None)
+    sections.append(
+        next_step_nudge(
+            fenced=fenced,
+            ran=any(job.step is not None for job in jobs),
+            printed=reply.mode == "tools" and jobs[0].source == "printed",
         )
-    else:
-        sections.append(
-            "Next time, call the run_code tool instead of writing the call as text. "
-            "Continue, or answer without code when the task is done."
-        )
+    )
     feedback: dict[str, Any] = {"role": "user", "content": "\n\n".join(sections)}
     images = [image for job in jobs for image in job.kept_images]
     if images:

@@ -52,3 +52,15 @@ class Executor(Protocol):
         cell runs again in place instead.
         """
         ...
+
+
+async def execute_safely(
+    executor: Executor, code: str, replace_cell_id: str | None = None
+) -> ExecutionResult:
+    """Run code through `executor`; an executor that raises counts as 'could not run'."""
+    try:
+        if replace_cell_id is not None:
+            return await executor.execute(code, replace_cell_id=replace_cell_id)
+        return await executor.execute(code)
+    except Exception as exc:  # noqa: BLE001 - any executor failure must end the turn cleanly
+        return ExecutionResult(failure=f"The code could not be run: {type(exc).__name__}: {exc}")

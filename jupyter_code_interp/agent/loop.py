@@ -9,11 +9,28 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..conversations.model import Conversation
-from ..limits import CONTEXT_BUDGET, MAX_FIX_ATTEMPTS, MAX_OUTPUT_TOKENS, MAX_STEPS, OUTPUT_LIMIT
+from ..limits import (
+    COMPUTE_FIGURES,
+    CONTEXT_BUDGET,
+    MAX_FIX_ATTEMPTS,
+    MAX_OUTPUT_TOKENS,
+    MAX_STEPS,
+    OUTPUT_LIMIT,
+)
 from ..providers.client import ChatProvider, ProviderError, ToolsUnsupported
 from ..providers.events import Finish, ReasoningDelta, TextDelta, ToolCallEvent, Usage
-from .exchange import Job, Reply, assistant_message, cut_reply_error, jobs_of, record_exchange
-from .executor import ExecutionResult, Executor
+from .codeblocks import BlockCut, code_rule
+from .exchange import (
+    Job,
+    Reply,
+    assistant_message,
+    cut_reply_error,
+    finished_frame,
+    jobs_of,
+    record_exchange,
+)
+from .executor import ExecutionResult, Executor, execute_safely
+from .guidance import FENCE_STOP, Repeats, names_a_file, settle_stop
 from .messages import (
     IMAGES_PER_STEP,
     BuiltContext,
@@ -22,7 +39,16 @@ from .messages import (
     request_messages,
 )
 from .outputs import downscale_image, format_outputs_for_model, step_images
-from .prompts import system_prompt
+from .prompts import (
+    COMPACT_BELOW,
+    CUT_REPLY,
+    RUN_CODE_TOOL,
+    answer_request,
+    compute_request,
+    duplicate_feedback,
+    new_cell_note,
+    system_prompt,
+)
 from .repair import FixTracker, approval_feedback
 from .snapshot import NotebookContext, NotebookSnapshot, kernel_summary
 from .usage import UsageMeter, estimate_messages, estimate_tokens
@@ -31,30 +57,6 @@ __all__ = ["RUN_CODE_TOOL", "TurnOptions", "TurnOutcome", "request_messages", "r
 
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
 
-RUN_CODE_TOOL: dict[str, Any] = {
-    "type": "function",
-    "function": {
-        "name": "run_code",
-        "description": (
-            "Run Python code as a new cell in the user's Jupyter notebook, in the notebook's own "
-            "kernel (variables persist between calls; %pip and other IPython magics work), and "
-            "return the cell's outputs: printed text, results, errors with tracebacks, and "
-            "placeholders for images."
-        ),
-        "parameters": {
-            "type": "object",
-            "properties": {
-                "code": {"type": "string", "description": "The Python code of one cell."},
-                "cell_id": {
-                    "type": "string",
-                    "description": "Only to fix a cell of this turn that failed: its id. Its code "
-                    "is replaced by `code` and the cell runs again in place.",
-                },
-            },
-            "required": ["code"],
-        },
-    },
-}
 MAX_INVALID_ROUNDS = 3
 """Replies in a row whose tool calls could not be run before the turn gives up."""
 TOOL_SCHEMA_TOKENS = estimate_tokens(str(RUN_CODE_TOOL)) + 20
@@ -78,6 +80,10 @@ class TurnOptions:
     notebook: NotebookContext | None = None
     """The notebook and kernel as the turn starts (None: unknown)."""
     turn_id: str | None = None
+    compute_figures: bool = COMPUTE_FIGURES
+    """A turn about files that ends without a single step is asked once to compute the figures."""
+    attached: bool = False
+    """Files were attached to the instruction (the turn is about files)."""
 
 
 @dataclass
@@ -92,6 +98,8 @@ class TurnOutcome:
     )
     usage_estimated: bool = False
     """True when some request's tokens were estimated (the provider reported no usage)."""
+    learned_fenced: bool = False
+    """The model (in `auto` mode) answered a tools request with a fenced block this turn."""
 
 
 class _Turn:
@@ -129,12 +137,21 @@ class _Turn:
         """The mode of the latest request (how the model is told to fix a cell)."""
         self.calibration = (0, 0)
         """(reported, estimated) prompt tokens of this turn's requests whose usage was reported."""
+        kernel = (notebook.kernel or {}) if notebook is not None else {}
+        language = kernel.get("language")
+        self.language = language if isinstance(language, str) else None
+        self.repeats = Repeats()
+        self.use_stop = True
+        """Fenced requests carry FENCE_STOP until an endpoint refuses it or it stops a reply wrongly."""
+        self.asked_compute = False
+        self.learned_fenced = False
 
     def outcome(
         self, reason: Literal["done", "max_steps", "error", "gave_up"], message: str | None = None
     ) -> TurnOutcome:
         """The turn's outcome with its step count and token usage."""
-        return TurnOutcome(reason, message, self.steps, self.meter.tokens(), self.meter.estimated)
+        tokens, estimated = self.meter.tokens(), self.meter.estimated
+        return TurnOutcome(reason, message, self.steps, tokens, estimated, self.learned_fenced)
 
     async def run(self, instruction: str) -> TurnOutcome:
         """Loop until the model answers without code, a limit is hit or something fails."""
@@ -143,22 +160,37 @@ class _Turn:
             {"role": "user", "content": instruction, "_turn": turn_id}
         )
         self.conversation.turns += 1
+        files = self.options.notebook.files if self.options.notebook is not None else []
+        self.about_files = self.options.attached or names_a_file(instruction, files)
         invalid_rounds = 0
         while True:
+            if self.steps >= self.max_steps:
+                return await self.final_answer(
+                    "max_steps",
+                    f"Stopped after {self.max_steps} steps, the most one turn may run. "
+                    "Raise the “Max steps per turn” setting to allow more.",
+                )
             try:
                 reply = await self.ask()
             except ProviderError as exc:
                 return self.outcome("error", str(exc))
-            jobs = jobs_of(reply)
+            jobs = self.jobs_of(reply)
             if not jobs:
                 if reply.text:
                     self.conversation.messages.append(assistant_message(reply))
+                if self.follow_up(reply):
+                    continue
                 return self.outcome("done")
             stop = await self.run_jobs(reply, jobs)
             if stop is not None:
                 return stop
             if any(job.step is not None for job in jobs):
-                invalid_rounds = 0
+                invalid_rounds, self.repeats.rounds = 0, 0
+                continue
+            if all(job.repeat for job in jobs):
+                self.repeats.rounds += 1
+                if self.repeats.rounds >= 2:
+                    return await self.final_answer("done")
                 continue
             invalid_rounds += 1
             if invalid_rounds >= MAX_INVALID_ROUNDS:
@@ -169,26 +201,93 @@ class _Turn:
                     f"(last: {problem}).",
                 )
 
+    def follow_up(self, reply: Reply) -> bool:
+        """After a reply without code: ask once more if it was cut wrongly or left data uncomputed."""
+        fenced = reply.mode == "fenced"
+        if reply.misfired:
+            note = CUT_REPLY
+        elif (
+            self.options.compute_figures
+            and self.about_files
+            and self.steps == 0
+            and not self.asked_compute
+        ):
+            self.asked_compute = True
+            note = compute_request(fenced or self.provider.tool_mode(self.model) == "fenced")
+        else:
+            return False
+        self.conversation.messages.append({"role": "user", "content": note})
+        return True
+
+    async def final_answer(
+        self, reason: Literal["done", "max_steps"], message: str | None = None
+    ) -> TurnOutcome:
+        """One last request without tools or code instructions; its text is the turn's answer."""
+        self.conversation.messages.append(
+            {"role": "user", "content": answer_request(step_cap=reason == "max_steps")}
+        )
+        try:
+            reply = await self.stream_reply("answer")
+        except ProviderError as exc:
+            return self.outcome("error", str(exc))
+        if reply.text:
+            self.conversation.messages.append({"role": "assistant", "content": reply.text})
+        return self.outcome(reason, message)
+
+    def jobs_of(self, reply: Reply) -> list[Job]:
+        """The code the reply runs; a fenced block answering a tools request marks `auto` fenced."""
+        configured = self.provider.tool_mode(self.model)
+        rule = code_rule(self.language, fenced=reply.mode == "fenced")
+        jobs = jobs_of(reply, rule, strict_tools=configured == "tools")
+        if reply.mode == "tools" and jobs and jobs[0].source == "fenced" and configured == "auto":
+            self.provider.remember_fenced(self.model)
+            self.learned_fenced = True
+        return jobs
+
     async def ask(self) -> Reply:
         """Stream one reply, forwarding text as it comes; fall back to fenced mode if needed."""
         while True:
             mode = self.provider.tool_mode(self.model)
             request_mode: RequestMode = "fenced" if mode == "fenced" else "tools"
             try:
-                return await self.stream_reply(request_mode)
+                reply = await self.stream_reply(request_mode)
             except ToolsUnsupported:
                 if mode != "auto":
                     raise
                 self.provider.remember_fenced(self.model)
+                continue
+            except ProviderError as error:
+                refused_stop = error.kind == "bad_request" and "stop" in str(error)
+                if request_mode != "fenced" or not self.use_stop or not refused_stop:
+                    raise
+                self.use_stop = False  # the endpoint refuses stop sequences: cut on receipt only
+                continue
+            if reply.stop_sent and not reply.cut:
+                settled = settle_stop(reply.text, code_rule(self.language, fenced=True))
+                if settled.appended:
+                    reply.text += settled.appended
+                    await self.emit({"type": "text", "delta": settled.appended})
+                reply.misfired = settled.misfired
+                self.use_stop = not settled.misfired
+            return reply
 
     async def stream_reply(self, mode: RequestMode) -> Reply:
-        """One request to the model in `mode`; reasoning is streamed apart from the answer."""
+        """One request to the model in `mode`: reasoning is streamed apart from the answer, and
+        a fenced reply ends at its first runnable block."""
         reply = Reply(mode, producer=self.provider.source(self.model))
         self.mode = mode
         messages = self.request(mode).messages
         tools = [RUN_CODE_TOOL] if mode == "tools" else None
         cap = self.options.max_output_tokens or None
-        events = self.provider.stream(self.model, messages, tools, max_tokens=cap)
+        cut = BlockCut(code_rule(self.language, fenced=True)) if mode == "fenced" else None
+        reply.stop_sent = cut is not None and self.use_stop
+        events = self.provider.stream(
+            self.model,
+            messages,
+            tools,
+            max_tokens=cap,
+            stop=FENCE_STOP if reply.stop_sent else None,
+        )
         reported: tuple[int, int] | None = None
         thinking_since: float | None = None
         try:
@@ -203,8 +302,13 @@ class _Turn:
                     await self.emit({"type": "reasoning", "delta": "", "seconds": seconds})
                     thinking_since = None
                 if isinstance(event, TextDelta):
-                    reply.text += event.text
-                    await self.emit({"type": "text", "delta": event.text})
+                    text = cut.feed(event.text) if cut is not None else event.text
+                    reply.text += text
+                    if text:
+                        await self.emit({"type": "text", "delta": text})
+                    if cut is not None and cut.done:
+                        reply.cut = True
+                        break  # what follows the block was written before any output was seen
                 elif isinstance(event, ToolCallEvent):
                     reply.tool_calls.append(event)
                 elif isinstance(event, Usage):
@@ -223,9 +327,9 @@ class _Turn:
                 estimated = estimate_messages(messages) + (TOOL_SCHEMA_TOKENS if tools else 0)
                 known, guessed = self.calibration
                 self.calibration = (known + reported[0], guessed + estimated)
-        cut = cut_reply_error(reply.finish_reason, cap)
-        if cut is not None:
-            raise cut
+        stopped_early = cut_reply_error(reply.finish_reason, cap)
+        if stopped_early is not None:
+            raise stopped_early
         return reply
 
     @property
@@ -239,7 +343,12 @@ class _Turn:
     def request(self, mode: RequestMode) -> BuiltContext:
         """The messages of the next request, fitted into the budget; keeps the turn's snapshot."""
         built = build_context(
-            system_prompt(mode, self.kernel, self.options.vision),
+            system_prompt(
+                mode,
+                self.kernel,
+                self.options.vision,
+                compact=self.options.context_budget < COMPACT_BELOW,
+            ),
             self.conversation.messages,
             current_start=self.start,
             snapshot=self.snapshot,
@@ -256,17 +365,6 @@ class _Turn:
             message["_context"] = built.snapshot
         return built
 
-    async def execute(self, job: Job) -> ExecutionResult:
-        """Run a job through the executor; an executor that raises counts as 'could not run'."""
-        try:
-            if job.cell_id is not None:
-                return await self.executor.execute(job.code, replace_cell_id=job.cell_id)
-            return await self.executor.execute(job.code)
-        except Exception as exc:  # noqa: BLE001 - any executor failure must end the turn cleanly
-            return ExecutionResult(
-                failure=f"The code could not be run: {type(exc).__name__}: {exc}"
-            )
-
     def feedback(self, result: ExecutionResult, job: Job) -> str:
         """What the model reads about one step."""
         text = format_outputs_for_model(result.outputs, self.output_limit)
@@ -278,14 +376,11 @@ class _Turn:
         return f"The cell raised an exception.\n{text}\n\n{note}"
 
     def check_replacement(self, job: Job) -> None:
-        """Set a problem on a job that wants to replace a cell this turn did not run."""
+        """A job naming a cell this turn did not run adds a new cell instead (and says so)."""
         if job.cell_id is None or job.cell_id in self.ran_cells:
             return
-        known = ", ".join(f'"{cell}"' for cell in self.ran_cells) or "none yet"
-        job.problem = (
-            f'cell "{job.cell_id}" was not run in this turn, so it cannot be replaced (cells '
-            f"this turn ran: {known}); leave cell_id out to add a new cell"
-        )
+        job.note = new_cell_note(job.cell_id, self.ran_cells)
+        job.cell_id = None
 
     async def run_step(self, job: Job) -> tuple[ExecutionResult, str | None]:
         """Announce, run and report one step; returns its result and a reason to give up."""
@@ -298,7 +393,7 @@ class _Turn:
         if attempt is not None:
             started["attempt"] = attempt
         await self.emit(started)
-        result = await self.execute(job)
+        result = await execute_safely(self.executor, job.code, job.cell_id)
         gave_up = self.fixes.finish_step(result)
         ran = result.cell_id
         if ran is not None and result.failure is None and ran not in self.ran_cells:
@@ -308,26 +403,16 @@ class _Turn:
             job.model_images = await asyncio.to_thread(
                 lambda: [downscale_image(image) for image in job.images[:IMAGES_PER_STEP]]
             )
-        error = result.error or {}
-        finished: dict[str, Any] = {
-            "type": "step_finished",
-            "step": job.step,
-            "status": result.status,
-            "ename": error.get("ename"),
-            "evalue": error.get("evalue"),
-            "executionCount": result.execution_count,
-            "cellId": result.cell_id,
-            "cellIndex": result.cell_index,
-        }
-        if job.images:
-            finished["images"] = job.images
-        if result.skipped:
-            finished["skipped"] = True
+        finished = finished_frame(job, result)
         job.feedback = (
             f"Could not run: {result.failure}"
             if result.failure is not None
             else self.feedback(result, job)
         )
+        if result.status == "ok" and result.failure is None and not result.skipped:
+            self.repeats.remember(job.code, job.step, job.feedback)
+        if job.note is not None:
+            job.feedback += "\n\n" + job.note
         await self.emit(finished)
         return result, gave_up
 
@@ -341,12 +426,11 @@ class _Turn:
                 if job.problem is not None:
                     job.feedback = f"Not run: {job.problem}."
                     continue
+                earlier = self.repeats.earlier(job.code)
+                if earlier is not None:
+                    job.feedback, job.repeat = duplicate_feedback(*earlier), True
+                    continue
                 if self.steps >= self.max_steps:
-                    outcome = self.outcome(
-                        "max_steps",
-                        f"Stopped after {self.max_steps} steps, the most one turn may run. "
-                        "Raise the “Max steps per turn” setting to allow more.",
-                    )
                     not_run = "Not run: the step limit of this turn was reached."
                     break
                 result, gave_up = await self.run_step(job)

@@ -29,7 +29,8 @@ from .outputs import truncate_middle
 from .snapshot import NotebookSnapshot
 from .usage import IMAGE_TOKENS, MESSAGE_OVERHEAD, estimate_messages, estimate_tokens
 
-RequestMode = Literal["tools", "fenced"]
+RequestMode = Literal["tools", "fenced", "answer"]
+"""How a request runs code: tool calls, fenced blocks, or not at all (the final answer)."""
 MAX_IMAGE_PARTS = 4
 """Image parts per request: older images stay as the text placeholders of their step's output."""
 IMAGES_PER_STEP = 2
@@ -348,7 +349,7 @@ def request_messages(
     prepared: list[dict[str, Any]] = [{"role": "system", "content": system}]
     private: dict[int, dict[str, Any]] = {}
     for message in messages:
-        message = _as_fenced(message) if mode == "fenced" else message
+        message = message if mode == "tools" else _as_fenced(message)
         kept = {key: message[key] for key in PROVIDER_KEYS if key in message}
         message = public(message)
         previous = prepared[-1]

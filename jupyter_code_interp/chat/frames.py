@@ -133,7 +133,13 @@ def frame_field(frame: dict[str, Any], name: str, kind: type, *, required: bool 
 
 def _kind_name(kind: type) -> str:
     """The JSON name of a Python type, for messages."""
-    names = {str: "a string", int: "an integer", dict: "an object", list: "an array"}
+    names = {
+        str: "a string",
+        int: "an integer",
+        dict: "an object",
+        list: "an array",
+        bool: "a boolean",
+    }
     return names.get(kind, kind.__name__)
 
 

@@ -62,6 +62,7 @@ class _Limits:
     max_steps: int | None
     output_limit: int | None
     fix_attempts: int | None
+    compute_figures: bool | None = None
 
 
 @dataclass
@@ -177,6 +178,7 @@ class ChatSession:
             output_limit = frame_field(frame, "outputLimit", int, required=False)
             context = parse_notebook_context(frame.get("context"))
             fix_attempts = frame_field(frame, "maxFixAttempts", int, required=False)
+            compute_figures = frame_field(frame, "computeFigures", bool, required=False)
             try:
                 attached = frame_field(frame, "attachments", list, required=False)
                 files = await open_turn_files(self._files, notebook, attached, self._may_read)
@@ -199,7 +201,7 @@ class ChatSession:
                 notebook,
                 instruction,
                 choice,
-                _Limits(max_steps, output_limit, fix_attempts),
+                _Limits(max_steps, output_limit, fix_attempts, compute_figures),
                 files,
                 context,
             )
@@ -275,6 +277,8 @@ class ChatSession:
                     fix_attempts=limits.fix_attempts,
                     context=context,
                     workdir=files.workdir if files is not None else None,
+                    attached=bool(files is not None and files.attachments),
+                    compute_figures=limits.compute_figures,
                 ),
             )
             if files is not None and outcome.reason == "done":
@@ -282,6 +286,8 @@ class ChatSession:
             finished["reason"] = outcome.reason
             if outcome.message is not None:
                 finished["message"] = outcome.message
+            if outcome.learned_fenced:
+                finished["toolModeLearned"] = True
         except asyncio.CancelledError:
             if turn_id in self._expired:  # c.CodeInterpreter.turn_time_limit, not the user
                 finished.update(reason="error", message=TOO_LONG % self._settings.turn_time_limit)

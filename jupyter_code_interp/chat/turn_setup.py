@@ -32,8 +32,13 @@ async def turn_options(
     fix_attempts: int | None = None,
     context: NotebookContext | None = None,
     workdir: Path | None = None,
+    attached: bool = False,
+    compute_figures: bool | None = None,
 ) -> TurnOptions:
-    """TurnOptions for a turn; `workdir` (the notebook's directory) adds its listing to `context`."""
+    """TurnOptions for a turn; `workdir` (the notebook's directory) adds its listing to `context`.
+
+    `attached`: files came with the instruction; `compute_figures` None: the server's setting.
+    """
     spec = choice.spec
     window = spec.context_window if spec else None
     cap = output_cap(settings.max_output_tokens, window)
@@ -53,4 +58,6 @@ async def turn_options(
         vision=bool(spec and spec.vision),
         notebook=context,
         turn_id=turn_id,
+        compute_figures=settings.compute_figures if compute_figures is None else compute_figures,
+        attached=attached,
     )

@@ -102,6 +102,24 @@ class ProviderModelsHandler(_ProvidersHandler):
         self.write_json(provider_view(self.registry, spec))
 
 
+class ProviderModeHandler(_ProvidersHandler):
+    """POST /code-interp/providers/<name>/reset-mode: an `auto` model tries tool calls again."""
+
+    @web.authenticated
+    @authorized
+    def post(self, name: str) -> None:
+        """Forget that `{"model": ...}` was seen writing fenced code; answer with the view."""
+        model = self.json_object().get("model")
+        if not isinstance(model, str) or not model:
+            raise web.HTTPError(400, 'Give the model to reset: {"model": "<id>"}.')
+        try:
+            spec = self.registry.spec(name)
+        except ChoiceError as error:
+            raise refusal(error) from None
+        self.registry.learned.forget(name, model)
+        self.write_json(provider_view(self.registry, spec))
+
+
 def provider_routes(registry: ProviderRegistry) -> list[tuple[str, type, dict[str, Any]]]:
     """The routes of this module with their dependencies."""
     given = {"registry": registry}
@@ -110,4 +128,5 @@ def provider_routes(registry: ProviderRegistry) -> list[tuple[str, type, dict[st
         (rf"/code-interp/providers/{NAME}", ProviderHandler, given),
         (rf"/code-interp/providers/{NAME}/test", ProviderTestHandler, given),
         (rf"/code-interp/providers/{NAME}/models", ProviderModelsHandler, given),
+        (rf"/code-interp/providers/{NAME}/reset-mode", ProviderModeHandler, given),
     ]

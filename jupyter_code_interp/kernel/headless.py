@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import copy
 from pathlib import Path
+from subprocess import DEVNULL
 from typing import Any
 
 import nbformat
@@ -37,8 +38,14 @@ class KernelExecutor:
         *,
         cell_timeout: int | None = None,
         startup_timeout: int = 60,
+        quiet: bool = False,
     ) -> None:
-        """An executor for `notebook`, stored at `notebook_path` (used for the kernel's cwd)."""
+        """An executor for `notebook`, stored at `notebook_path` (used for the kernel's cwd).
+
+        `quiet`: the kernel process's own stdout and stderr (ipykernel's start-up warnings, output
+        of native code) are discarded; cell outputs still come through the kernel protocol.
+        """
+        self.quiet = quiet
         self.notebook = notebook
         self.notebook_path = Path(notebook_path)
         self.inserted: list[str] = []
@@ -71,8 +78,11 @@ class KernelExecutor:
         self._client.km = self._manager
         self._client.kernel_name = self.kernel_name
         try:
+            streams = {"stdout": DEVNULL, "stderr": DEVNULL} if self.quiet else {}
             await self._manager.start_kernel(
-                cwd=str(self.notebook_path.parent.resolve()), env=environment_without_keys()
+                cwd=str(self.notebook_path.parent.resolve()),
+                env=environment_without_keys(),
+                **streams,
             )
             kernel = await self._client.async_start_new_kernel_client()
             msg_id = await ensure_async(kernel.kernel_info())

@@ -11,13 +11,24 @@ from typing import Any
 
 from .choosing import default_model_problem
 from .client import display_url
-from .keystore import StoredSettings
 from .presets import PRESETS
 from .redaction import redact, restore_url
 from .registry import DEFAULT_PROVIDER, LOCAL_PROVIDER, ProviderRegistry
 from .specs import ProviderConfigError, ProviderSpec, from_wire, parse_provider
 
 MAX_KEY_LENGTH = 1000
+
+
+def model_views(registry: ProviderRegistry, spec: ProviderSpec) -> list[dict[str, Any]]:
+    """The offered models of a provider as the panel sees them, with modes learned from use."""
+    views = []
+    for model in registry.offered(spec):
+        view = model.public(spec.name, spec.currency)
+        view["toolModeLearned"] = registry.learned.fenced(spec.name, model.id)
+        if view["toolModeLearned"]:
+            view["toolMode"] = "fenced"
+        views.append(view)
+    return views
 
 
 def provider_view(registry: ProviderRegistry, spec: ProviderSpec) -> dict[str, Any]:
@@ -41,7 +52,7 @@ def provider_view(registry: ProviderRegistry, spec: ProviderSpec) -> dict[str, A
         "ready": problem is None,
         "problem": problem,
         "configuredModels": [model.stored() for model in spec.models],
-        "models": [model.public(spec.name, spec.currency) for model in registry.offered(spec)],
+        "models": model_views(registry, spec),
         "modelsError": registry.models_error(spec),
     }
 
@@ -52,7 +63,7 @@ def status_payload(registry: ProviderRegistry) -> dict[str, Any]:
     models: list[dict[str, Any]] = []
     for spec in registry.specs().values():
         problem = registry.spec_problem(spec)
-        offered = [model.public(spec.name, spec.currency) for model in registry.offered(spec)]
+        offered = model_views(registry, spec)
         if problem is None:
             models += offered
         url = registry.base_url(spec)
@@ -117,7 +128,7 @@ def save_provider(registry: ProviderRegistry, name: str, body: Any) -> dict[str,
     clear = body.get("clearKey") is True
     specs = registry.specs()
     existing = specs.get(name)
-    stored = StoredSettings(copy.deepcopy(registry.stored.providers), dict(registry.stored.keys))
+    stored = copy.deepcopy(registry.stored)
     if existing is not None and existing.source != "settings":
         if raw:
             raise ProviderConfigError(
@@ -151,7 +162,7 @@ def save_provider(registry: ProviderRegistry, name: str, body: Any) -> dict[str,
 def delete_provider(registry: ProviderRegistry, name: str) -> dict[str, Any]:
     """DELETE /code-interp/providers/<name>: remove a dialog provider, or a configured one's key."""
     spec = registry.spec(name)
-    stored = StoredSettings(copy.deepcopy(registry.stored.providers), dict(registry.stored.keys))
+    stored = copy.deepcopy(registry.stored)
     removed_key = stored.keys.pop(name, None) is not None
     if spec.source == "settings":
         stored.providers.pop(name, None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from .events import (
@@ -130,8 +130,14 @@ class ChatProvider:
         max_retries: int = 2,
         api_version: str | None = None,
         key_hint: str | None = None,
+        fenced_models: set[str] | None = None,
+        on_fenced: Callable[[str], None] | None = None,
     ) -> None:
-        """Keep the settings; the client is made on first use (Azure's when `api_version`)."""
+        """Keep the settings; the client is made on first use (Azure's when `api_version`).
+
+        `fenced_models`: models learned to write fenced code (shared with the registry, which
+        persists them through `on_fenced`).
+        """
         self.base_url = base_url or None
         self._api_key = api_key or None
         self.timeout = timeout
@@ -141,7 +147,8 @@ class ChatProvider:
         self.key_hint = key_hint or (
             "Set OPENAI_API_KEY (or c.CodeInterpreter.api_key) to a valid key for {url}."
         )
-        self._fenced_models: set[str] = set()
+        self._fenced_models = fenced_models if fenced_models is not None else set()
+        self._on_fenced = on_fenced
         self.quirks = Quirks()
         """Optional request fields this endpoint refused, per model."""
         self._client: AsyncOpenAI | None = None
@@ -170,8 +177,12 @@ class ChatProvider:
         return "fenced" if mode == "fenced" else "auto"
 
     def remember_fenced(self, model: str) -> None:
-        """Remember that `model` (in auto mode) cannot call tools, so later turns skip trying."""
+        """Remember that `model` (in auto mode) does not call tools, so later turns skip trying."""
+        if model in self._fenced_models:
+            return
         self._fenced_models.add(model)
+        if self._on_fenced is not None:
+            self._on_fenced(model)
 
     def _get_client(self) -> AsyncOpenAI:
         """The SDK client, created (and `openai` imported) on first use."""
@@ -342,9 +353,13 @@ class ChatProvider:
         tools: list[dict[str, Any]] | None = None,
         *,
         max_tokens: int | None = None,
+        stop: list[str] | None = None,
     ) -> AsyncIterator[StreamEvent]:
         """Stream one chat completion: answer and reasoning deltas as they come, then complete
-        tool calls, usage and how it finished (never inferred from finish_reason)."""
+        tool calls, usage and how it finished (never inferred from finish_reason).
+
+        `stop`: stop sequences (the reply ends before the first one it would write).
+        """
         arguments: dict[str, Any] = {
             "model": model,
             "messages": messages,
@@ -356,6 +371,8 @@ class ChatProvider:
             arguments.update(tools=tools, parallel_tool_calls=False)
         if max_tokens:
             arguments["max_tokens"] = max_tokens
+        if stop:
+            arguments["stop"] = stop
         response = await self._create(model, arguments, bool(tools))
         reader = ChunkReader()
         chunks = response.__aiter__()

@@ -24,10 +24,12 @@ class KeyStoreError(Exception):
 
 @dataclass
 class StoredSettings:
-    """What the file holds: provider definitions (config form) and keys by provider name."""
+    """What the file holds: provider definitions (config form), keys by provider name, and the
+    tool modes learned from models' behaviour ({provider: {model: "fenced"}})."""
 
     providers: dict[str, dict[str, Any]] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict, repr=False)
+    learned: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 class KeyStore:
@@ -70,13 +72,19 @@ class KeyStore:
             raise KeyStoreError(f"The provider settings file {self.path} is not a JSON object.")
         providers = data.get("providers") or {}
         keys = data.get("keys") or {}
-        if not isinstance(providers, dict) or not isinstance(keys, dict):
+        learned = data.get("learned") or {}
+        if not all(isinstance(part, dict) for part in (providers, keys, learned)):
             raise KeyStoreError(
                 f"The provider settings file {self.path} has an unexpected layout; fix or delete it."
             )
         return StoredSettings(
             {str(name): value for name, value in providers.items() if isinstance(value, dict)},
             {str(name): value for name, value in keys.items() if isinstance(value, str)},
+            {
+                str(name): {str(model): mode for model, mode in modes.items() if mode == "fenced"}
+                for name, modes in learned.items()
+                if isinstance(modes, dict)
+            },
         )
 
     def save(self, settings: StoredSettings) -> None:
@@ -87,7 +95,12 @@ class KeyStore:
         try:
             directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             text = json.dumps(
-                {"version": FILE_VERSION, "providers": settings.providers, "keys": settings.keys},
+                {
+                    "version": FILE_VERSION,
+                    "providers": settings.providers,
+                    "keys": settings.keys,
+                    "learned": {name: modes for name, modes in settings.learned.items() if modes},
+                },
                 ensure_ascii=False,
                 indent=1,
                 sort_keys=True,

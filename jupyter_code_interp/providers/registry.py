@@ -22,6 +22,7 @@ from .catalog import ModelCatalog
 from .choosing import WHERE_TO_SET, ChoiceError, ModelChoice
 from .client import ChatProvider, ProviderError
 from .keystore import KeyStore, KeyStoreError, StoredSettings
+from .learned import LearnedModes
 from .listing import ListedModel
 from .local_model import LocalModelError, LocalModelServer
 from .presets import OPENAI_BASE_URL, preset_key_variables
@@ -80,6 +81,7 @@ class ProviderRegistry:
         )
         self.stored = StoredSettings()
         self.store_problem: str | None = self.store.problem
+        self.learned = LearnedModes(self.store, lambda: self.stored)
         self.reload()
         self.local = (
             LocalModelServer(Path(settings.local_model_path), context=settings.local_model_context)
@@ -102,6 +104,7 @@ class ProviderRegistry:
         except KeyStoreError as error:
             self.stored = StoredSettings()
             self.store_problem = str(error)
+        self.learned.sync()
 
     # -- definitions and keys ------------------------------------------------------------------
 
@@ -331,6 +334,8 @@ class ProviderRegistry:
             max_retries=max_retries,
             api_version=spec.api_version if spec.azure else None,
             key_hint=hint,
+            fenced_models=self.learned.models(spec.name),
+            on_fenced=lambda _model: self.learned.save(spec.name),
         )
 
     async def client(self, name: str) -> ChatProvider:

@@ -47,6 +47,7 @@ describe('CodeInterpreterController', () => {
         maxSteps: 7,
         outputLimit: 1234,
         maxFixAttempts: 3,
+        computeFigures: false,
         context: FAKE_CONTEXT
       }
     ]);
@@ -66,7 +67,9 @@ describe('CodeInterpreterController', () => {
     const turnId = await startTurn();
     const frame = ws.frames[0];
     expect(
-      ['maxSteps', 'outputLimit', 'maxFixAttempts'].filter(key => key in frame)
+      ['maxSteps', 'outputLimit', 'maxFixAttempts', 'computeFigures'].filter(
+        key => key in frame
+      )
     ).toEqual([]);
     ws.receive({
       type: 'execute_request',
@@ -192,6 +195,33 @@ describe('CodeInterpreterController', () => {
       notebook: 'a.ipynb'
     });
     expect(store.get('a.ipynb').entries).toEqual([]);
+  });
+
+  it('asks for the status again when a model was learned to write code blocks', async () => {
+    let fetched = 0;
+    const counting = fakeController({
+      fetchStatus: async () => {
+        fetched += 1;
+        return READY_STATUS;
+      }
+    });
+    const socket = counting.open();
+    const turnId = counting.controller.startTurn(pathPanel('a.ipynb'), 'x')!;
+    await flush();
+    socket.receive({ type: 'turn_finished', turnId, reason: 'done' });
+    await flush();
+    expect(fetched).toBe(0);
+    const second = counting.controller.startTurn(pathPanel('a.ipynb'), 'y')!;
+    await flush();
+    socket.receive({
+      type: 'turn_finished',
+      turnId: second,
+      reason: 'done',
+      toolModeLearned: true
+    });
+    await flush();
+    expect(fetched).toBe(1);
+    counting.dispose();
   });
 
   it('ends running turns when the connection is lost', async () => {

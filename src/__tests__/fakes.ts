@@ -337,7 +337,8 @@ export const TEST_TURN_SETTINGS: ITurnSettings = {
   outputLimit: 1234,
   defaultModel: '',
   autoRun: true,
-  maxFixAttempts: 3
+  maxFixAttempts: 3,
+  computeFigures: false
 };
 
 /** A controller over a FakeWebSocket, a new store and a FakeExecutor. */
@@ -551,5 +552,14 @@ export class FakeProvidersClient implements IProvidersClient {
   /** Answer with `result`. */
   async test(): Promise<IConnectionResult> {
     return this.result;
+  }
+
+  /** The models whose learned mode was reset, as [provider, model]. */
+  resets: Array<[string, string]> = [];
+
+  /** Record the reset. */
+  async resetMode(name: string, model: string): Promise<IProviderView> {
+    this.resets.push([name, model]);
+    return this.listing.providers[0];
   }
 }

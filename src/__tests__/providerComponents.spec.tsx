@@ -175,6 +175,61 @@ describe('usage views', () => {
   });
 });
 
+describe('A model learned to write code blocks', () => {
+  const learned: IProviderStatus[] = [
+    {
+      ...STATUS_PROVIDERS[1],
+      models: [
+        {
+          id: 'qwen2.5-coder:1.5b',
+          provider: 'ollama',
+          toolMode: 'fenced',
+          toolModeLearned: true
+        },
+        { id: 'qwen2.5:7b', provider: 'ollama', toolMode: 'auto' }
+      ]
+    }
+  ];
+
+  it('is marked in the picker and can try tool calls again', async () => {
+    const resets: IModelChoice[] = [];
+    const bar = (value: IModelChoice) => (
+      <ModelBar
+        providers={learned}
+        value={value}
+        entries={[]}
+        busy={false}
+        trans={trans}
+        onChange={() => undefined}
+        onConfigure={() => undefined}
+        onResetMode={choice => resets.push(choice)}
+      />
+    );
+    const chosen = { provider: 'ollama', model: 'qwen2.5-coder:1.5b' };
+    const widget = await mount(bar(chosen));
+    const labels = Array.from(widget.node.querySelectorAll('option')).map(
+      option => [option.textContent, option.title]
+    );
+    expect(labels).toEqual([
+      [
+        'qwen2.5-coder:1.5b (code blocks)',
+        'qwen2.5-coder:1.5b · code blocks (seen in its replies)'
+      ],
+      ['qwen2.5:7b', 'qwen2.5:7b']
+    ]);
+    const reset = widget.node.querySelector(
+      '.jp-CodeInterp-resetMode'
+    ) as HTMLButtonElement;
+    await act(async () => reset.click());
+    expect(resets).toEqual([chosen]);
+    await act(async () => widget.dispose());
+
+    const other = await mount(bar({ provider: 'ollama', model: 'qwen2.5:7b' }));
+    expect(other.node.querySelector('.jp-CodeInterp-resetMode')).toBeNull();
+    await act(async () => other.dispose());
+  });
+});
+
 describe('ProvidersSettings', () => {
   let client: FakeProvidersClient;
   let changed: number;

@@ -224,6 +224,20 @@ describe('ModelProviders service', () => {
     expect(refreshed).toBe(1);
   });
 
+  it('resets a learned mode on the server, then refreshes the panel', async () => {
+    const client = new FakeProvidersClient();
+    const service = new ModelProviders({
+      client,
+      choices: new ModelChoices(),
+      openDialog: async () => undefined
+    });
+    let refreshed = 0;
+    service.settingsChanged.connect(() => (refreshed += 1));
+    await service.resetMode({ provider: 'ollama', model: 'qwen2.5-coder' });
+    expect(client.resets).toEqual([['ollama', 'qwen2.5-coder']]);
+    expect(refreshed).toBe(1);
+  });
+
   it('gives the controller the model the picker shows', async () => {
     const choices = new ModelChoices();
     const service = new ModelProviders({

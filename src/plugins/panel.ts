@@ -41,7 +41,8 @@ function readTurnSettings(settings: ISettingRegistry.ISettings): ITurnSettings {
     outputLimit: numberSetting(settings, 'outputLimit'),
     defaultModel: stringSetting(settings, 'defaultModel'),
     autoRun: settings.get('autoRun').composite !== false,
-    maxFixAttempts: numberSetting(settings, 'maxFixAttempts')
+    maxFixAttempts: numberSetting(settings, 'maxFixAttempts'),
+    computeFigures: settings.get('computeFigures').composite !== false
   };
 }
 

@@ -18,6 +18,8 @@ export interface IProvidersClient {
   remove(name: string): Promise<void>;
   /** Test the connection (and a model) of a provider; a listing it gets is kept. */
   test(name: string, model?: string): Promise<IConnectionResult>;
+  /** Let an `auto` model that was seen writing fenced code try tool calls again. */
+  resetMode(name: string, model: string): Promise<IProviderView>;
 }
 
 /** The REST client of `/code-interp/providers` (XSRF and token through requestAPI). */
@@ -53,6 +55,15 @@ export class ProvidersClient implements IProvidersClient {
       `${this._path(name)}/test`,
       this._settings,
       { method: 'POST', body: JSON.stringify(model ? { model } : {}) }
+    );
+  }
+
+  /** Let an `auto` model that was seen writing fenced code try tool calls again. */
+  resetMode(name: string, model: string): Promise<IProviderView> {
+    return requestAPI<IProviderView>(
+      `${this._path(name)}/reset-mode`,
+      this._settings,
+      { method: 'POST', body: JSON.stringify({ model }) }
     );
   }
 

@@ -36,6 +36,12 @@ export class ModelProviders implements IModelProviders {
     }
   }
 
+  /** Let a model that was seen writing fenced code try tool calls again (refreshes the panel). */
+  async resetMode(choice: IModelChoice): Promise<void> {
+    await this.client.resetMode(choice.provider, choice.model);
+    this._settingsChanged.emit();
+  }
+
   /** The model of the next turn in `notebook`, as the picker shows it. */
   modelFor(
     notebook: string,

@@ -15,6 +15,8 @@ export interface IModelProviders {
   readonly settingsChanged: ISignal<IModelProviders, void>;
   /** Open the providers settings dialog. */
   openSettings(): Promise<void>;
+  /** Let a model that was seen writing fenced code try tool calls again. */
+  resetMode(choice: IModelChoice): Promise<void>;
   /**
    * The model a turn in `notebook` runs with, as the picker shows it: the
    * notebook's choice if still offered, else the `defaultModel` setting if

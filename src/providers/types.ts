@@ -9,6 +9,8 @@ export interface IModelInfo {
   id: string;
   provider: string;
   toolMode: string;
+  /** The model (set to `auto`) was seen writing fenced code instead of calling the tool. */
+  toolModeLearned?: boolean;
   vision?: boolean;
   contextWindow?: number | null;
   /** Price per million prompt tokens, in `currency`. */

@@ -9,7 +9,7 @@ import type {
   ITurnUsage
 } from '../../providers/types';
 import { sumUsage } from '../../providers/usage';
-import { ModelPicker } from './ModelPicker';
+import { findModel, ModelPicker } from './ModelPicker';
 import { UsageTotal } from './UsageView';
 
 /** Props of `ModelBar`. */
@@ -30,6 +30,8 @@ export interface IModelBarProps {
   onConfigure: () => void;
   /** A problem of the model shown, said under the picker (e.g. not listed by its endpoint). */
   notice?: string | null;
+  /** Let the chosen model, seen writing fenced code, try tool calls again. */
+  onResetMode?: (choice: IModelChoice) => void;
 }
 
 /** The usages of the finished turns of a conversation. */
@@ -47,7 +49,8 @@ export function conversationUsages(
 
 /** Under the header: the model picker, the conversation's usage, the settings button. */
 export function ModelBar(props: IModelBarProps): JSX.Element {
-  const { trans } = props;
+  const { trans, value, onResetMode } = props;
+  const learned = findModel(props.providers, value)?.toolModeLearned === true;
   return (
     <div className="jp-CodeInterp-modelBar">
       <ModelPicker
@@ -57,6 +60,19 @@ export function ModelBar(props: IModelBarProps): JSX.Element {
         trans={trans}
         onChange={props.onChange}
       />
+      {learned && value && onResetMode && (
+        <button
+          type="button"
+          className="jp-Button jp-mod-minimal jp-CodeInterp-resetMode"
+          title={trans.__(
+            'This model answered with code blocks instead of calling the tool, so it gets code-block instructions. Click to let it try tool calls again.'
+          )}
+          disabled={props.busy}
+          onClick={() => onResetMode(value)}
+        >
+          {trans.__('code blocks ↺')}
+        </button>
+      )}
       <UsageTotal
         total={sumUsage(conversationUsages(props.entries))}
         trans={trans}

@@ -24,7 +24,9 @@ export interface IModelPickerProps {
 
 function describe(model: IModelInfo, trans: TranslationBundle): string {
   const parts = [model.id];
-  if (model.toolMode === 'fenced') {
+  if (model.toolModeLearned) {
+    parts.push(trans.__('code blocks (seen in its replies)'));
+  } else if (model.toolMode === 'fenced') {
     parts.push(trans.__('code blocks'));
   } else if (model.toolMode === 'tools') {
     parts.push(trans.__('tool calls'));
@@ -46,6 +48,15 @@ function describe(model: IModelInfo, trans: TranslationBundle): string {
     );
   }
   return parts.join(' · ');
+}
+
+/** The offered model `choice` names, if any. */
+export function findModel(
+  providers: readonly IProviderStatus[],
+  choice: IModelChoice | null
+): IModelInfo | null {
+  const provider = providers.find(p => p.name === choice?.provider);
+  return provider?.models.find(m => m.id === choice?.model) ?? null;
 }
 
 /** The model picker of the panel header: one group of models per provider. */
@@ -87,7 +98,9 @@ export function ModelPicker(props: IModelPickerProps): JSX.Element {
               value={choiceKey({ provider: group.name, model: model.id })}
               title={describe(model, trans)}
             >
-              {model.id}
+              {model.toolModeLearned
+                ? trans.__('%1 (code blocks)', model.id)
+                : model.id}
             </option>
           ))}
         </optgroup>

@@ -51,6 +51,7 @@ export function panelModelProps(
         trans={trans}
         onChange={choice => providers.choices.set(notebook, choice)}
         onConfigure={onConfigure}
+        onResetMode={choice => void providers.resetMode(choice)}
       />
     )
   };
