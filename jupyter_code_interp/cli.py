@@ -19,6 +19,7 @@ import nbformat
 from jupyter_core.application import JupyterApp
 
 from .agent.loop import TurnOutcome, run_turn
+from .bench import command as bench
 from .chat.turn_setup import turn_options
 from .config import CodeInterpreter
 from .conversations.model import Conversation
@@ -219,6 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--provider", help="provider name from c.CodeInterpreter.providers (default: the first)"
     )
     run.add_argument("--max-steps", type=int, help="most cells to run (default: config, 10)")
+    bench.add_bench_parser(commands)
     return parser
 
 
@@ -228,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="replace")
     arguments = build_parser().parse_args(argv)
+    if arguments.command == "bench":
+        return bench.main(arguments, load_settings())
     if not arguments.instruction.strip():
         print("error: the instruction is empty.", file=sys.stderr)
         return EXIT_USAGE

@@ -65,11 +65,13 @@ class Problem:
 
     source: str
     line: int
+    """1 for the first line; 0 when the whole file is the problem."""
     message: str
 
     def __str__(self) -> str:
-        """`file:line: message`."""
-        return f"{self.source}:{self.line}: {self.message}"
+        """`file:line: message` (`file: message` for a problem with the whole file)."""
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: {self.message}"
 
 
 class BadLine(ValueError):
