@@ -145,6 +145,20 @@ def test_at_least_40_tasks_in_both_languages_at_every_level(builtin: Path) -> No
     assert kinds == {"number", "text", "set"}
 
 
+def test_the_first_tasks_mix_files_levels_and_languages(builtin: Path) -> None:
+    tasks, _ = read_tasks(builtin / "tasks.jsonl")
+    first = tasks[:15]  # what `--limit 15` runs
+    assert {task.level for task in first} == {"easy", "medium", "hard"}
+    assert {task.language for task in first} == {"en", "zh"}
+    assert {name for task in first for name in task.files} == {
+        "sales.csv",
+        "customers.csv",
+        "gdp_provinces.csv",
+        "traffic.csv",
+        "inventory.xlsx",
+    }
+
+
 def test_the_gdp_table_is_gbk_with_chinese_headers(builtin: Path) -> None:
     raw = (builtin / "gdp_provinces.csv").read_bytes()
     with pytest.raises(UnicodeDecodeError):

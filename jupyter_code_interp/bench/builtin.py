@@ -1,6 +1,7 @@
 """The built-in bench: closed-form questions over the generated data, in English and Chinese.
 
-The questions (id, language, level, files, text) are in `questions.json`; the answers are computed
+The questions (id, language, level, files, text) are in `questions.json`, in an order where any
+first N (`--limit N`) mixes the data files, levels and languages; the answers are computed
 here, in plain Python, from the rows `datasets.py` parsed back from the files it wrote
 (tests/test_bench_tasks.py computes every one again with pandas from the files). The answer
 format is added to each question, with a last line `Answer: <value>` (`答案：<值>`) for the scorer.

@@ -65,7 +65,8 @@ class Scorecard:
         if self.sub_answers:
             rows.append(("proportional score (PSAQ)", [self._proportional(m) for m in modes]))
             rows.append(("sub-answers right (UASQ)", [self._sub_answers(m) for m in modes]))
-        rows.append(("median steps", [_median(r.steps for r in self.of(mode)) for mode in modes]))
+        steps = [_median(r.steps for r in self.of(m)) if m == "loop" else "–" for m in modes]
+        rows.append(("median steps", steps))
         rows.append(
             (
                 "median tokens (in + out)",
