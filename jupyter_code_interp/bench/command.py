@@ -49,7 +49,11 @@ def add_bench_parser(commands: Any) -> None:
         "fresh folder and kernel, and score the answers.",
     )
     bench.add_argument(
-        "suite", nargs="?", choices=["dabench"], help="dabench: InfiAgent-DABench's own files"
+        "suite",
+        nargs="?",
+        choices=["dabench"],
+        metavar="dabench",
+        help="run InfiAgent-DABench's own files instead of the built-in tasks",
     )
     bench.add_argument("--model", help="model id (default: c.CodeInterpreter.default_model)")
     bench.add_argument("--provider", help="provider name from c.CodeInterpreter.providers")
