@@ -27,6 +27,7 @@ from .tasks import (
     Check,
     Problem,
     Task,
+    answer_pairs,
     check_fields,
     data_problem,
     numbered_json_lines,
@@ -69,14 +70,7 @@ def _label(value: Any) -> tuple[str, list[list[str]]]:
     """A label line as (id, [[name, value], ...]), or BadLine."""
     found = check_fields(value, LABEL_FIELDS, sorted(LABEL_FIELDS), "a label")
     answers = found["common_answers"]
-    if not (
-        isinstance(answers, list)
-        and answers
-        and all(
-            isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair)
-            for pair in answers
-        )
-    ):
+    if not answer_pairs(answers):
         raise BadLine("common_answers must be a non-empty list of [answer_name, answer] strings")
     return str(found["id"]), [list(pair) for pair in answers]
 

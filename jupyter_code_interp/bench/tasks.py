@@ -135,6 +135,18 @@ def data_problem(folder: Path, name: str) -> str | None:
     return None
 
 
+def answer_pairs(value: Any) -> bool:
+    """Whether `value` is DABench's `[[answer_name, answer], ...]` (strings, at least one)."""
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(
+            isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair)
+            for pair in value
+        )
+    )
+
+
 def parse_check(value: Any) -> Check:
     """The `check` object of a task line, or BadLine."""
     found = check_fields(value, CHECK_FIELDS, ("kind", "expected"), "check")
@@ -153,14 +165,7 @@ def parse_check(value: Any) -> Check:
         isinstance(expected, list) and all(isinstance(item, str) for item in expected)
     ):
         raise BadLine("a set check needs a list of strings as expected")
-    if kind == "dabench" and not (
-        isinstance(expected, list)
-        and expected
-        and all(
-            isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair)
-            for pair in expected
-        )
-    ):
+    if kind == "dabench" and not answer_pairs(expected):
         raise BadLine("a dabench check needs [[name, value], ...] as expected")
     return Check(kind, expected, float(tolerance))
 
