@@ -17,7 +17,7 @@ from scripted_llm import ScriptedLLM, error_reply, text_reply, tool_reply
 from test_cli import SECRET, cli_environment, error_lines, process_gone
 
 from jupyter_code_interp.bench.command import BenchUsageError, check_arguments
-from jupyter_code_interp.bench.runner import ONESHOT_PROMPT
+from jupyter_code_interp.bench.runner import ONESHOT_PROMPT, folder_name
 from jupyter_code_interp.cli import build_parser
 
 DABENCH = Path(__file__).parent / "data" / "dabench"
@@ -349,3 +349,12 @@ def test_input_without_a_usable_task_exits_2(scripted_llm: ScriptedLLM, tmp_path
     assert jobs.returncode == 2 and error_lines(jobs.stderr) == [
         "error: --jobs must be at least 1."
     ]
+
+
+def test_task_folders_get_safe_names() -> None:
+    assert folder_name("sales-rows") == "sales-rows"
+    assert folder_name("7") == "7"
+    climbing = folder_name("../../etc")
+    assert "/" not in climbing and not climbing.startswith(".")
+    assert climbing != folder_name("__/__/etc")  # a hash keeps changed names apart
+    assert folder_name("销售").startswith("task-")

@@ -163,7 +163,7 @@ async def run_units(
                 )
             else:
                 result = await run_oneshot_task(
-                    task, out / "tasks", model, timeout=arguments.timeout
+                    task, out / "oneshot", model, timeout=arguments.timeout
                 )
             results.append(result)
             progress.finished(result)

@@ -187,7 +187,8 @@ class Progress:
         )
 
     def show(self) -> None:
-        """Redraw the line (TTY) at start."""
+        """Start the clock (the model is ready) and draw the line (TTY)."""
+        self.began = time.monotonic()
         if self.live:
             self.stream.write("\r" + self.line())
             self.stream.flush()

@@ -241,10 +241,13 @@ async def run_loop_task(
     return result
 
 
-async def run_oneshot_task(task: Task, tasks_dir: Path, model: Model, *, timeout: float) -> Result:
-    """Ask the model once, with the same question and previews and no code, and judge it."""
+async def run_oneshot_task(task: Task, folders: Path, model: Model, *, timeout: float) -> Result:
+    """Ask the model once, with the same question and previews and no code, and judge it.
+
+    The data files are copied into a folder of `folders` only to preview them as the loop does.
+    """
     began = time.monotonic()
-    folder = prepare_folder(task, tasks_dir / "oneshot")
+    folder = prepare_folder(task, folders)
     result = Result(
         task.id, "oneshot", task.level, task.language, "error", expected=task.check.expected
     )
