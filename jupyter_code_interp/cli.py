@@ -21,6 +21,7 @@ from jupyter_core.application import JupyterApp
 from .agent.executor import Executor
 from .agent.loop import TurnOutcome, run_turn
 from .chat.turn_files import AttachmentRefused, FileTrackingExecutor, TurnFiles, open_turn_files
+from .bench import command as bench
 from .chat.turn_setup import turn_options
 from .config import CodeInterpreter
 from .conversations.model import Conversation
@@ -284,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--verbose", action="store_true", help="show the kernel's own messages and warnings"
     )
+    bench.add_bench_parser(commands)
     return parser
 
 
@@ -293,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="replace")
     arguments = build_parser().parse_args(argv)
+    if arguments.command == "bench":
+        return bench.main(arguments, load_settings())
     if not arguments.instruction.strip():
         print("error: the instruction is empty.", file=sys.stderr)
         return EXIT_USAGE
