@@ -13,6 +13,16 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..i18n import _
+from .errors import (
+    KeyHint,
+    ProviderError,
+    ToolsUnsupported,
+    default_key_hint,
+    describe_failure,
+    one_line,
+)
+
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
@@ -23,37 +33,11 @@ PLACEHOLDER_KEY = "not-needed"
 """Sent when only a base_url is configured: the SDK insists on a key, local servers ignore it."""
 
 _KEY_LIKE = re.compile(r"\bsk-[A-Za-z0-9_\-*.]{6,}")
-_TOOLS_UNSUPPORTED = re.compile(
-    r"(tool|function)[^.]*?(not (be )?supported|unsupported|does not support|doesn't support"
-    r"|not enabled|requires? --|--jinja|enable-auto-tool-choice|tool-call-parser)"
-    r"|(not support|unsupported|does not support|doesn't support)[^.]*?(tool|function)",
-    re.IGNORECASE,
-)
 
 
 def display_url(base_url: str | None) -> str:
     """An endpoint as it may be shown: the default filled in, credentials in the URL removed."""
     return re.sub(r"//[^/@]*@", "//", base_url or DEFAULT_BASE_URL)
-
-
-class ProviderError(Exception):
-    """A failed model request; `str()` is one human-readable line without any secret."""
-
-    def __init__(self, message: str, kind: str = "error", retry_after: float | None = None) -> None:
-        """Keep the message, what kind of failure it is and when a retry may work."""
-        super().__init__(message)
-        self.kind = kind
-        """unauthorized, forbidden, model_not_found, rate_limited, unreachable, not_openai,
-        tools_unsupported, bad_request, cut, stream_error or error."""
-        self.retry_after = retry_after
-
-
-class ToolsUnsupported(ProviderError):
-    """The endpoint refused the request because it cannot do tool (function) calling."""
-
-    def __init__(self, message: str, kind: str = "tools_unsupported") -> None:
-        """A ProviderError of kind tools_unsupported."""
-        super().__init__(message, kind)
 
 
 @dataclass
@@ -92,35 +76,6 @@ class _PartialCall:
     arguments: list[str] = field(default_factory=list)
 
 
-def _one_line(text: str, limit: int = 400) -> str:
-    """Collapse whitespace and cap the length, so messages stay one readable line."""
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _provider_message(exc: Any) -> str:
-    """The provider's own message from an openai API error, without the SDK's prefix."""
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict) and isinstance(body.get("message"), str) and body["message"]:
-        return str(body["message"])
-    if isinstance(body, str) and body.strip():
-        return body
-    message = str(getattr(exc, "message", "") or exc)
-    return re.sub(r"^Error code: \d+ - ", "", message)
-
-
-def _is_cut_stream(exc: BaseException) -> bool:
-    """True if `exc` (or what caused it) is the HTTP client's 'peer closed the body' error."""
-    seen: BaseException | None = exc
-    for _ in range(5):
-        if seen is None:
-            return False
-        if type(seen).__name__ == "RemoteProtocolError":
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
-
-
 class ChatProvider:
     """Talks to one OpenAI-compatible endpoint through `openai.AsyncOpenAI`."""
 
@@ -133,7 +88,7 @@ class ChatProvider:
         *,
         max_retries: int = 2,
         api_version: str | None = None,
-        key_hint: str | None = None,
+        key_hint: KeyHint | None = None,
     ) -> None:
         """Keep the settings; the client is made on first use (Azure's when `api_version`)."""
         self.base_url = base_url or None
@@ -142,9 +97,7 @@ class ChatProvider:
         self.tool_modes = dict(tool_modes)
         self.max_retries = max_retries
         self.api_version = api_version
-        self.key_hint = key_hint or (
-            "Set OPENAI_API_KEY (or c.CodeInterpreter.api_key) to a valid key for {url}."
-        )
+        self.key_hint = key_hint or default_key_hint
         self._fenced_models: set[str] = set()
         self._client: AsyncOpenAI | None = None
 
@@ -175,10 +128,12 @@ class ChatProvider:
         if self._client is None:
             if self._api_key is None and self.base_url is None:
                 raise ProviderError(
-                    "No model provider is configured: set OPENAI_API_KEY (or OPENAI_BASE_URL for "
-                    "a local server) in the environment of `jupyter lab`, or "
-                    "c.CodeInterpreter.api_key / c.CodeInterpreter.base_url in "
-                    "jupyter_server_config.py."
+                    _(
+                        "No model provider is configured: set OPENAI_API_KEY (or "
+                        "OPENAI_BASE_URL for a local server) in the environment of `jupyter "
+                        "lab`, or c.CodeInterpreter.api_key / c.CodeInterpreter.base_url in "
+                        "jupyter_server_config.py."
+                    )
                 )
             import openai
 
@@ -217,94 +172,18 @@ class ChatProvider:
 
     def map_error(self, exc: BaseException, model: str, *, sent_tools: bool) -> ProviderError:
         """A ProviderError with a specific one-line message for any failure of a request."""
-        import openai
-
-        url = self.display_url
-        error: ProviderError
-        retry_after: float | None = None
-        if isinstance(exc, ProviderError):
-            error = exc
-        elif isinstance(exc, openai.AuthenticationError):
-            error = ProviderError(
-                "The provider rejected the API key (401). " + self.key_hint.replace("{url}", url),
-                "unauthorized",
-            )
-        elif isinstance(exc, openai.PermissionDeniedError):
-            error = ProviderError(
-                f"The provider refused access (403) to model '{model}': {_provider_message(exc)}",
-                "forbidden",
-            )
-        elif isinstance(exc, openai.NotFoundError):
-            if isinstance(exc.body, dict):
-                error = ProviderError(
-                    f"Model '{model}' was not found at {url} (404): {_provider_message(exc)}",
-                    "model_not_found",
-                )
-            else:
-                error = ProviderError(
-                    f"{url} answered 404 for /chat/completions: not an OpenAI-compatible "
-                    f"endpoint, or model '{model}' does not exist. Check the base URL "
-                    "(it usually ends in /v1).",
-                    "not_openai",
-                )
-        elif isinstance(exc, openai.RateLimitError):
-            retry_after = _seconds(exc.response.headers.get("retry-after"))
-            wait = f" Retry after {retry_after:g} s." if retry_after is not None else ""
-            error = ProviderError(
-                f"Rate limited by the provider (429): {_provider_message(exc)}.{wait}",
-                "rate_limited",
-            )
-        elif isinstance(exc, (openai.BadRequestError, openai.UnprocessableEntityError)):
-            message = _provider_message(exc)
-            if sent_tools and _TOOLS_UNSUPPORTED.search(message):
-                error = ToolsUnsupported(
-                    f"Model '{model}' does not support tool calls: {message}. Set its tool mode "
-                    "to 'fenced' (c.CodeInterpreter.tool_modes) or 'auto'."
-                )
-            else:
-                error = ProviderError(f"The provider refused the request: {message}", "bad_request")
-        elif isinstance(exc, openai.APIStatusError):
-            if isinstance(exc.body, (dict, type(None))):
-                error = ProviderError(
-                    f"The provider answered HTTP {exc.status_code}: {_provider_message(exc)}"
-                )
-            else:
-                error = ProviderError(
-                    f"{url} answered HTTP {exc.status_code} with something that is not an "
-                    f"OpenAI-compatible reply: {_provider_message(exc)}",
-                    "not_openai",
-                )
-        elif isinstance(exc, openai.APITimeoutError):
-            error = ProviderError(
-                f"Cannot connect to {url}: no answer within {self.timeout:g} s (request timed out).",
-                "unreachable",
-            )
-        elif _is_cut_stream(exc):
-            error = ProviderError(
-                f"The connection to {url} broke: the stream was cut before the reply was complete.",
-                "cut",
-            )
-        elif isinstance(exc, openai.APIConnectionError):
-            cause = exc.__cause__ or exc.__context__
-            detail = _one_line(str(cause)) if cause is not None and str(cause) else exc.message
-            error = ProviderError(f"Cannot connect to {url}: {detail}", "unreachable")
-        elif isinstance(exc, openai.APIError):
-            error = ProviderError(
-                f"The provider reported an error mid-stream: {exc.message}", "stream_error"
-            )
-        elif isinstance(exc, ValueError):
-            # json.JSONDecodeError and pydantic validation errors are ValueErrors.
-            error = ProviderError(
-                f"{url} sent something that is not an OpenAI-compatible reply: "
-                f"{_one_line(str(exc))}",
-                "not_openai",
-            )
-        else:
-            error = ProviderError(f"Request to {url} failed: {type(exc).__name__}: {exc}")
-        message = self._redact(_one_line(str(error), 600))
+        error = describe_failure(
+            exc,
+            url=self.display_url,
+            model=model,
+            timeout=self.timeout,
+            key_hint=self.key_hint,
+            sent_tools=sent_tools,
+        )
+        message = self._redact(one_line(str(error), 600))
         if isinstance(error, ToolsUnsupported):
             return ToolsUnsupported(message)
-        return ProviderError(message, error.kind, retry_after)
+        return ProviderError(message, error.kind, error.retry_after)
 
     async def stream(
         self,
@@ -359,21 +238,16 @@ class ChatProvider:
             await response.close()
         if understood == 0:
             raise ProviderError(
-                f"{self.display_url} sent no streamed chunks: not an OpenAI-compatible reply "
-                "(does the server support stream=true?)."
+                _(
+                    "{url} sent no streamed chunks: not an OpenAI-compatible reply (does the "
+                    "server support stream=true?).",
+                    url=self.display_url,
+                )
             )
         for call in calls.values():
             yield ToolCallEvent(
                 call.id or f"call_{uuid.uuid4().hex[:24]}", call.name, "".join(call.arguments)
             )
-
-
-def _seconds(value: str | None) -> float | None:
-    """A Retry-After header in seconds (HTTP dates are not worth parsing here), else None."""
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None
 
 
 def _add_call_piece(calls: dict[Any, _PartialCall], piece: Any) -> None:

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .client import ChatProvider, ProviderError
+from ..i18n import N_, _
+from .client import ChatProvider, KeyHint, ProviderError
 from .keystore import KeyStore, KeyStoreError, StoredSettings
 from .listing import list_models
 from .local_model import LocalModelError, LocalModelServer
@@ -34,7 +35,7 @@ LISTING_TIMEOUT = 5.0
 """Longest wait for a model listing (the panel's status waits for it)."""
 FAILED_MODELS_TTL = 30.0
 """Seconds a failed listing is remembered (a local server may just be starting)."""
-WHERE_TO_SET = (
+WHERE_TO_SET = N_(
     "Set OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible provider) in the "
     "environment of `jupyter lab`, or c.CodeInterpreter.api_key / c.CodeInterpreter.base_url in "
     "jupyter_server_config.py. A base_url alone is enough for local servers that need no key "
@@ -217,14 +218,21 @@ class ProviderRegistry:
     def spec_problem(self, spec: ProviderSpec) -> str | None:
         """Why the provider cannot be used now, or None."""
         if spec.source == "local":
-            return self.local.problem() if self.local is not None else "No local model."
+            return self.local.problem() if self.local is not None else _("No local model.")
         if self.base_url(spec) is None:
-            return f"Provider '{spec.name}' has no base URL: set its base_url."
+            return _("Provider '{name}' has no base URL: set its base_url.", name=spec.name)
         if spec.needs_key and not self.api_key(spec):
-            where = f" or set ${spec.api_key_env}" if spec.api_key_env else ""
-            return (
-                f"Provider '{spec.name}' has no API key: paste one in the providers settings "
-                f"of the panel{where}."
+            if spec.api_key_env:
+                return _(
+                    "Provider '{name}' has no API key: paste one in the providers settings of "
+                    "the panel or set ${variable}.",
+                    name=spec.name,
+                    variable=spec.api_key_env,
+                )
+            return _(
+                "Provider '{name}' has no API key: paste one in the providers settings of the "
+                "panel.",
+                name=spec.name,
             )
         return None
 
@@ -361,12 +369,11 @@ class ProviderRegistry:
     ) -> ChatProvider:
         """A ChatProvider for `spec` with its key."""
         tool_modes = spec.tool_modes()
-        hint: str | None = None
+        hint: KeyHint | None = None
         if spec.source == "default":
             tool_modes = {**dict(self.settings.tool_modes), **tool_modes}
         else:
-            env = f" or set ${spec.api_key_env}" if spec.api_key_env else ""
-            hint = f"Paste a valid key for provider '{spec.name}' in the providers settings{env}."
+            hint = _provider_key_hint(spec)
         return ChatProvider(
             self.base_url(spec),
             self.api_key(spec),
@@ -416,9 +423,25 @@ class ProviderRegistry:
             return None
         specs = self.specs()
         if not specs:
-            return "No model provider is configured. " + WHERE_TO_SET
+            return _("No model provider is configured.") + " " + _(WHERE_TO_SET)
         problems = [self.spec_problem(spec) for spec in specs.values()]
         known = [problem for problem in problems if problem]
         if known:
             return " ".join(known)
-        return "No model is configured: list the models of a provider (c.CodeInterpreter.models)."
+        return _(
+            "No model is configured: list the models of a provider (c.CodeInterpreter.models)."
+        )
+
+
+def _provider_key_hint(spec: ProviderSpec) -> KeyHint:
+    """What to do when the provider rejects the key: translated when the error happens."""
+    if spec.api_key_env:
+        variable = spec.api_key_env
+        return lambda url: _(
+            "Paste a valid key for provider '{name}' in the providers settings or set ${variable}.",
+            name=spec.name,
+            variable=variable,
+        )
+    return lambda url: _(
+        "Paste a valid key for provider '{name}' in the providers settings.", name=spec.name
+    )
