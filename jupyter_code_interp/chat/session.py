@@ -20,6 +20,8 @@ from ..agent.usage import UsageMeter
 from ..config import CodeInterpreter
 from ..conversations.store import ConversationStore
 from ..files.paths import FileAccess
+from ..i18n import _, set_locale
+from ..kernel.control import InterruptKernel
 from ..providers.client import ProviderError
 from ..providers.registry import ProviderRegistry
 from .conversation_frames import CONVERSATION_FRAMES, handle_conversation_frame
@@ -32,6 +34,8 @@ from .frames import (
     parse_notebook_context,
     validate_notebook_path,
 )
+from .socket_executor import SocketExecutor
+from .turn_end import CONNECTION_LOST_MESSAGE, STOPPED_MESSAGE, interrupt_cell
 from .turn_files import AttachmentRefused, FileTrackingExecutor, TurnFiles, open_turn_files
 from .turn_model import (
     ChoiceError,
@@ -45,7 +49,6 @@ from .turn_recorder import TurnRecorder, attachment_paths
 from .turn_setup import turn_options
 
 SendFrame = Callable[[dict[str, Any]], Awaitable[None]]
-CONNECTION_LOST_MESSAGE = "The connection to the panel was lost, so the turn was stopped."
 
 
 @dataclass
@@ -54,21 +57,6 @@ class _PendingExecution:
 
     turn_id: str
     future: asyncio.Future[ExecutionResult]
-
-
-class SocketExecutor:
-    """Runs code through the panel: sends `execute_request`, awaits the matching result."""
-
-    def __init__(self, session: ChatSession, turn_id: str) -> None:
-        """An executor for one turn of `session`."""
-        self._session = session
-        self.turn_id = turn_id
-        self.step = 0
-        """The step the loop announced last (set from its `step_started` events)."""
-
-    async def execute(self, code: str, replace_cell_id: str | None = None) -> ExecutionResult:
-        """Ask the panel to insert and run `code` (or re-run a cell with it); wait for its answer."""
-        return await self._session.request_execution(self.turn_id, self.step, code, replace_cell_id)
 
 
 @dataclass
@@ -87,6 +75,9 @@ class _RunningTurn:
     turn_id: str
     notebook: str
     task: asyncio.Task[None]
+    kernel_id: str | None = None
+    """The notebook's kernel (from the `turn` frame): interrupted if the socket closes mid-cell."""
+    locale: str | None = None
 
 
 class ChatSession:
@@ -100,9 +91,21 @@ class ChatSession:
         store: ConversationStore,
         log: logging.Logger,
         files: FileAccess | None = None,
+        *,
+        interrupt_kernel: InterruptKernel | None = None,
+        locale: str | None = None,
     ) -> None:
-        """A session that writes frames with `send`; `files` enables attachments and cards."""
+        """A session that writes frames with `send`; `files` enables attachments and cards.
+
+        `interrupt_kernel` interrupts a kernel by id (jupyter_server's kernel manager): a cell
+        still running when the socket closes is interrupted. `locale` is the panel's language:
+        messages for people (how a turn ended, provider errors) are translated into it.
+        """
         self._send = send
+        self._interrupt_kernel = interrupt_kernel
+        self._locale = locale
+        self._close_messages: dict[str, str] = {}
+        """Why each turn cancelled by `close` ended (whether its kernel was interrupted)."""
         self._files = files
         self._settings = settings
         self._registry = registry
@@ -163,6 +166,8 @@ class ChatSession:
             output_limit = frame_field(frame, "outputLimit", int, required=False)
             context = parse_notebook_context(frame.get("context"))
             fix_attempts = frame_field(frame, "maxFixAttempts", int, required=False)
+            kernel_id = frame_field(frame, "kernelId", str, required=False)
+            locale = frame_field(frame, "locale", str, required=False)
             try:
                 attached = frame_field(frame, "attachments", list, required=False)
                 files = open_turn_files(self._files, notebook, attached)
@@ -188,9 +193,12 @@ class ChatSession:
                 _Limits(max_steps, output_limit, fix_attempts),
                 files,
                 context,
+                locale or self._locale,
             )
         )
-        self._turns[turn_id] = _RunningTurn(turn_id, notebook, task)
+        self._turns[turn_id] = _RunningTurn(
+            turn_id, notebook, task, kernel_id or None, locale or self._locale
+        )
         self._store.mark_running(notebook, turn_id)  # every socket sees it (history, undo)
         task.add_done_callback(lambda _: self._store.finish_running(turn_id))
 
@@ -203,13 +211,15 @@ class ChatSession:
         limits: _Limits,
         files: TurnFiles | None = None,
         context: NotebookContext | None = None,
+        locale: str | None = None,
     ) -> None:
         """Run one turn to its end and always report `turn_finished` (with the usage)."""
-        executor = SocketExecutor(self, turn_id)
+        set_locale(locale)  # this task's messages for people are in the panel's language
         meter = UsageMeter()
         recorder = TurnRecorder(
             self._store, turn_id, instruction, attachment_paths(files), self._log
         )
+        executor = SocketExecutor(self, turn_id, recorder)
 
         async def emit(event: dict[str, Any]) -> None:
             if event.get("type") == "step_started":
@@ -268,9 +278,10 @@ class ChatSession:
                 finished["message"] = outcome.message
         except asyncio.CancelledError:
             if self._closed:  # not the user's Stop: the stored record says what happened
-                finished.update(reason="error", message=CONNECTION_LOST_MESSAGE)
+                why = self._close_messages.get(turn_id) or _(CONNECTION_LOST_MESSAGE)
+                finished.update(reason="error", message=why)
             else:
-                finished.update(reason="stopped", message="The turn was stopped.")
+                finished.update(reason="stopped", message=_(STOPPED_MESSAGE))
         except ProviderError as error:
             finished.update(reason="error", message=str(error))
         except Exception as error:  # noqa: BLE001 - a turn must always end with turn_finished
@@ -279,7 +290,9 @@ class ChatSession:
             )
             finished.update(
                 reason="error",
-                message=f"Internal error ({type(error).__name__}); see the server log.",
+                message=_(
+                    "Internal error ({name}); see the server log.", name=type(error).__name__
+                ),
             )
         finally:
             self._turns.pop(turn_id, None)
@@ -289,9 +302,17 @@ class ChatSession:
         await self._safe_send(recorder.observe(finished))
 
     async def request_execution(
-        self, turn_id: str, step: int, code: str, replace_cell_id: str | None = None
+        self,
+        turn_id: str,
+        step: int,
+        code: str,
+        replace_cell_id: str | None = None,
+        cell_id: str | None = None,
     ) -> ExecutionResult:
-        """Send an `execute_request` for `code` and wait for the panel's `execute_result`."""
+        """Send an `execute_request` for `code` and wait for the panel's `execute_result`.
+
+        `cell_id` is the id the panel gives the new cell (none when a cell is replaced).
+        """
         if self._closed:
             return ExecutionResult(failure=CLOSED_MESSAGE)
         request_id = uuid.uuid4().hex
@@ -306,6 +327,7 @@ class ChatSession:
                     "step": step,
                     "code": code,
                     **({"replaceCellId": replace_cell_id} if replace_cell_id else {}),
+                    **({"cellId": cell_id} if cell_id else {}),
                 }
             )
         except Exception as error:  # noqa: BLE001 - a vanished socket must not crash the loop
@@ -349,20 +371,30 @@ class ChatSession:
                 pending.future.set_result(ExecutionResult(failure=why))
 
     def close(self) -> None:
-        """The socket closed: fail pending executions, cancel running turns, release the client."""
+        """The socket closed: interrupt cells still running, cancel the turns, release them."""
         if self._closed:
             return
         self._closed = True
+        running = {pending.turn_id for pending in self._pending.values()}
+        kernels = [t for t in self._turns.values() if t.turn_id in running]
+        self._cleanup = asyncio.ensure_future(self._release(kernels))
+
+    async def _release(self, running_cells: list[_RunningTurn]) -> None:
+        """Interrupt the kernels of cells still running, then end the turns and wait for them.
+
+        The kernels first: the turn's stored outcome says whether its cell was interrupted.
+        """
+        for turn in running_cells:
+            set_locale(turn.locale)
+            self._close_messages[turn.turn_id] = await interrupt_cell(
+                self._interrupt_kernel, turn.kernel_id, self._log
+            )
         for pending in list(self._pending.values()):
             if not pending.future.done():
                 pending.future.set_result(ExecutionResult(failure=CLOSED_MESSAGE))
         tasks = [turn.task for turn in self._turns.values()]
         for task in tasks:
             task.cancel()
-        self._cleanup = asyncio.ensure_future(self._release(tasks))
-
-    async def _release(self, tasks: list[asyncio.Task[None]]) -> None:
-        """Wait for cancelled turns to end (the registry owns and closes the clients)."""
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def join(self) -> None:

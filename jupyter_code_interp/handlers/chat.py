@@ -11,6 +11,7 @@ from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.base.websocket import WebSocketMixin
 from tornado import web, websocket
 
+from ..kernel.control import kernel_interrupter
 from ..services import Services
 from .base import AUTH_RESOURCE
 
@@ -33,6 +34,8 @@ class ChatWebSocketHandler(WebSocketMixin, websocket.WebSocketHandler, JupyterHa
         """Keep the services the app built."""
         self.services = services
         self.session: ChatSession | None = None
+        self.may_interrupt = False
+        """The user may interrupt kernels (`execute` on `kernels`, as JupyterLab's own button)."""
 
     @property
     def max_message_size(self) -> int:
@@ -50,6 +53,9 @@ class ChatWebSocketHandler(WebSocketMixin, websocket.WebSocketHandler, JupyterHa
         )
         if not allowed:
             raise web.HTTPError(403)
+        self.may_interrupt = bool(
+            await ensure_async(self.authorizer.is_authorized(self, user, "execute", "kernels"))
+        )
 
     @ws_authenticated
     async def get(self, *args: Any, **kwargs: Any) -> None:
@@ -72,6 +78,11 @@ class ChatWebSocketHandler(WebSocketMixin, websocket.WebSocketHandler, JupyterHa
             services.conversations,
             self.log,
             files=services.files,
+            # A cell still running when this socket closes is interrupted in its kernel.
+            interrupt_kernel=kernel_interrupter(self.kernel_manager)
+            if self.may_interrupt
+            else None,
+            locale=self.get_argument("locale", None),
         )
 
     async def send_frame(self, frame: dict[str, Any]) -> None:

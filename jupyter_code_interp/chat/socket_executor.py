@@ -1,0 +1,43 @@
+"""The executor of a chat socket's turn: the panel inserts and runs the cells.
+
+The session sends `execute_request` frames and waits for the panel's `execute_result`; this
+executor is what the agent loop sees of that.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from ..agent.executor import ExecutionResult
+
+if TYPE_CHECKING:
+    from .session import ChatSession
+    from .turn_recorder import TurnRecorder
+
+
+class SocketExecutor:
+    """Runs code through the panel: sends `execute_request`, awaits the matching result."""
+
+    def __init__(
+        self, session: ChatSession, turn_id: str, recorder: TurnRecorder | None = None
+    ) -> None:
+        """An executor for one turn of `session`; `recorder` keeps the ids of its new cells."""
+        self._session = session
+        self._recorder = recorder
+        self.turn_id = turn_id
+        self.step = 0
+        """The step the loop announced last (set from its `step_started` events)."""
+
+    async def execute(self, code: str, replace_cell_id: str | None = None) -> ExecutionResult:
+        """Ask the panel to insert and run `code` (or re-run a cell with it); wait for its answer.
+
+        A new cell's id is chosen here and recorded before the panel inserts it, so that Undo
+        removes it however the turn ends (stopped mid-cell, failed, the panel went away).
+        """
+        cell_id = None if replace_cell_id else str(uuid.uuid4())
+        if cell_id is not None and self._recorder is not None:
+            self._recorder.note_cell(cell_id)
+        return await self._session.request_execution(
+            self.turn_id, self.step, code, replace_cell_id, cell_id
+        )
