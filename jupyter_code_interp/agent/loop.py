@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..conversations.model import Conversation
+from ..i18n import _
 from ..limits import CONTEXT_BUDGET, MAX_FIX_ATTEMPTS, MAX_STEPS, OUTPUT_LIMIT
 from ..providers.client import (
     ChatProvider,
@@ -140,12 +141,27 @@ class _Turn:
         return TurnOutcome(reason, message, self.steps, self.meter.tokens(), self.meter.estimated)
 
     async def run(self, instruction: str) -> TurnOutcome:
-        """Loop until the model answers without code, a limit is hit or something fails."""
+        """Run the turn; one the model never answered leaves nothing in the model's history.
+
+        A turn that failed or was stopped before any assistant message (a provider error, Stop
+        during the first reply) would otherwise leave its instruction in front of the next one
+        (consecutive user messages are merged): the model would act on a request the user saw
+        fail, and perhaps gave up on. The panel still shows the turn; Retry sends it again.
+        """
         turn_id = self.options.turn_id or str(self.conversation.turns + 1)
         self.conversation.messages.append(
             {"role": "user", "content": instruction, "_turn": turn_id}
         )
         self.conversation.turns += 1
+        try:
+            return await self.loop()
+        finally:
+            turn = self.conversation.messages[self.start :]
+            if not any(message.get("role") == "assistant" for message in turn):
+                del self.conversation.messages[self.start :]
+
+    async def loop(self) -> TurnOutcome:
+        """Loop until the model answers without code, a limit is hit or something fails."""
         invalid_rounds = 0
         while True:
             try:
@@ -168,8 +184,12 @@ class _Turn:
                 problem = next(job.problem for job in jobs if job.problem)
                 return self.outcome(
                     "error",
-                    f"The model made {invalid_rounds} tool calls in a row that could not be run "
-                    f"(last: {problem}).",
+                    _(
+                        "The model made {count} tool calls in a row that could not be run (last: "
+                        "{problem}).",
+                        count=invalid_rounds,
+                        problem=problem,
+                    ),
                 )
 
     async def ask(self) -> Reply:
@@ -330,8 +350,11 @@ class _Turn:
                 if self.steps >= self.max_steps:
                     outcome = self.outcome(
                         "max_steps",
-                        f"Stopped after {self.max_steps} steps, the most one turn may run. "
-                        "Raise the “Max steps per turn” setting to allow more.",
+                        _(
+                            "Stopped after {steps} steps, the most one turn may run. Raise the "
+                            "“Max steps per turn” setting to allow more.",
+                            steps=self.max_steps,
+                        ),
                     )
                     not_run = "Not run: the step limit of this turn was reached."
                     break
