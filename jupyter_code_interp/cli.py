@@ -13,14 +13,15 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import nbformat
 from jupyter_core.application import JupyterApp
 
 from .agent.loop import TurnOutcome, run_turn
+from .agent.usage import UsageMeter
 from .chat.turn_setup import turn_options
 from .config import CodeInterpreter
+from .console import TurnConsole
 from .conversations.model import Conversation
 from .kernel.headless import KernelExecutor
 from .providers.client import ProviderError
@@ -105,53 +106,21 @@ def _file_mode(path: Path) -> int:
     return 0o666 & ~umask
 
 
-class _Printer:
-    """Shows a turn's events: the model's text on stdout, step lines on stderr."""
-
-    def __init__(self) -> None:
-        """Nothing printed yet."""
-        self.text_ends_with_newline = True
-
-    async def emit(self, event: dict[str, Any]) -> None:
-        """Print one event of the agent loop."""
-        kind = event.get("type")
-        if kind == "text":
-            delta = str(event.get("delta", ""))
-            sys.stdout.write(delta)
-            sys.stdout.flush()
-            if delta:
-                self.text_ends_with_newline = delta.endswith("\n")
-        elif kind == "step_started":
-            self.end_text_line()
-            attempt = event.get("attempt")
-            fixing = f" (fix attempt {attempt['number']} of {attempt['of']})" if attempt else ""
-            print(f"[step {event.get('step')}] running…{fixing}", file=sys.stderr, flush=True)
-        elif kind == "step_finished":
-            status = event.get("status")
-            if status == "ok":
-                mark = "✓"
-            elif status == "error":
-                mark = f"✗ {event.get('ename') or 'error'}"
-            else:
-                mark = "✗ could not run"
-            print(f"[step {event.get('step')}] {mark}", file=sys.stderr, flush=True)
-
-    def end_text_line(self) -> None:
-        """Finish the model's current line of text, so step lines start on their own line."""
-        if not self.text_ends_with_newline:
-            sys.stdout.write("\n")
-            sys.stdout.flush()
-            self.text_ends_with_newline = True
-
-
 async def run_headless(
     path: Path,
     instruction: str,
     model: str | None,
     max_steps: int | None,
     provider_name: str | None = None,
+    *,
+    markdown: bool = True,
+    verbose: bool = False,
 ) -> int:
-    """One turn on the notebook at `path`; returns the exit code."""
+    """One turn on the notebook at `path`; returns the exit code.
+
+    With `markdown` the saved notebook has the instruction and the final answer as Markdown
+    cells around the turn's code; `verbose` shows each step's code on stderr.
+    """
     settings = load_settings()
     registry = build_services(settings, persist=False).registry
     notebook, created = read_notebook(path)
@@ -161,7 +130,8 @@ async def run_headless(
         return EXIT_FAILED
     choice = registry.choose(provider_name, model)
     provider = await registry.client(choice.provider)
-    printer = _Printer()
+    meter = UsageMeter()
+    console = TurnConsole(sys.stdout, sys.stderr, meter=meter, verbose=verbose)
     executor = KernelExecutor(notebook, path)
     outcome: TurnOutcome | None = None
     try:
@@ -176,19 +146,25 @@ async def run_headless(
         options = await turn_options(
             settings, choice, max_steps=max_steps, context=await executor.turn_context()
         )
+        console.max_steps = options.max_steps
+        console.start()
         outcome = await run_turn(
             Conversation(str(path)),
             instruction,
             provider=provider,
             executor=executor,
             model=choice.model,
-            emit=printer.emit,
+            emit=console.emit,
+            meter=meter,
             options=options,
         )
     finally:
         await executor.shutdown()
         await registry.aclose()
-        printer.end_text_line()
+        console.finish()
+        answered = outcome is not None and outcome.reason == "done"
+        if markdown and (executor.inserted or answered):
+            executor.add_markdown(instruction, console.answer.strip() if answered else "")
         if executor.inserted or (created and outcome is not None and outcome.reason != "error"):
             write_notebook_atomically(notebook, path)
     assert outcome is not None  # set unless an exception left the function above
@@ -219,6 +195,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--provider", help="provider name from c.CodeInterpreter.providers (default: the first)"
     )
     run.add_argument("--max-steps", type=int, help="most cells to run (default: config, 10)")
+    run.add_argument(
+        "--no-markdown",
+        dest="markdown",
+        action="store_false",
+        help="leave the instruction and the answer out of the notebook (they are added as "
+        "Markdown cells around the turn's code by default)",
+    )
+    run.add_argument(
+        "--verbose", "-v", action="store_true", help="show the code of each step on stderr"
+    )
     return parser
 
 
@@ -242,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
                 arguments.model,
                 arguments.max_steps,
                 arguments.provider,
+                markdown=arguments.markdown,
+                verbose=arguments.verbose,
             )
         )
     except UsageError as error:
