@@ -30,6 +30,8 @@ export interface IMessagesProps {
   undoableTurnId?: string | null;
   /** Undo a turn (the caller confirms). */
   onUndo?: (turnId: string) => void;
+  /** Send a failed turn's instruction again, with its attachments. */
+  onRetry?: (turnId: string) => void;
 }
 
 /** What an entry needs besides itself. */
@@ -71,6 +73,26 @@ function UndoButton(props: {
       onClick={() => props.onUndo(props.turnId)}
     >
       {trans.__('Undo')}
+    </button>
+  );
+}
+
+function RetryButton(props: {
+  turnId: string;
+  trans: TranslationBundle;
+  onRetry: (turnId: string) => void;
+}): JSX.Element {
+  const { trans } = props;
+  return (
+    <button
+      type="button"
+      className="jp-Button jp-mod-styled jp-mod-minimal jp-CodeInterp-retryTurn"
+      title={trans.__(
+        'Send the same instruction again, with the same attached files'
+      )}
+      onClick={() => props.onRetry(props.turnId)}
+    >
+      {trans.__('Retry')}
     </button>
   );
 }
@@ -131,6 +153,13 @@ const Entry = React.memo(function Entry(
             )}
           </div>
           {entry.usage && <TurnUsage usage={entry.usage} trans={trans} />}
+          {props.onRetry && props.undoable && entry.reason === 'error' && (
+            <RetryButton
+              turnId={entry.turnId}
+              trans={trans}
+              onRetry={props.onRetry}
+            />
+          )}
           {props.onUndo && props.undoable && (
             <UndoButton
               turnId={entry.turnId}
