@@ -8,7 +8,7 @@
 import { PathExt } from '@jupyterlab/coreutils';
 import type { Contents } from '@jupyterlab/services';
 
-import { freeName } from '../files/upload';
+import { freeName, IUploadContents } from '../files/upload';
 
 /** Words of a name at most. */
 const MAX_WORDS = 4;
@@ -94,17 +94,6 @@ export function notebookNameFor(instruction: string): string {
   return name || FALLBACK_NAME;
 }
 
-/** The part of the Contents API the creation needs. */
-export interface INotebookContents {
-  /** A directory listing (or a file's model). */
-  get(path: string, options?: Contents.IFetchOptions): Promise<Contents.IModel>;
-  /** Write a new file. */
-  save(
-    path: string,
-    options?: Partial<Contents.IModel>
-  ): Promise<Contents.IModel>;
-}
-
 /** The kernel a new notebook gets. */
 export interface IKernelChoice {
   name: string;
@@ -117,7 +106,7 @@ export interface IKernelChoice {
  * becomes `name (1).ipynb`, …) with `kernel` in its metadata; returns its path.
  */
 export async function createNotebookFile(
-  contents: INotebookContents,
+  contents: IUploadContents,
   folder: string,
   instruction: string,
   kernel: IKernelChoice

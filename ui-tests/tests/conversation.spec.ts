@@ -3,6 +3,7 @@ import {
   notebookCells,
   openPanel,
   received,
+  reloadLab,
   script,
   send,
   textReply,
@@ -133,17 +134,8 @@ test.describe('approval, history, undo and conversations', () => {
 
     await page.notebook.save();
 
-    await page.reload({ waitForIsReady: false });
-    await expect(page.locator('#jupyterlab-splash')).toHaveCount(0, {
-      timeout: 60000
-    });
     // The restored notebook may ask for its kernel (Galata renamed it after its session started).
-    const kernelDialog = page.locator('.jp-Dialog');
-    await kernelDialog
-      .waitFor({ timeout: 5000 })
-      .then(() => kernelDialog.locator('.jp-mod-accept').click())
-      .catch(() => undefined);
-    await expect(page.locator('.jp-NotebookPanel')).toBeVisible();
+    await reloadLab(page);
     await openPanel(page);
     const panel = page.locator(PANEL);
     await expect(
