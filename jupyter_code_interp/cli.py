@@ -13,17 +13,18 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import nbformat
 from jupyter_core.application import JupyterApp
 
 from .agent.executor import Executor
 from .agent.loop import TurnOutcome, run_turn
-from .chat.turn_files import AttachmentRefused, FileTrackingExecutor, TurnFiles, open_turn_files
+from .agent.usage import UsageMeter
 from .bench import command as bench
+from .chat.turn_files import AttachmentRefused, FileTrackingExecutor, TurnFiles, open_turn_files
 from .chat.turn_setup import turn_options
 from .config import CodeInterpreter
+from .console import TurnConsole
 from .conversations.model import Conversation
 from .files.paths import FileAccess
 from .kernel.headless import KernelExecutor
@@ -110,46 +111,7 @@ def _file_mode(path: Path) -> int:
     return 0o666 & ~umask
 
 
-class _Printer:
-    """Shows a turn's events: the model's text on stdout, step lines on stderr."""
-
-    def __init__(self) -> None:
-        """Nothing printed yet."""
-        self.text_ends_with_newline = True
-
-    async def emit(self, event: dict[str, Any]) -> None:
-        """Print one event of the agent loop."""
-        kind = event.get("type")
-        if kind == "text":
-            delta = str(event.get("delta", ""))
-            sys.stdout.write(delta)
-            sys.stdout.flush()
-            if delta:
-                self.text_ends_with_newline = delta.endswith("\n")
-        elif kind == "step_started":
-            self.end_text_line()
-            attempt = event.get("attempt")
-            fixing = f" (fix attempt {attempt['number']} of {attempt['of']})" if attempt else ""
-            print(f"[step {event.get('step')}] running…{fixing}", file=sys.stderr, flush=True)
-        elif kind == "step_finished":
-            status = event.get("status")
-            if status == "ok":
-                mark = "✓"
-            elif status == "error":
-                mark = f"✗ {event.get('ename') or 'error'}"
-            else:
-                mark = "✗ could not run"
-            print(f"[step {event.get('step')}] {mark}", file=sys.stderr, flush=True)
-
-    def end_text_line(self) -> None:
-        """Finish the model's current line of text, so step lines start on their own line."""
-        if not self.text_ends_with_newline:
-            sys.stdout.write("\n")
-            sys.stdout.flush()
-            self.text_ends_with_newline = True
-
-
-def attached_files(path: Path, attach: list[str]) -> TurnFiles | None:
+async def attached_files(path: Path, attach: list[str]) -> TurnFiles | None:
     """The files of `--attach` (relative to the working directory), checked, or UsageError.
 
     They must be inside the working directory when the notebook is (its project), else inside
@@ -171,7 +133,7 @@ def attached_files(path: Path, attach: list[str]) -> TurnFiles | None:
             )
         relative.append(absolute.relative_to(root).as_posix())
     try:
-        return open_turn_files(
+        return await open_turn_files(
             access, Path(os.path.abspath(path)).relative_to(root).as_posix(), relative
         )
     except AttachmentRefused as refused:
@@ -185,15 +147,21 @@ async def run_headless(
     max_steps: int | None,
     provider_name: str | None = None,
     attach: list[str] | None = None,
+    *,
+    markdown: bool = True,
     verbose: bool = False,
 ) -> int:
-    """One turn on the notebook at `path`; returns the exit code."""
+    """One turn on the notebook at `path`; returns the exit code.
+
+    With `markdown` the saved notebook has the instruction and the final answer as Markdown
+    cells around the turn's code; `verbose` shows each step's code on stderr.
+    """
     settings = load_settings()
     registry = build_services(settings, persist=False).registry
     notebook, created = read_notebook(path)
     # The model is checked against what the endpoints list before any kernel starts.
     await registry.refresh_models()
-    files = attached_files(path, attach or [])
+    files = await attached_files(path, attach or [])
     problem = registry.problem()
     if problem is not None:
         print(f"error: {problem}", file=sys.stderr)
@@ -203,11 +171,12 @@ async def run_headless(
     except ChoiceError as error:
         raise UsageError(str(error)) from None
     provider = await registry.client(choice.provider)
-    printer = _Printer()
+    meter = UsageMeter()
+    console = TurnConsole(sys.stdout, sys.stderr, meter=meter, verbose=verbose)
     executor = KernelExecutor(notebook, path, quiet=not verbose)
     runner: Executor = executor
     if files is not None:
-        files.bind(printer.emit)
+        files.bind(console.emit)
         instruction += await files.attachment_section()
         runner = FileTrackingExecutor(executor, files)
     outcome: TurnOutcome | None = None
@@ -227,19 +196,25 @@ async def run_headless(
             context=await executor.turn_context(),
             attached=files is not None,
         )
+        console.max_steps = options.max_steps
+        console.start()
         outcome = await run_turn(
             Conversation(str(path)),
             instruction,
             provider=provider,
             executor=runner,
             model=choice.model,
-            emit=printer.emit,
+            emit=console.emit,
+            meter=meter,
             options=options,
         )
     finally:
         await executor.shutdown()
         await registry.aclose()
-        printer.end_text_line()
+        console.finish()
+        answered = outcome is not None and outcome.reason == "done"
+        if markdown and (executor.inserted or answered):
+            executor.add_markdown(instruction, console.answer.strip() if answered else "")
         if executor.inserted or (created and outcome is not None and outcome.reason != "error"):
             write_notebook_atomically(notebook, path)
     assert outcome is not None  # set unless an exception left the function above
@@ -283,7 +258,17 @@ def build_parser() -> argparse.ArgumentParser:
         "first rows), as with files attached in the panel",
     )
     run.add_argument(
-        "--verbose", action="store_true", help="show the kernel's own messages and warnings"
+        "--no-markdown",
+        dest="markdown",
+        action="store_false",
+        help="leave the instruction and the answer out of the notebook (they are added as "
+        "Markdown cells around the turn's code by default)",
+    )
+    run.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="show the code of each step and the kernel's own messages and warnings",
     )
     bench.add_bench_parser(commands)
     return parser
@@ -312,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
                 arguments.max_steps,
                 arguments.provider,
                 arguments.attach,
-                arguments.verbose,
+                markdown=arguments.markdown,
+                verbose=arguments.verbose,
             )
         )
     except UsageError as error:

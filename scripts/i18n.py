@@ -2,9 +2,12 @@
 
 The frontend translates through `trans.__('…')`, `trans._n(…)`, `trans._p(…)` and
 `trans._np(…)` with the `jupyter_code_interp` domain; settings schemas are translated with the
-same domain (see src/i18n.ts). JupyterLab reads the compiled
+same domain (see src/i18n.ts). The server's messages for people (setup card, provider errors,
+how a turn ended) are wrapped in `_('…')` or `N_('…')` (jupyter_code_interp/i18n.py) and go to
+the same catalog, with `{name}` placeholders. JupyterLab reads the compiled
 `jupyter_code_interp/locale/<locale>/LC_MESSAGES/jupyter_code_interp.json` through the
-`jupyterlab.locale` entry point. The .po next to it is the source of truth.
+`jupyterlab.locale` entry point, and the server reads it too. The .po next to it is the source
+of truth.
 
     python scripts/i18n.py            # fail on missing/untranslated msgids or a stale JSON
     python scripts/i18n.py --update   # add missing msgids (empty msgstr), drop obsolete ones,
@@ -16,6 +19,7 @@ Standard library only.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import re
 import sys
@@ -31,7 +35,10 @@ ARGUMENTS = {"__": ("msgid",), "_n": ("msgid", "plural"), "_p": ("context", "msg
 ARGUMENTS["_np"] = ("context", "msgid", "plural")
 DYNAMIC_MARK = "i18n-dynamic"
 """A comment on the line of a call whose msgid is a variable on purpose (schema strings)."""
-PLACEHOLDER = re.compile(r"%\d+")
+PLACEHOLDER = re.compile(r"%\d+|\{[A-Za-z_][A-Za-z0-9_]*\}")
+"""`%1` in the panel's strings, `{name}` in the server's."""
+PYTHON_MARKERS = ("_", "N_")
+"""The server's translation functions (jupyter_code_interp/i18n.py)."""
 SCHEMA_KEYS = ("title", "description", "jupyter.lab.setting-icon-label")
 SCHEMA_DATA_KEYS = ("default", "examples", "enum", "const")
 """Schema keys holding data, not text for people (src/i18n.ts leaves them alone too)."""
@@ -171,6 +178,27 @@ def extract_source(text: str, origin: str) -> tuple[list[Message], list[str]]:
     return messages, problems
 
 
+def extract_python(text: str, origin: str) -> tuple[list[Message], list[str]]:
+    """Messages one server module wraps in `_()` or `N_()`, and problems (`origin:line: why`)."""
+    found: list[tuple[int, Message]] = []
+    problems: list[str] = []
+    lines = text.splitlines()
+    for node in ast.walk(ast.parse(text)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+            continue
+        if node.func.id not in PYTHON_MARKERS:
+            continue
+        first = node.args[0] if node.args else None
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            found.append((node.lineno, Message(first.value, references=[origin])))
+        elif isinstance(first, ast.Name) and first.id.isupper():
+            continue  # a module constant: collected where it is defined, in `N_(…)`
+        elif DYNAMIC_MARK not in lines[node.lineno - 1]:
+            problems.append(f"{origin}:{node.lineno}: msgid is not a string literal")
+    found.sort(key=lambda item: item[0])  # source order (ast.walk is breadth-first)
+    return [message for _, message in found], problems
+
+
 def _schema_strings(node: object) -> list[str]:
     """Titles, descriptions and the icon label of a settings schema, in document order."""
     found: list[str] = []
@@ -189,7 +217,7 @@ def _schema_strings(node: object) -> list[str]:
 
 
 def extract(root: Path = ROOT) -> tuple[list[Message], list[str]]:
-    """All messages of src/**/*.ts(x) (tests excluded) and schema/*.json, merged by key."""
+    """All messages of src/**/*.ts(x) (tests excluded), schema/*.json and the server's modules."""
     merged: dict[tuple[str | None, str], Message] = {}
     problems: list[str] = []
     sources = sorted((root / "src").rglob("*.ts")) + sorted((root / "src").rglob("*.tsx"))
@@ -204,6 +232,11 @@ def extract(root: Path = ROOT) -> tuple[list[Message], list[str]]:
         origin = str(path.relative_to(root))
         for value in _schema_strings(json.loads(path.read_text("utf-8"))):
             _merge(merged, Message(value, references=[origin]))
+    for path in sorted((root / DOMAIN).rglob("*.py")):
+        found, trouble = extract_python(path.read_text("utf-8"), str(path.relative_to(root)))
+        problems.extend(trouble)
+        for message in found:
+            _merge(merged, message)
     return list(merged.values()), problems
 
 

@@ -4,6 +4,7 @@ import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { UUID } from '@lumino/coreutils';
 
 import { ApprovalChoice, Approvals } from './approvals';
+import { conversationCells } from './conversation';
 import { ConversationSync } from './conversationSync';
 import type { IAttachmentRef } from './files/attachments';
 import type { IModelChoice } from './providers/types';
@@ -21,6 +22,12 @@ import { ChatSocket, ConnectionStatus } from './socket';
 import { INotebookExecutor } from './notebook/tokens';
 import { errorMessage } from './errors';
 import { withTimeout } from './timeout';
+
+/** The `kernelId` field of a turn frame: the notebook's kernel, when it has one. */
+function kernelField(panel: NotebookPanel): { kernelId?: string } {
+  const id = panel.sessionContext?.session?.kernel?.id;
+  return id ? { kernelId: id } : {};
+}
 
 /** How long a new turn waits for the connection, in ms. */
 const CONNECT_TIMEOUT = 5000;
@@ -62,9 +69,13 @@ export class CodeInterpreterController {
     this._trans = options.trans ?? nullTranslator.load('jupyter_code_interp');
     const serverSettings =
       options.serverSettings ?? ServerConnection.makeSettings();
+    // The setup card's problem comes in the panel's language.
+    const statusQuery = options.locale
+      ? `status?locale=${encodeURIComponent(options.locale)}`
+      : 'status';
     this._fetchStatus =
       options.fetchStatus ??
-      (() => requestAPI<IServerStatus>('status', serverSettings));
+      (() => requestAPI<IServerStatus>(statusQuery, serverSettings));
     this._approvals = new Approvals(this.store);
     this.conversations = new ConversationSync({
       store: this.store,
@@ -123,8 +134,10 @@ export class CodeInterpreterController {
     }
     const settings = this._settings();
     const turnId = UUID.uuid4();
+    // Cells go after the last cell this conversation wrote (the executor decides).
+    const written = conversationCells(this.store.get(notebook));
     this.store.startTurn(notebook, turnId, text, attachments);
-    this._executor.beginTurn(turnId, panel);
+    this._executor.beginTurn(turnId, panel, { written });
     const outputLimit = this._outputLimit(settings);
     this._outputLimits.set(turnId, outputLimit);
     // Absent limits are left out of the JSON: the server applies its own.
@@ -145,7 +158,12 @@ export class CodeInterpreterController {
     this._unsentTurns.add(turnId);
     void this._gatherContext(panel, outputLimit)
       .then(context =>
-        this._sendWhenConnected(context ? { ...frame, context } : frame)
+        this._sendWhenConnected({
+          ...frame,
+          ...(context ? { context } : {}),
+          // The server interrupts this kernel if the page goes away mid-cell.
+          ...kernelField(panel)
+        })
       )
       .then(sent => {
         if (!sent) {
@@ -158,6 +176,20 @@ export class CodeInterpreterController {
         }
       });
     return turnId;
+  }
+
+  /**
+   * Send a finished turn's instruction again, with its attachments (Retry
+   * after a provider error); returns the new turn's id, or null.
+   */
+  retry(panel: NotebookPanel, turnId: string): string | null {
+    const user = this.store
+      .get(panel.context.path)
+      .entries.find(e => e.kind === 'user' && e.turnId === turnId);
+    if (!user || user.kind !== 'user') {
+      return null;
+    }
+    return this.startTurn(panel, user.text, user.attachments ?? []);
   }
 
   /** Get a notebook's kernel ready for its first turn (in the background). */
@@ -282,6 +314,7 @@ export class CodeInterpreterController {
         outputLimit:
           this._outputLimits.get(turnId) ?? this._outputLimit(this._settings()),
         replaceCellId: frame.replaceCellId ?? null,
+        cellId: frame.cellId ?? null,
         onInserted: (cellId, cellIndex) =>
           this.store.setStepCell(turnId, step, cellId, cellIndex),
         // Auto-run off: the cell is inserted, then waits for Run or Skip.
@@ -397,5 +430,7 @@ export namespace CodeInterpreterController {
     fetchStatus?: () => Promise<IServerStatus>;
     /** The model a turn in a notebook runs with (absent: the `defaultModel` setting). */
     modelFor?: (notebook: string, settingModel: string) => IModelChoice | null;
+    /** The panel's language (e.g. `zh-CN`): the server's status problem comes in it. */
+    locale?: string;
   }
 }

@@ -282,6 +282,21 @@ export function setStepAwaiting(
   }));
 }
 
+/**
+ * The notebook cells a conversation's steps wrote, the most recent first
+ * (new cells go after the first of them still in the notebook).
+ */
+export function conversationCells(conv: IConversation): string[] {
+  const ids: string[] = [];
+  for (let i = conv.entries.length - 1; i >= 0; i--) {
+    const entry = conv.entries[i];
+    if (entry.kind === 'step' && entry.cellId && !ids.includes(entry.cellId)) {
+      ids.push(entry.cellId);
+    }
+  }
+  return ids;
+}
+
 /** Remove a turn's entries (after Undo). */
 export function removeTurn(conv: IConversation, turnId: string): IConversation {
   return {

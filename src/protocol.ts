@@ -37,6 +37,10 @@ export interface ITurnFrame {
   maxFixAttempts?: number;
   /** Ask once for computed figures when a turn about files ends without code. */
   computeFigures?: boolean;
+  /** The notebook's kernel: interrupted by the server if the socket closes mid-cell. */
+  kernelId?: string;
+  /** The panel's language for the server's messages (default: the socket's). */
+  locale?: string;
 }
 
 /** One notebook cell as the model sees it. */
@@ -183,6 +187,8 @@ export interface IExecuteRequestFrame {
   code: string;
   /** Replace this cell's code (a cell the turn inserted) and re-run it. */
   replaceCellId?: string | null;
+  /** The id to give the new cell (the server records it for Undo). */
+  cellId?: string | null;
 }
 
 /** Server → client: result of a step. */

@@ -9,13 +9,23 @@ import { API_NAMESPACE } from './request';
 /** State of the chat WebSocket. */
 export type ConnectionStatus = 'connecting' | 'connected' | 'disconnected';
 
-/** Build the chat WebSocket URL, with the token when the settings ask for it. */
-export function chatSocketUrl(settings: ServerConnection.ISettings): string {
+/**
+ * Build the chat WebSocket URL, with the token when the settings ask for it
+ * and the panel's language (the server's messages are translated into it).
+ */
+export function chatSocketUrl(
+  settings: ServerConnection.ISettings,
+  locale = ''
+): string {
   const url = URLExt.join(settings.wsUrl, API_NAMESPACE, 'chat');
+  const query: string[] = [];
   if (settings.appendToken && settings.token !== '') {
-    return `${url}?token=${encodeURIComponent(settings.token)}`;
+    query.push(`token=${encodeURIComponent(settings.token)}`);
   }
-  return url;
+  if (locale) {
+    query.push(`locale=${encodeURIComponent(locale)}`);
+  }
+  return query.length ? `${url}?${query.join('&')}` : url;
 }
 
 /**
@@ -25,6 +35,7 @@ export class ChatSocket {
   /** Create a socket; it connects on `connect()`. */
   constructor(options: ChatSocket.IOptions = {}) {
     this._settings = options.serverSettings ?? ServerConnection.makeSettings();
+    this._locale = options.locale ?? '';
     this._minDelay = options.minReconnectDelay ?? 500;
     this._maxDelay = options.maxReconnectDelay ?? 30000;
   }
@@ -64,7 +75,9 @@ export class ChatSocket {
       this._reconnectTimer = null;
     }
     this._setStatus('connecting');
-    const ws = new this._settings.WebSocket(chatSocketUrl(this._settings));
+    const ws = new this._settings.WebSocket(
+      chatSocketUrl(this._settings, this._locale)
+    );
     this._ws = ws;
     ws.onopen = () => {
       if (ws !== this._ws) {
@@ -153,6 +166,7 @@ export class ChatSocket {
   }
 
   private _settings: ServerConnection.ISettings;
+  private _locale: string;
   private _minDelay: number;
   private _maxDelay: number;
   private _ws: WebSocket | null = null;
@@ -175,5 +189,7 @@ export namespace ChatSocket {
     minReconnectDelay?: number;
     /** Longest reconnect delay in ms. */
     maxReconnectDelay?: number;
+    /** The panel's language (e.g. `zh-CN`): the server's messages come in it. */
+    locale?: string;
   }
 }

@@ -1,4 +1,5 @@
 import { Dialog, showDialog } from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
@@ -14,6 +15,9 @@ import { CodeInterpreterController } from './controller';
 import { codeInterpreterIcon } from './icons';
 import type { ApprovalChoice } from './approvals';
 import { IStepEntry } from './conversation';
+import { errorMessage } from './errors';
+import type { IAttachmentRef } from './files/attachments';
+import { FALLBACK_NAME } from './notebook/newNotebook';
 import type { IModelProviders } from './providers/tokens';
 import type { AnswerRendermime } from './render/sanitizer';
 
@@ -44,13 +48,8 @@ export class CodeInterpreterPanel extends ReactWidget {
       files.attachments.changed.connect(this._onChanged, this);
       files.focusRequested.connect(this._onFocusRequested, this);
       this._drop = new DropTarget(this.node, {
-        enabled: () => tracker.currentWidget !== null,
-        onFiles: list => {
-          const path = tracker.currentWidget?.context.path;
-          if (path !== undefined) {
-            void files.upload(list, path);
-          }
-        },
+        enabled: () => true,
+        onFiles: list => void files.upload(list, this._filesPath()),
         onPaths: paths => void files.attachPaths(paths)
       });
     }
@@ -84,7 +83,8 @@ export class CodeInterpreterPanel extends ReactWidget {
     const panel = this._options.tracker.currentWidget;
     const path = panel?.context.path ?? null;
     const conversation = path === null ? null : store.get(path);
-    this.node.dataset.busy = conversation?.turn ? 'true' : 'false';
+    this.node.dataset.busy =
+      conversation?.turn || this._creating ? 'true' : 'false';
     const files = this._options.files;
     return (
       <PanelView
@@ -99,14 +99,22 @@ export class CodeInterpreterPanel extends ReactWidget {
         globalError={store.globalError}
         onSend={text => {
           const attached = files?.attachments.ready ?? [];
-          const sent =
-            panel !== null &&
-            controller.startTurn(panel, text, attached) !== null;
+          if (panel === null) {
+            return this._sendInNewNotebook(text, attached);
+          }
+          const sent = controller.startTurn(panel, text, attached) !== null;
           if (sent) {
             files?.attachments.clearSent();
           }
           return sent;
         }}
+        onRetryTurn={this._onRetryTurn}
+        newNotebookFolder={
+          panel === null && this._options.newNotebook
+            ? this._options.newNotebook.folder()
+            : null
+        }
+        creatingNotebook={this._creating}
         onStop={() => path !== null && controller.stop(path)}
         onReset={() => path !== null && controller.reset(path)}
         onRetry={() => void controller.refreshStatus()}
@@ -129,8 +137,8 @@ export class CodeInterpreterPanel extends ReactWidget {
         }
         onDismissError={() => store.setGlobalError(null)}
         files={
-          files && path !== null
-            ? panelFiles(files, path, this._focusRequest)
+          files
+            ? panelFiles(files, this._filesPath(), this._focusRequest)
             : undefined
         }
         {...panelModelProps({
@@ -145,10 +153,61 @@ export class CodeInterpreterPanel extends ReactWidget {
     );
   }
 
+  /**
+   * No notebook is open: create one for the instruction in the file
+   * browser's folder and run the turn there; false if one is being created.
+   */
+  private _sendInNewNotebook(
+    text: string,
+    attached: readonly IAttachmentRef[]
+  ): boolean {
+    const { newNotebook, controller, trans, files } = this._options;
+    if (!newNotebook || this._creating || !text.trim()) {
+      return false;
+    }
+    this._creating = true;
+    this.update();
+    void newNotebook
+      .create(text)
+      .then(created => {
+        if (controller.startTurn(created, text, attached) !== null) {
+          files?.attachments.clearSent();
+        }
+      })
+      .catch(reason => {
+        controller.store.setGlobalError(
+          trans.__(
+            'No notebook could be created for your instruction (%1). Your instruction was: %2',
+            errorMessage(reason),
+            text
+          )
+        );
+      })
+      .finally(() => {
+        this._creating = false;
+        this._onChanged();
+      });
+    return true;
+  }
+
+  /**
+   * The notebook path uploads and `@` completion are relative to: the active
+   * notebook's, else one in the folder where a new notebook would go.
+   */
+  private _filesPath(): string {
+    const panel = this._options.tracker.currentWidget;
+    if (panel) {
+      return panel.context.path;
+    }
+    const folder = this._options.newNotebook?.folder() ?? '';
+    return PathExt.join(folder, `${FALLBACK_NAME}.ipynb`);
+  }
+
   private _onChanged(): void {
     const path = this._options.tracker.currentWidget?.context.path;
     this.node.dataset.busy =
-      path !== undefined && this._options.controller.store.isBusy(path)
+      this._creating ||
+      (path !== undefined && this._options.controller.store.isBusy(path))
         ? 'true'
         : 'false';
     this.update();
@@ -285,6 +344,12 @@ export class CodeInterpreterPanel extends ReactWidget {
   private _onApprove = (step: IStepEntry, choice: ApprovalChoice): void => {
     this._options.controller.approve(step.turnId, choice);
   };
+  private _onRetryTurn = (turnId: string): void => {
+    const panel = this._options.tracker.currentWidget;
+    if (panel) {
+      this._options.controller.retry(panel, turnId);
+    }
+  };
   private _onUndo = (turnId: string): void => {
     const path = this._options.tracker.currentWidget?.context.path;
     if (path !== undefined) {
@@ -297,6 +362,8 @@ export class CodeInterpreterPanel extends ReactWidget {
   private _watchedPath: string | null = null;
   private _drop: DropTarget | null = null;
   private _focusRequest = 0;
+  /** A notebook is being created for an instruction sent without one. */
+  private _creating = false;
 }
 
 /** Namespace for `CodeInterpreterPanel` types. */
@@ -315,6 +382,8 @@ export namespace CodeInterpreterPanel {
     activate: (id: string) => void;
     /** Create and open a new notebook. */
     createNotebook: () => Promise<unknown>;
+    /** Create a notebook for an instruction sent while none is open (absent: no composer then). */
+    newNotebook?: INewNotebook | null;
     /** Attachments, uploads and file cards (optional). */
     files?: ICodeInterpreterFiles | null;
     /** Model picker and providers settings (optional). */
@@ -322,4 +391,12 @@ export namespace CodeInterpreterPanel {
     /** Change the auto-run setting (absent: no toggle). */
     setAutoRun?: (value: boolean) => void;
   }
+}
+
+/** Notebooks created for instructions sent while no notebook is open. */
+export interface INewNotebook {
+  /** The folder it goes in (the file browser's). */
+  folder(): string;
+  /** Create and open a notebook named from the instruction, ready for a turn. */
+  create(instruction: string): Promise<NotebookPanel>;
 }

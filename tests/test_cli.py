@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import re
 import signal
 import subprocess
 import sys
@@ -16,6 +18,7 @@ from scripted_llm import ScriptedLLM, error_reply, text_reply, tool_reply
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "sk-cli-test-0123456789abcdefSECRET"
+USAGE = {"prompt_tokens": 100, "completion_tokens": 30}
 
 
 def cli_environment(
@@ -90,8 +93,9 @@ def test_run_inserts_cells_with_outputs_and_saves_a_valid_notebook(
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout == "先看环境。\n完成了: done.\n"
     assert "[step 1] running…" in completed.stderr
-    assert "[step 1] ✓" in completed.stderr
+    assert "[step 1] ✓ · " in completed.stderr  # with the elapsed time and the tokens
     assert "[step 2] ✗ ZeroDivisionError" in completed.stderr
+    assert "print('pid:', os.getpid())" not in completed.stderr  # the code: only with --verbose
     sent = scripted_llm.requests[0]["messages"][-1]["content"]
     assert sent.startswith("<notebook_context>") and sent.endswith("检查环境")
     assert "# 数据" in sent and "分析.ipynb" in sent  # the notebook's cells and directory
@@ -99,8 +103,12 @@ def test_run_inserts_cells_with_outputs_and_saves_a_valid_notebook(
 
     saved = nbformat.read(path, as_version=4)
     nbformat.validate(saved)
-    assert [cell.cell_type for cell in saved.cells] == ["markdown", "code", "code"]
-    first, second = saved.cells[1], saved.cells[2]
+    # The instruction and the final answer frame the turn's code, after the existing cell.
+    kinds = [cell.cell_type for cell in saved.cells]
+    assert kinds == ["markdown", "markdown", "code", "code", "markdown"]
+    assert saved.cells[1].source == "> 检查环境"
+    assert saved.cells[4].source == "完成了: done."
+    first, second = saved.cells[2], saved.cells[3]
     printed = "".join(output.get("text", "") for output in first.outputs)
     assert "key: absent" in printed
     assert second.source == "1 / 0"
@@ -126,13 +134,15 @@ def test_missing_notebook_is_created_with_config_from_the_jupyter_config_dir(
     )
     scripted_llm.push(tool_reply("print(1 + 1)"), text_reply("two"))
     path = tmp_path / "new.ipynb"
-    completed = run_cli(scripted_llm, tmp_path, "run", str(path), "add", base_url_in_env=False)
+    completed = run_cli(
+        scripted_llm, tmp_path, "run", str(path), "add", "--no-markdown", base_url_in_env=False
+    )
 
     assert completed.returncode == 0, completed.stderr
     assert scripted_llm.requests[0]["model"] == "configured-model"
     saved = nbformat.read(path, as_version=4)
     nbformat.validate(saved)
-    assert len(saved.cells) == 1
+    assert len(saved.cells) == 1  # --no-markdown: the code cell only
     assert saved.cells[0].outputs[0]["text"] == "2\n"
 
 
@@ -198,7 +208,8 @@ def test_step_cap_exits_3_and_keeps_the_cells_that_ran(
     lines = error_lines(completed.stderr)
     assert len(lines) == 1 and "step limit" in lines[0]
     saved = nbformat.read(path, as_version=4)
-    assert [cell.source for cell in saved.cells] == ["print('one')"]
+    # The instruction stays with the code it led to; no answer came.
+    assert [cell.source for cell in saved.cells] == ["> loop", "print('one')"]
 
 
 def test_bad_arguments_exit_2(scripted_llm: ScriptedLLM, tmp_path: Path) -> None:
@@ -244,7 +255,8 @@ def test_interrupt_shuts_the_kernel_down_and_keeps_the_inserted_cell(
     assert "interrupted" in error_lines(stderr)[0]
     assert process_gone(kernel_pid)
     saved = nbformat.read(path, as_version=4)
-    assert "time.sleep(120)" in saved.cells[0].source
+    assert saved.cells[0].source == "> wait"
+    assert "time.sleep(120)" in saved.cells[1].source
 
 
 def test_provider_and_model_from_the_command_line(
@@ -360,3 +372,89 @@ def test_attach_refuses_what_the_kernel_cannot_read_before_anything_starts(
     lines = error_lines(completed.stderr)
     assert len(lines) == 1 and expected in lines[0], completed.stderr
     assert scripted_llm.requests == [] and not (work / "nb.ipynb").exists()
+
+
+def test_verbose_shows_the_code_of_each_step_on_stderr(
+    scripted_llm: ScriptedLLM, tmp_path: Path
+) -> None:
+    scripted_llm.push(tool_reply("total = 40 + 2\nprint(total)"), text_reply("42."))
+    path = tmp_path / "v.ipynb"
+    completed = run_cli(scripted_llm, tmp_path, "run", str(path), "add", "--verbose")
+
+    assert completed.returncode == 0, completed.stderr
+    assert "    total = 40 + 2\n    print(total)\n" in completed.stderr
+    assert "total = 40" not in completed.stdout  # stdout is the answer only
+    assert completed.stdout == "42.\n"
+
+
+def test_progress_without_a_terminal_is_plain_lines_and_never_splits_the_answer(
+    scripted_llm: ScriptedLLM, tmp_path: Path
+) -> None:
+    scripted_llm.push(
+        {**tool_reply("print(1)", text="Half a line, then code"), "usage": USAGE},
+        {**text_reply("The end,\nin two lines"), "usage": USAGE},
+    )
+    path = tmp_path / "p.ipynb"
+    completed = subprocess.run(
+        [sys.executable, "-m", "jupyter_code_interp.cli", "run", str(path), "go"],
+        check=False,
+        env=cli_environment(scripted_llm, tmp_path),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,  # both streams in one pipe, as `2>&1` in a terminal
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stdout
+    lines = completed.stdout.splitlines()
+    assert "Half a line, then code" in lines  # ended before the step's line, not cut by it
+    assert "in two lines" in lines
+    steps = [line for line in lines if "[step" in line]
+    assert all(line.startswith("[step") for line in steps), steps
+    # Each step's result carries the elapsed time and the tokens so far (reported: 2 × 130).
+    assert re.fullmatch(r"\[step 1\] ✓ · \d+s · 130 tokens", steps[-1]), steps
+    assert re.fullmatch(r"\[turn\] 1 step · \d+s · 260 tokens", lines[-1]), lines
+
+
+def test_progress_on_a_terminal_is_one_updating_line_that_never_cuts_the_answer(
+    scripted_llm: ScriptedLLM, tmp_path: Path
+) -> None:
+    # The answer streams slowly: the progress line ticks (every second) while a line is open.
+    slow_answer = {**text_reply("Answer line one\nanswer line two", chunk=3), "delay": 0.25}
+    scripted_llm.push({**tool_reply("import time; time.sleep(2.5)"), "usage": USAGE}, slow_answer)
+    path = tmp_path / "tty.ipynb"
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jupyter_code_interp.cli", "run", str(path), "go"],
+        env={**cli_environment(scripted_llm, tmp_path), "TERM": "xterm"},
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stdout=follower,
+        stderr=follower,
+    )
+    os.close(follower)
+    received = bytearray()
+    try:
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # EIO: the process closed the terminal
+                break
+            if not chunk:
+                break
+            received += chunk
+        assert process.wait(timeout=60) == 0, received.decode("utf-8", "replace")
+    finally:
+        process.kill()
+        os.close(leader)
+    screen = received.decode("utf-8").replace("\r\n", "\n")
+    # The progress line is redrawn in place (several times while the cell sleeps)…
+    redraws = re.findall(r"\r\x1b\[Kstep 1/\d+ · \d+s · [\d,]+ tokens", screen)
+    assert len(redraws) >= 2, screen
+    # …and erased before anything else is written: what stays on the screen is clean.
+    shown = re.sub(r"\r\x1b\[K(step \d+/\d+ · \d+s · [≈\d,]+ tokens)?", "", screen)
+    lines = shown.splitlines()
+    assert "Answer line one" in lines and "answer line two" in lines, lines
+    assert "[step 1] ✓" in lines, lines  # no figures: the live line shows them
+    assert re.fullmatch(r"\[turn\] 1 step · \d+s · [\d,]+ tokens", lines[-1]), lines

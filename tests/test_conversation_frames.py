@@ -239,7 +239,8 @@ async def test_each_step_is_saved_before_the_turn_ends(
     await client.session.handle(turn_frame("t1", NOTEBOOK, instruction="两步"))
     request = await client.recorder.next("execute_request", "t1")
     await client.session.handle(result(request["requestId"], "cell-1"))
-    await client.recorder.next("execute_request", "t1")  # step 2 waits: the "crash" happens here
+    # Step 2 waits: the "crash" happens here.
+    waiting = await client.recorder.next("execute_request", "t1")
 
     # What another process would read from the file now.
     crashed = ConversationStore(db).get(NOTEBOOK)
@@ -251,7 +252,9 @@ async def test_each_step_is_saved_before_the_turn_ends(
         "step_finished",
         "step_started",
     ]
-    assert record.cell_ids == ["cell-1"]
+    # Step 1's cell as the panel reported it; step 2's as the server asked for it (Undo removes
+    # it even though its result never came).
+    assert record.cell_ids == ["cell-1", waiting["cellId"]]
     roles = [message["role"] for message in crashed.messages]
     assert roles == ["user", "assistant", "tool"]  # step 1's exchange, complete
     client.session.close()

@@ -152,3 +152,77 @@ def test_jupyterlab_server_serves_the_catalog_with_the_language_pack() -> None:
     assert catalog[""]["domain"] == "jupyter_code_interp"
     assert catalog["Send"] == ["发送"]
     assert catalog["Code Interpreter"] == ["代码解释器"]
+
+
+PYTHON_SOURCE = '''
+from ..i18n import N_, _
+
+LOST = N_("The connection was lost.")
+
+
+def stopped(steps: int) -> str:
+    """How a turn ended."""
+    for _index in range(2):
+        pass
+    first = _("Stopped after {steps} steps.", steps=steps)
+    return first + _(LOST) + _(
+        "Joined "
+        "parts"
+    ) + _(message)
+'''
+
+
+def test_the_servers_messages_are_collected_into_the_same_catalog(tmp_path: Path) -> None:
+    messages, problems = i18n.extract_python(PYTHON_SOURCE, "jupyter_code_interp/a.py")
+    assert [m.msgid for m in messages] == [
+        "The connection was lost.",
+        "Stopped after {steps} steps.",
+        "Joined parts",
+    ]
+    # A module constant is collected where N_ marks it; any other variable is a problem.
+    assert problems == ["jupyter_code_interp/a.py:15: msgid is not a string literal"]
+
+    root = _tree(tmp_path, "trans.__('Send');")
+    (root / "jupyter_code_interp").mkdir()
+    (root / "jupyter_code_interp" / "b.py").write_text(
+        'from .i18n import _\nMESSAGE = _("Stopped after {steps} steps.", steps=3)\n', "utf-8"
+    )
+    found, _problems = i18n.extract(root)
+    by_id = {m.msgid: m.references for m in found}
+    assert by_id["Stopped after {steps} steps."] == ["jupyter_code_interp/b.py"]
+    assert "Send" in by_id
+
+
+def test_a_server_translation_must_keep_its_named_placeholders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _tree(tmp_path, "trans.__('Send');")
+    (root / "jupyter_code_interp").mkdir()
+    (root / "jupyter_code_interp" / "b.py").write_text(
+        'from .i18n import _\nM = _("Stopped after {steps} steps.", steps=3)\n', "utf-8"
+    )
+    i18n.main(["--update"], root)
+    po_path, _json = i18n.catalog_paths("zh_CN", root)
+    header, entries = i18n.parse_po(po_path.read_text("utf-8"))
+    for entry in entries:
+        entry.msgstr = ["已执行 {count} 步。" if "{steps}" in entry.msgid else "发送"]
+    po_path.write_text(i18n.write_po(header, entries), "utf-8")
+    assert i18n.main(["--update"], root) == 1
+    err = capsys.readouterr().err
+    assert 'placeholders differ in the translation of "Stopped after {steps} steps."' in err
+
+
+def test_the_server_translates_with_the_compiled_catalog() -> None:
+    from jupyter_code_interp.i18n import _, normalize_locale, use_locale
+
+    assert normalize_locale("zh-CN") == normalize_locale("zh_cn") == "zh_CN"
+    assert normalize_locale("zh") == "zh_CN"  # the language's catalog
+    assert normalize_locale("fr-FR") is None and normalize_locale("../../etc") is None
+    message = (
+        "Stopped after {steps} steps, the most one turn may run. Raise the “Max steps per turn” "
+        "setting to allow more."
+    )
+    with use_locale("zh-CN"):
+        assert _(message, steps=4).startswith("已执行 4 步")
+        assert _("not in the catalog {x}", x=1) == "not in the catalog 1"
+    assert _(message, steps=4).startswith("Stopped after 4 steps")

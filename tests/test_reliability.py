@@ -1,7 +1,8 @@
 """Reliability over the real chat socket: provider faults, bad input, dropped connections.
 
 Every fault must end the turn with a message that says what went wrong, leave the conversation
-intact (the next turn works and its request carries the earlier messages) and hang nothing.
+intact (the next turn works; its request carries the earlier exchanges, not an instruction the
+model never answered) and hang nothing.
 """
 
 from __future__ import annotations
@@ -203,7 +204,10 @@ async def test_provider_fault_ends_the_turn_clearly_and_the_next_turn_works(
     assert text_of(frames) == "恢复了 ✓ recovered"
     assert len(code_interp_server.requests) == before + 1
     sent = json.dumps(code_interp_server.requests[-1]["messages"], ensure_ascii=False)
-    assert marker in sent and "second question" in sent
+    assert "second question" in sent
+    # The faulty turn stays in the model's history only if the model answered something in it.
+    answered = reason == "max_steps" or "tool calls in a row" in finished["message"]
+    assert (marker in sent) == answered
 
 
 @on_server_loop
@@ -329,7 +333,8 @@ async def test_a_dropped_socket_ends_its_turn_and_a_new_socket_works(
     assert frames[-1]["reason"] == "done", frames[-1]
     assert text_of(frames) == "fresh answer"
     sent = json.dumps(code_interp_server.requests[-1]["messages"])
-    assert "a question whose socket drops" in sent and "after the drop" in sent
+    # The model never answered the dropped turn: it is not sent with the next instruction.
+    assert "a question whose socket drops" not in sent and "after the drop" in sent
 
 
 async def _finished_record(client: ChatClient, turn_id: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..conversations.model import Conversation
+from ..i18n import _
 from ..limits import (
     COMPUTE_FIGURES,
     CONTEXT_BUDGET,
@@ -154,7 +155,13 @@ class _Turn:
         return TurnOutcome(reason, message, self.steps, tokens, estimated, self.learned_fenced)
 
     async def run(self, instruction: str) -> TurnOutcome:
-        """Loop until the model answers without code, a limit is hit or something fails."""
+        """Run the turn; one the model never answered leaves nothing in the model's history.
+
+        A turn that failed or was stopped before any assistant message (a provider error, Stop
+        during the first reply) would otherwise leave its instruction in front of the next one
+        (consecutive user messages are merged): the model would act on a request the user saw
+        fail, and perhaps gave up on. The panel still shows the turn; Retry sends it again.
+        """
         turn_id = self.options.turn_id or str(self.conversation.turns + 1)
         self.conversation.messages.append(
             {"role": "user", "content": instruction, "_turn": turn_id}
@@ -162,13 +169,25 @@ class _Turn:
         self.conversation.turns += 1
         files = self.options.notebook.files if self.options.notebook is not None else []
         self.about_files = self.options.attached or names_a_file(instruction, files)
+        try:
+            return await self.loop()
+        finally:
+            turn = self.conversation.messages[self.start :]
+            if not any(message.get("role") == "assistant" for message in turn):
+                del self.conversation.messages[self.start :]
+
+    async def loop(self) -> TurnOutcome:
+        """Loop until the model answers without code, a limit is hit or something fails."""
         invalid_rounds = 0
         while True:
             if self.steps >= self.max_steps:
                 return await self.final_answer(
                     "max_steps",
-                    f"Stopped after {self.max_steps} steps, the most one turn may run. "
-                    "Raise the “Max steps per turn” setting to allow more.",
+                    _(
+                        "Stopped after {steps} steps, the most one turn may run. Raise the "
+                        "“Max steps per turn” setting to allow more.",
+                        steps=self.max_steps,
+                    ),
                 )
             try:
                 reply = await self.ask()
@@ -197,8 +216,12 @@ class _Turn:
                 problem = next(job.problem for job in jobs if job.problem)
                 return self.outcome(
                     "error",
-                    f"The model made {invalid_rounds} tool calls in a row that could not be run "
-                    f"(last: {problem}).",
+                    _(
+                        "The model made {count} tool calls in a row that could not be run (last: "
+                        "{problem}).",
+                        count=invalid_rounds,
+                        problem=problem,
+                    ),
                 )
 
     def follow_up(self, reply: Reply) -> bool:

@@ -354,8 +354,9 @@ def request_messages(
         message = public(message)
         previous = prepared[-1]
         if message.get("role") == "user" and previous.get("role") == "user":
-            # A turn that failed before the model answered leaves two user messages in a row
-            # (and images follow tool results); some chat templates reject that: send one.
+            # Images follow tool results as a user message (and conversations stored before
+            # unanswered turns were dropped may hold two in a row); some chat templates reject
+            # consecutive user messages: send one.
             first, second = previous.get("content"), message.get("content")
             if isinstance(first, str) and isinstance(second, str):
                 merged: Any = first + "\n\n" + second

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..i18n import _
 from .executor import ExecutionResult
 
 SKIPPED_FEEDBACK = (
@@ -53,11 +54,19 @@ class FixTracker:
         self.failing = _error_name(result.error)
         if self.used < self.max_attempts:
             return None
+        # The reason is the turn's outcome, shown to the user: in the panel's language.
         if self.max_attempts == 0:
-            return f"The code failed with {self.failing}; automatic fixes are turned off."
-        return (
-            f"Gave up after {self.used} fix attempt{'s' if self.used != 1 else ''}; "
-            f"the remaining error is {self.failing}."
+            return _(
+                "The code failed with {error}; automatic fixes are turned off.", error=self.failing
+            )
+        if self.used == 1:
+            return _(
+                "Gave up after 1 fix attempt; the remaining error is {error}.", error=self.failing
+            )
+        return _(
+            "Gave up after {count} fix attempts; the remaining error is {error}.",
+            count=self.used,
+            error=self.failing,
         )
 
     @property

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,7 @@ from ..agent.executor import ExecutionResult
 
 if TYPE_CHECKING:
     from .session import ChatSession
+    from .turn_recorder import TurnRecorder
 
 
 @dataclass
@@ -24,13 +26,25 @@ class PendingExecution:
 class SocketExecutor:
     """Runs code through the panel: sends `execute_request`, awaits the matching result."""
 
-    def __init__(self, session: ChatSession, turn_id: str) -> None:
-        """An executor for one turn of `session`."""
+    def __init__(
+        self, session: ChatSession, turn_id: str, recorder: TurnRecorder | None = None
+    ) -> None:
+        """An executor for one turn of `session`; `recorder` keeps the ids of its new cells."""
         self._session = session
+        self._recorder = recorder
         self.turn_id = turn_id
         self.step = 0
         """The step the loop announced last (set from its `step_started` events)."""
 
     async def execute(self, code: str, replace_cell_id: str | None = None) -> ExecutionResult:
-        """Ask the panel to insert and run `code` (or re-run a cell with it); wait for its answer."""
-        return await self._session.request_execution(self.turn_id, self.step, code, replace_cell_id)
+        """Ask the panel to insert and run `code` (or re-run a cell with it); wait for its answer.
+
+        A new cell's id is chosen here and recorded before the panel inserts it, so that Undo
+        removes it however the turn ends (stopped mid-cell, failed, the panel went away).
+        """
+        cell_id = None if replace_cell_id else str(uuid.uuid4())
+        if cell_id is not None and self._recorder is not None:
+            self._recorder.note_cell(cell_id)
+        return await self._session.request_execution(
+            self.turn_id, self.step, code, replace_cell_id, cell_id
+        )

@@ -20,6 +20,8 @@ from ..agent.usage import UsageMeter
 from ..config import CodeInterpreter
 from ..conversations.store import ConversationStore
 from ..files.paths import FileAccess
+from ..i18n import N_, _, set_locale
+from ..kernel.control import InterruptKernel
 from ..providers.client import ProviderError
 from ..providers.redaction import redact
 from ..providers.registry import ProviderRegistry
@@ -34,6 +36,7 @@ from .frames import (
     parse_notebook_context,
     validate_notebook_path,
 )
+from .turn_end import CONNECTION_LOST_MESSAGE, STOPPED_MESSAGE, interrupt_cell
 from .turn_files import AttachmentRefused, FileTrackingExecutor, TurnFiles, open_turn_files
 from .turn_model import (
     ChoiceError,
@@ -48,9 +51,8 @@ from .turn_setup import turn_options
 
 SendFrame = Callable[[dict[str, Any]], Awaitable[None]]
 MayRead = Callable[[str], Awaitable[bool]]
-CONNECTION_LOST_MESSAGE = "The connection to the panel was lost, so the turn was stopped."
-TOO_LONG = (
-    "The turn took longer than %g s, the most one turn may take "
+TOO_LONG = N_(
+    "The turn took longer than {seconds} s, the most one turn may take "
     "(c.CodeInterpreter.turn_time_limit), so it was stopped."
 )
 
@@ -72,6 +74,9 @@ class _RunningTurn:
     turn_id: str
     notebook: str
     task: asyncio.Task[None]
+    kernel_id: str | None = None
+    """The notebook's kernel (from the `turn` frame): interrupted if the socket closes mid-cell."""
+    locale: str | None = None
 
 
 class ChatSession:
@@ -86,10 +91,22 @@ class ChatSession:
         log: logging.Logger,
         files: FileAccess | None = None,
         may_read: MayRead | None = None,
+        *,
+        interrupt_kernel: InterruptKernel | None = None,
+        locale: str | None = None,
     ) -> None:
         """A session that writes frames with `send`; `files` enables attachments and cards;
-        `may_read(path)` says whether the user may read a file (None: any file in the root)."""
+        `may_read(path)` says whether the user may read a file (None: any file in the root).
+
+        `interrupt_kernel` interrupts a kernel by id (jupyter_server's kernel manager): a cell
+        still running when the socket closes is interrupted. `locale` is the panel's language:
+        messages for people (how a turn ended, provider errors) are translated into it.
+        """
         self._send = send
+        self._interrupt_kernel = interrupt_kernel
+        self._locale = locale
+        self._close_messages: dict[str, str] = {}
+        """Why each turn cancelled by `close` ended (whether its kernel was interrupted)."""
         self._files = files
         self._may_read = may_read
         self._settings = settings
@@ -179,6 +196,8 @@ class ChatSession:
             context = parse_notebook_context(frame.get("context"))
             fix_attempts = frame_field(frame, "maxFixAttempts", int, required=False)
             compute_figures = frame_field(frame, "computeFigures", bool, required=False)
+            kernel_id = frame_field(frame, "kernelId", str, required=False)
+            locale = frame_field(frame, "locale", str, required=False)
             try:
                 attached = frame_field(frame, "attachments", list, required=False)
                 files = await open_turn_files(self._files, notebook, attached, self._may_read)
@@ -204,9 +223,12 @@ class ChatSession:
                 _Limits(max_steps, output_limit, fix_attempts, compute_figures),
                 files,
                 context,
+                locale or self._locale,
             )
         )
-        self._turns[turn_id] = _RunningTurn(turn_id, notebook, task)
+        self._turns[turn_id] = _RunningTurn(
+            turn_id, notebook, task, kernel_id or None, locale or self._locale
+        )
         self._store.mark_running(notebook, turn_id)  # every socket sees it (history, undo)
         task.add_done_callback(lambda _: self._store.finish_running(turn_id))
 
@@ -219,13 +241,15 @@ class ChatSession:
         limits: _Limits,
         files: TurnFiles | None = None,
         context: NotebookContext | None = None,
+        locale: str | None = None,
     ) -> None:
         """Run one turn to its end and always report `turn_finished` (with the usage)."""
-        executor = SocketExecutor(self, turn_id)
+        set_locale(locale)  # this task's messages for people are in the panel's language
         meter = UsageMeter()
         recorder = TurnRecorder(
             self._store, turn_id, instruction, attachment_paths(files), self._log
         )
+        executor = SocketExecutor(self, turn_id, recorder)
 
         async def emit(event: dict[str, Any]) -> None:
             if event.get("type") == "step_started":
@@ -290,11 +314,15 @@ class ChatSession:
                 finished["toolModeLearned"] = True
         except asyncio.CancelledError:
             if turn_id in self._expired:  # c.CodeInterpreter.turn_time_limit, not the user
-                finished.update(reason="error", message=TOO_LONG % self._settings.turn_time_limit)
+                finished.update(
+                    reason="error",
+                    message=_(TOO_LONG, seconds=f"{self._settings.turn_time_limit:g}"),
+                )
             elif self._closed:  # not the user's Stop: the stored record says what happened
-                finished.update(reason="error", message=CONNECTION_LOST_MESSAGE)
+                why = self._close_messages.get(turn_id) or _(CONNECTION_LOST_MESSAGE)
+                finished.update(reason="error", message=why)
             else:
-                finished.update(reason="stopped", message="The turn was stopped.")
+                finished.update(reason="stopped", message=_(STOPPED_MESSAGE))
         except ProviderError as error:
             finished.update(reason="error", message=str(error))
         except Exception as error:  # noqa: BLE001 - a turn must always end with turn_finished
@@ -303,7 +331,9 @@ class ChatSession:
             )
             finished.update(
                 reason="error",
-                message=f"Internal error ({type(error).__name__}); see the server log.",
+                message=_(
+                    "Internal error ({name}); see the server log.", name=type(error).__name__
+                ),
             )
         finally:
             expiry.cancel()
@@ -324,9 +354,17 @@ class ChatSession:
             )
 
     async def request_execution(
-        self, turn_id: str, step: int, code: str, replace_cell_id: str | None = None
+        self,
+        turn_id: str,
+        step: int,
+        code: str,
+        replace_cell_id: str | None = None,
+        cell_id: str | None = None,
     ) -> ExecutionResult:
-        """Send an `execute_request` for `code` and wait for the panel's `execute_result`."""
+        """Send an `execute_request` for `code` and wait for the panel's `execute_result`.
+
+        `cell_id` is the id the panel gives the new cell (none when a cell is replaced).
+        """
         if self._closed:
             return ExecutionResult(failure=CLOSED_MESSAGE)
         request_id = uuid.uuid4().hex
@@ -341,6 +379,7 @@ class ChatSession:
                     "step": step,
                     "code": code,
                     **({"replaceCellId": replace_cell_id} if replace_cell_id else {}),
+                    **({"cellId": cell_id} if cell_id else {}),
                 }
             )
         except Exception as error:  # noqa: BLE001 - a vanished socket must not crash the loop
@@ -391,21 +430,31 @@ class ChatSession:
                 pending.future.set_result(ExecutionResult(failure=why))
 
     def close(self) -> None:
-        """The socket closed: fail pending executions, cancel running turns, release the client."""
+        """The socket closed: interrupt cells still running, cancel the turns, release them."""
         if self._closed:
             return
         self._closed = True
         self._store.unwatch(self._notify)
+        running = {pending.turn_id for pending in self._pending.values()}
+        kernels = [t for t in self._turns.values() if t.turn_id in running]
+        self._cleanup = asyncio.ensure_future(self._release(kernels))
+
+    async def _release(self, running_cells: list[_RunningTurn]) -> None:
+        """Interrupt the kernels of cells still running, then end the turns and wait for them.
+
+        The kernels first: the turn's stored outcome says whether its cell was interrupted.
+        """
+        for turn in running_cells:
+            set_locale(turn.locale)
+            self._close_messages[turn.turn_id] = await interrupt_cell(
+                self._interrupt_kernel, turn.kernel_id, self._log
+            )
         for pending in list(self._pending.values()):
             if not pending.future.done():
                 pending.future.set_result(ExecutionResult(failure=CLOSED_MESSAGE))
         tasks = [turn.task for turn in self._turns.values()]
         for task in tasks:
             task.cancel()
-        self._cleanup = asyncio.ensure_future(self._release(tasks))
-
-    async def _release(self, tasks: list[asyncio.Task[None]]) -> None:
-        """Wait for cancelled turns to end (the registry owns and closes the clients)."""
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def join(self) -> None:

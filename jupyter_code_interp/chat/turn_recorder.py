@@ -49,6 +49,8 @@ class TurnRecorder:
         self._conversation: Conversation | None = None
         self._problem: str | None = None
         self._reported = False
+        self._requested: str | None = None
+        """The id of the new cell the panel was asked for, until its step_finished names it."""
 
     def begin(self, conversation: Conversation) -> None:
         """The turn starts in `conversation`: remember where its messages will begin."""
@@ -73,8 +75,16 @@ class TurnRecorder:
             record.provider, record.model = frame.get("provider"), frame.get("model")
         elif kind == "step_finished":
             cell_id = frame.get("cellId")
-            if isinstance(cell_id, str) and cell_id not in record.cell_ids:
-                record.cell_ids.append(cell_id)
+            requested, self._requested = self._requested, None
+            ids = record.cell_ids
+            if isinstance(cell_id, str) and requested not in (None, cell_id) and requested in ids:
+                # The panel gave the new cell an id of its own: keep the one it reports.
+                at = ids.index(requested)
+                ids.pop(at)
+                if cell_id not in ids:
+                    ids.insert(at, cell_id)
+            elif isinstance(cell_id, str) and cell_id not in ids:
+                ids.append(cell_id)
         elif kind == "turn_finished":
             record.reason = str(frame.get("reason"))
             record.message = frame.get("message")
@@ -84,6 +94,13 @@ class TurnRecorder:
         if kind in _SAVE_AFTER:
             self.save()
         return frame
+
+    def note_cell(self, cell_id: str) -> None:
+        """The panel is asked to insert a cell with this id: Undo removes it from now on."""
+        self._requested = cell_id
+        if cell_id not in self.record.cell_ids:
+            self.record.cell_ids.append(cell_id)
+            self.save()
 
     def save(self) -> None:
         """Save the conversation; a failure is logged, never allowed to break the turn."""

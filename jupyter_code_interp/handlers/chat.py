@@ -31,6 +31,7 @@ from ..limits import (
     OFF_LOOP_FRAME_BYTES,
     TRANSPORT_LIMIT_BYTES,
 )
+from ..kernel.control import kernel_interrupter
 from ..services import Services
 from .base import AUTH_RESOURCE
 
@@ -51,6 +52,8 @@ class ChatWebSocketHandler(WebSocketMixin, websocket.WebSocketHandler, JupyterHa
         self.services = services
         self.session: ChatSession | None = None
         self.budget_key = ""
+        self.may_interrupt = False
+        """The user may interrupt kernels (`execute` on `kernels`, as JupyterLab's own button)."""
 
     @property
     def max_message_size(self) -> int:
@@ -68,6 +71,9 @@ class ChatWebSocketHandler(WebSocketMixin, websocket.WebSocketHandler, JupyterHa
         )
         if not allowed:
             raise web.HTTPError(403)
+        self.may_interrupt = bool(
+            await ensure_async(self.authorizer.is_authorized(self, user, "execute", "kernels"))
+        )
 
     def _user_key(self) -> str:
         """The user the per-user limits count against, as the identity provider names them."""
@@ -106,6 +112,11 @@ class ChatWebSocketHandler(WebSocketMixin, websocket.WebSocketHandler, JupyterHa
             self.log,
             files=services.files,
             may_read=self.may_read,
+            # A cell still running when this socket closes is interrupted in its kernel.
+            interrupt_kernel=kernel_interrupter(self.kernel_manager)
+            if self.may_interrupt
+            else None,
+            locale=self.get_argument("locale", None),
         )
         await self.session.open()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from ..i18n import use_locale
 from ..providers.admin import status_payload
 from ..providers.registry import ProviderRegistry
 from .base import CodeInterpHandler
@@ -20,6 +21,10 @@ class StatusHandler(CodeInterpHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        """The status payload (model lists of local servers fetched first if stale)."""
+        """The status payload (model lists of local servers fetched first if stale).
+
+        `?locale=zh_CN` (the panel's language) translates the problems the setup card shows.
+        """
         await self.registry.refresh_models()
-        self.write_json(status_payload(self.registry))
+        with use_locale(self.get_argument("locale", None)):
+            self.write_json(status_payload(self.registry))

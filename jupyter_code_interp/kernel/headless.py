@@ -118,6 +118,23 @@ class KernelExecutor:
         if isinstance(info.get("language_info"), dict):
             metadata["language_info"] = info["language_info"]
 
+    def add_markdown(self, instruction: str, answer: str) -> None:
+        """The instruction as a Markdown cell before the turn's cells, the answer after them.
+
+        `inserted` gets their ids too (the notebook changed). Without cells, both go at the end.
+        """
+        cells = self.notebook.cells
+        indices = [i for i, cell in enumerate(cells) if cell.get("id") in self.inserted]
+        first, last = (indices[0], indices[-1] + 1) if indices else (len(cells), len(cells))
+        quoted = "\n".join(f"> {line}" if line else ">" for line in instruction.splitlines())
+        if answer:
+            cell = nbformat.v4.new_markdown_cell(answer, metadata={"code_interp": "answer"})
+            cells.insert(last, cell)
+            self.inserted.append(cell.id)
+        cell = nbformat.v4.new_markdown_cell(quoted, metadata={"code_interp": "instruction"})
+        cells.insert(first, cell)
+        self.inserted.append(cell.id)
+
     def begin_turn(self) -> None:
         """Start a new turn: its first cell goes to the end of the notebook."""
         self._anchor = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..i18n import N_, _
 from .client import ProviderError, display_url
 from .listing import find_listed, shown_models
 from .specs import ModelSpec, ProviderSpec
@@ -17,7 +18,7 @@ from .specs import ModelSpec, ProviderSpec
 if TYPE_CHECKING:
     from .registry import ProviderRegistry
 
-WHERE_TO_SET = (
+WHERE_TO_SET = N_(
     "Set OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible provider) in the "
     "environment of `jupyter lab`, or c.CodeInterpreter.api_key / c.CodeInterpreter.base_url in "
     "jupyter_server_config.py. A base_url alone is enough for local servers that need no key "
@@ -169,14 +170,16 @@ def problem(registry: ProviderRegistry) -> str | None:
         return None
     specs = registry.specs()
     if not specs:
-        return "No model provider is configured. " + WHERE_TO_SET
+        return _("No model provider is configured.") + " " + _(WHERE_TO_SET)
     problems = [
         registry.spec_problem(spec) or _no_models(registry, spec) for spec in specs.values()
     ]
     known = [found for found in problems if found]
     if known:
         return " ".join(known)
-    return "No model is configured: list the models of a provider (c.CodeInterpreter.models)."
+    return _(
+        "No model is configured: list the models of a provider (c.CodeInterpreter.models)."
+    )
 
 
 def _no_models(registry: ProviderRegistry, spec: ProviderSpec) -> str | None:
@@ -186,8 +189,9 @@ def _no_models(registry: ProviderRegistry, spec: ProviderSpec) -> str | None:
         return None
     url = display_url(registry.base_url(spec))
     if fetched.error is not None:
-        return f"The models of {url} could not be listed: {fetched.error}"
-    return (
-        f"{url} lists no models: load or pull one there (e.g. `ollama pull "
-        "qwen2.5-coder:7b`), or name one with OPENAI_MODEL."
+        return _("The models of {url} could not be listed: {error}", url=url, error=fetched.error)
+    return _(
+        "{url} lists no models: load or pull one there (e.g. `ollama pull qwen2.5-coder:7b`), "
+        "or name one with OPENAI_MODEL.",
+        url=url,
     )

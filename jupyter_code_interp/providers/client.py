@@ -11,6 +11,16 @@ import re
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..i18n import _
+from .errors import (
+    KeyHint,
+    ProviderError,
+    ToolsUnsupported,
+    default_key_hint,
+    describe_failure,
+    provider_message,
+    one_line,
+)
 from .events import (
     ChunkReader,
     Finish,
@@ -21,7 +31,7 @@ from .events import (
     Usage,
     describe_arguments,
 )
-from .quirks import Quirks, refuses
+from .quirks import Quirks
 from .redaction import redact, redact_url, url_secrets
 
 if TYPE_CHECKING:
@@ -47,12 +57,6 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 PLACEHOLDER_KEY = "not-needed"
 """Sent when only a base_url is configured: the SDK insists on a key, local servers ignore it."""
 
-_TOOLS_UNSUPPORTED = re.compile(
-    r"(tool|function)[^.]*?(not (be )?supported|unsupported|does not support|doesn't support"
-    r"|not enabled|requires? --|--jinja|enable-auto-tool-choice|tool-call-parser)"
-    r"|(not support|unsupported|does not support|doesn't support)[^.]*?(tool|function)",
-    re.IGNORECASE,
-)
 
 
 def display_url(base_url: str | None) -> str:
@@ -60,61 +64,6 @@ def display_url(base_url: str | None) -> str:
     return redact_url(base_url or DEFAULT_BASE_URL)
 
 
-class ProviderError(Exception):
-    """A failed model request; `str()` is one human-readable line without any secret."""
-
-    def __init__(self, message: str, kind: str = "error", retry_after: float | None = None) -> None:
-        """Keep the message, what kind of failure it is and when a retry may work."""
-        super().__init__(message)
-        self.kind = kind
-        """unauthorized, forbidden, model_not_found, rate_limited, unreachable, not_openai,
-        tools_unsupported, bad_request, cut, stalled, stream_error or error."""
-        self.retry_after = retry_after
-
-
-class ToolsUnsupported(ProviderError):
-    """The endpoint refused the request because it cannot do tool (function) calling."""
-
-    def __init__(self, message: str, kind: str = "tools_unsupported") -> None:
-        """A ProviderError of kind tools_unsupported."""
-        super().__init__(message, kind)
-
-
-def _one_line(text: str, limit: int = 400) -> str:
-    """Collapse whitespace and cap the length, so messages stay one readable line."""
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _provider_message(exc: Any) -> str:
-    """The provider's own message from an openai API error, without the SDK's prefix.
-
-    Bodies without a `message` (FastAPI's 422 `detail` list, Google's list of errors) are kept
-    as compact JSON: they name the refused field.
-    """
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        body = body["error"]
-    if isinstance(body, dict) and isinstance(body.get("message"), str) and body["message"]:
-        return str(body["message"])
-    if isinstance(body, str) and body.strip():
-        return body
-    if isinstance(body, (dict, list)) and body:
-        return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    message = str(getattr(exc, "message", "") or exc)
-    return re.sub(r"^Error code: \d+ - ", "", message)
-
-
-def _is_cut_stream(exc: BaseException) -> bool:
-    """True if `exc` (or what caused it) is the HTTP client's 'peer closed the body' error."""
-    seen: BaseException | None = exc
-    for _ in range(5):
-        if seen is None:
-            return False
-        if type(seen).__name__ == "RemoteProtocolError":
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
 
 
 class ChatProvider:
@@ -129,7 +78,7 @@ class ChatProvider:
         *,
         max_retries: int = 2,
         api_version: str | None = None,
-        key_hint: str | None = None,
+        key_hint: KeyHint | None = None,
         fenced_models: set[str] | None = None,
         on_fenced: Callable[[str], None] | None = None,
     ) -> None:
@@ -144,9 +93,7 @@ class ChatProvider:
         self.tool_modes = dict(tool_modes)
         self.max_retries = max_retries
         self.api_version = api_version
-        self.key_hint = key_hint or (
-            "Set OPENAI_API_KEY (or c.CodeInterpreter.api_key) to a valid key for {url}."
-        )
+        self.key_hint = key_hint or default_key_hint
         self._fenced_models = fenced_models if fenced_models is not None else set()
         self._on_fenced = on_fenced
         self.quirks = Quirks()
@@ -189,10 +136,12 @@ class ChatProvider:
         if self._client is None:
             if self._api_key is None and self.base_url is None:
                 raise ProviderError(
-                    "No model provider is configured: set OPENAI_API_KEY (or OPENAI_BASE_URL for "
-                    "a local server) in the environment of `jupyter lab`, or "
-                    "c.CodeInterpreter.api_key / c.CodeInterpreter.base_url in "
-                    "jupyter_server_config.py."
+                    _(
+                        "No model provider is configured: set OPENAI_API_KEY (or "
+                        "OPENAI_BASE_URL for a local server) in the environment of `jupyter "
+                        "lab`, or c.CodeInterpreter.api_key / c.CodeInterpreter.base_url in "
+                        "jupyter_server_config.py."
+                    )
                 )
             import openai
 
@@ -232,102 +181,19 @@ class ChatProvider:
     ) -> ProviderError:
         """A ProviderError with a specific one-line message for any failure of a request
         (`received`: the reply had started, with this many chunks)."""
-        import openai
-
-        url = self.display_url
-        error: ProviderError
-        retry_after: float | None = None
-        if isinstance(exc, ProviderError):
-            error = exc
-        elif isinstance(exc, openai.AuthenticationError):
-            error = ProviderError(
-                "The provider rejected the API key (401). " + self.key_hint.replace("{url}", url),
-                "unauthorized",
-            )
-        elif isinstance(exc, openai.PermissionDeniedError):
-            error = ProviderError(
-                f"The provider refused access (403) to model '{model}': {_provider_message(exc)}",
-                "forbidden",
-            )
-        elif isinstance(exc, openai.NotFoundError):
-            if isinstance(exc.body, dict):
-                error = ProviderError(
-                    f"Model '{model}' was not found at {url} (404): {_provider_message(exc)}",
-                    "model_not_found",
-                )
-            else:
-                error = ProviderError(
-                    f"{url} answered 404 for /chat/completions: not an OpenAI-compatible "
-                    f"endpoint, or model '{model}' does not exist. Check the base URL "
-                    "(it usually ends in /v1).",
-                    "not_openai",
-                )
-        elif isinstance(exc, openai.RateLimitError):
-            retry_after = _seconds(exc.response.headers.get("retry-after"))
-            wait = f" Retry after {retry_after:g} s." if retry_after is not None else ""
-            error = ProviderError(
-                f"Rate limited by the provider (429): {_provider_message(exc)}.{wait}",
-                "rate_limited",
-            )
-        elif isinstance(exc, (openai.BadRequestError, openai.UnprocessableEntityError)):
-            message = _provider_message(exc)
-            if sent_tools and (_TOOLS_UNSUPPORTED.search(message) or refuses(message, "tools")):
-                error = ToolsUnsupported(
-                    f"Model '{model}' does not support tool calls: {message}. Set its tool mode "
-                    "to 'fenced' (c.CodeInterpreter.tool_modes) or 'auto'."
-                )
-            else:
-                error = ProviderError(f"The provider refused the request: {message}", "bad_request")
-        elif isinstance(exc, openai.APIStatusError):
-            if isinstance(exc.body, (dict, type(None))):
-                error = ProviderError(
-                    f"The provider answered HTTP {exc.status_code}: {_provider_message(exc)}"
-                )
-            else:
-                error = ProviderError(
-                    f"{url} answered HTTP {exc.status_code} with something that is not an "
-                    f"OpenAI-compatible reply: {_provider_message(exc)}",
-                    "not_openai",
-                )
-        elif isinstance(exc, openai.APITimeoutError) and received is not None:
-            # The read timeout of a reply that had started: connected, but the data stopped.
-            where = "in the middle of the reply" if received else "after accepting the request"
-            error = ProviderError(
-                f"The provider stopped sending: nothing came from {url} for {self.timeout:g} s "
-                f"{where} (request_timeout).",
-                "stalled",
-            )
-        elif isinstance(exc, openai.APITimeoutError):
-            error = ProviderError(
-                f"Cannot connect to {url}: no answer within {self.timeout:g} s (request timed out).",
-                "unreachable",
-            )
-        elif _is_cut_stream(exc):
-            error = ProviderError(
-                f"The connection to {url} broke: the stream was cut before the reply was complete.",
-                "cut",
-            )
-        elif isinstance(exc, openai.APIConnectionError):
-            cause = exc.__cause__ or exc.__context__
-            detail = _one_line(str(cause)) if cause is not None and str(cause) else exc.message
-            error = ProviderError(f"Cannot connect to {url}: {detail}", "unreachable")
-        elif isinstance(exc, openai.APIError):
-            error = ProviderError(
-                f"The provider reported an error mid-stream: {exc.message}", "stream_error"
-            )
-        elif isinstance(exc, ValueError):
-            # json.JSONDecodeError and pydantic validation errors are ValueErrors.
-            error = ProviderError(
-                f"{url} sent something that is not an OpenAI-compatible reply: "
-                f"{_one_line(str(exc))}",
-                "not_openai",
-            )
-        else:
-            error = ProviderError(f"Request to {url} failed: {type(exc).__name__}: {exc}")
-        message = self._redact(_one_line(str(error), 600))
+        error = describe_failure(
+            exc,
+            url=self.display_url,
+            model=model,
+            timeout=self.timeout,
+            key_hint=self.key_hint,
+            sent_tools=sent_tools,
+            received=received,
+        )
+        message = self._redact(one_line(str(error), 600))
         if isinstance(error, ToolsUnsupported):
             return ToolsUnsupported(message)
-        return ProviderError(message, error.kind, retry_after)
+        return ProviderError(message, error.kind, error.retry_after)
 
     async def _create(self, model: str, arguments: dict[str, Any], sent_tools: bool) -> Any:
         """Start the stream; a 400 refusing an optional field is retried without it."""
@@ -339,7 +205,7 @@ class ChatProvider:
             try:
                 return await client.chat.completions.create(**arguments)
             except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
-                retry = self.quirks.retry(model, _provider_message(exc), arguments)
+                retry = self.quirks.retry(model, provider_message(exc), arguments)
                 if retry is None or retry == arguments:
                     raise self.map_error(exc, model, sent_tools=sent_tools) from None
                 arguments = retry
@@ -392,16 +258,13 @@ class ChatProvider:
             await response.close()
         if reader.understood == 0:
             raise ProviderError(
-                f"{self.display_url} sent no streamed chunks: not an OpenAI-compatible reply "
-                "(does the server support stream=true?)."
+                _(
+                    "{url} sent no streamed chunks: not an OpenAI-compatible reply (does the "
+                    "server support stream=true?).",
+                    url=self.display_url,
+                )
             )
         for event in reader.finish():
             yield event
 
 
-def _seconds(value: str | None) -> float | None:
-    """A Retry-After header in seconds (HTTP dates are not worth parsing here), else None."""
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None

@@ -17,10 +17,12 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import _
 from . import choosing
 from .catalog import ModelCatalog
 from .choosing import WHERE_TO_SET, ChoiceError, ModelChoice
 from .client import ChatProvider, ProviderError
+from .errors import KeyHint
 from .keystore import KeyStore, KeyStoreError, StoredSettings
 from .learned import LearnedModes
 from .listing import ListedModel
@@ -204,14 +206,21 @@ class ProviderRegistry:
     def spec_problem(self, spec: ProviderSpec) -> str | None:
         """Why the provider cannot be used now, or None."""
         if spec.source == "local":
-            return self.local.problem() if self.local is not None else "No local model."
+            return self.local.problem() if self.local is not None else _("No local model.")
         if self.base_url(spec) is None:
-            return f"Provider '{spec.name}' has no base URL: set its base_url."
+            return _("Provider '{name}' has no base URL: set its base_url.", name=spec.name)
         if spec.needs_key and not self.api_key(spec):
-            where = f" or set ${spec.api_key_env}" if spec.api_key_env else ""
-            return (
-                f"Provider '{spec.name}' has no API key: paste one in the providers settings "
-                f"of the panel{where}."
+            if spec.api_key_env:
+                return _(
+                    "Provider '{name}' has no API key: paste one in the providers settings of "
+                    "the panel or set ${variable}.",
+                    name=spec.name,
+                    variable=spec.api_key_env,
+                )
+            return _(
+                "Provider '{name}' has no API key: paste one in the providers settings of the "
+                "panel.",
+                name=spec.name,
             )
         return None
 
@@ -320,12 +329,11 @@ class ProviderRegistry:
     ) -> ChatProvider:
         """A ChatProvider for `spec` with its key."""
         tool_modes = spec.tool_modes()
-        hint: str | None = None
+        hint: KeyHint | None = None
         if spec.source == "default":
             tool_modes = {**dict(self.settings.tool_modes), **tool_modes}
         else:
-            env = f" or set ${spec.api_key_env}" if spec.api_key_env else ""
-            hint = f"Paste a valid key for provider '{spec.name}' in the providers settings{env}."
+            hint = _provider_key_hint(spec)
         return ChatProvider(
             self.base_url(spec),
             self.api_key(spec),
@@ -370,3 +378,17 @@ class ProviderRegistry:
             await self.local.stop()
 
     # -- status ---------------------------------------------------------------------------------
+
+
+def _provider_key_hint(spec: ProviderSpec) -> KeyHint:
+    """What to do when the provider rejects the key: translated when the error happens."""
+    if spec.api_key_env:
+        variable = spec.api_key_env
+        return lambda url: _(
+            "Paste a valid key for provider '{name}' in the providers settings or set ${variable}.",
+            name=spec.name,
+            variable=variable,
+        )
+    return lambda url: _(
+        "Paste a valid key for provider '{name}' in the providers settings.", name=spec.name
+    )

@@ -1,3 +1,6 @@
+import type { NotebookPanel } from '@jupyterlab/notebook';
+import { ServerConnection } from '@jupyterlab/services';
+
 import { CodeInterpreterController } from '../controller';
 import { IStepEntry } from '../conversation';
 import type { IExecutionResult } from '../protocol';
@@ -329,5 +332,93 @@ describe('CodeInterpreterController', () => {
     expect(store.status.status).toBeNull();
     expect(store.status.fetchError).toContain('404 Not Found');
     failing.dispose();
+  });
+
+  it('names the notebook’s kernel, so that the server can interrupt a cell the page left running', async () => {
+    const panel = {
+      context: { path: 'k.ipynb' },
+      sessionContext: { session: { kernel: { id: 'kernel-42' } } }
+    } as unknown as NotebookPanel;
+    controller.startTurn(panel, 'sleep');
+    await flush();
+    expect(ws.frames[0].kernelId).toBe('kernel-42');
+    // A notebook without a kernel yet says nothing.
+    controller.startTurn(pathPanel('none.ipynb'), 'sleep');
+    await flush();
+    expect('kernelId' in ws.frames[1]).toBe(false);
+  });
+
+  it('tells the executor which cells the conversation wrote, the most recent first', async () => {
+    const turnId = await startTurn();
+    ws.receive({
+      type: 'turn_started',
+      turnId,
+      notebook: 'a.ipynb',
+      model: 'm'
+    });
+    for (const [step, cellId] of [
+      [1, 'c-1'],
+      [2, 'c-2']
+    ] as const) {
+      ws.receive({ type: 'step_started', turnId, step, code: 'x' });
+      ws.receive({ type: 'step_finished', turnId, step, status: 'ok', cellId });
+    }
+    ws.receive({ type: 'turn_finished', turnId, reason: 'done' });
+    await startTurn();
+    expect(executor.placements.map(p => p.written)).toEqual([
+      [],
+      ['c-2', 'c-1']
+    ]);
+  });
+
+  it('retries a failed turn with the same instruction and attachments', async () => {
+    const panel = pathPanel('r.ipynb');
+    const file = { path: 'data/gdp.csv', name: 'gdp.csv', size: 12 };
+    const turnId = controller.startTurn(panel, '分析 GDP', [file])!;
+    await flush();
+    ws.receive({
+      type: 'turn_started',
+      turnId,
+      notebook: 'r.ipynb',
+      model: 'm'
+    });
+    ws.receive({
+      type: 'turn_finished',
+      turnId,
+      reason: 'error',
+      message: 'The provider rejected the API key (401).'
+    });
+    const again = controller.retry(panel, turnId);
+    await flush();
+    expect(again).not.toBeNull();
+    expect(again).not.toBe(turnId);
+    expect(ws.frames[1]).toMatchObject({
+      type: 'turn',
+      turnId: again,
+      instruction: '分析 GDP',
+      attachments: ['data/gdp.csv']
+    });
+    expect(controller.retry(panel, 'no-such-turn')).toBeNull();
+  });
+
+  it('asks for the status in the panel’s language', async () => {
+    const urls: string[] = [];
+    const serverSettings = ServerConnection.makeSettings({
+      baseUrl: 'http://localhost:8888/',
+      fetch: async (input: RequestInfo | URL) => {
+        urls.push(String(input instanceof Request ? input.url : input));
+        return new Response(JSON.stringify(READY_STATUS), { status: 200 });
+      }
+    });
+    const localized = new CodeInterpreterController({
+      socket: fake.socket,
+      store,
+      executor,
+      serverSettings,
+      locale: 'zh-CN'
+    });
+    await localized.refreshStatus();
+    localized.dispose();
+    expect(urls[0]).toContain('/code-interp/status?locale=zh-CN');
   });
 });

@@ -6,7 +6,7 @@ import { PromiseDelegate } from '@lumino/coreutils';
 
 import { NotebookExecutor } from '../notebook/executor';
 import type { ApprovalDecision } from '../notebook/tokens';
-import { makeNotebook, makePanel } from './fakes';
+import { flush, makeNotebook, makePanel } from './fakes';
 
 function sources(notebook: Notebook): string[] {
   return notebook.model!.sharedModel.cells.map(cell => cell.getSource());
@@ -48,10 +48,11 @@ describe('NotebookExecutor', () => {
     jest.restoreAllMocks();
   });
 
-  it('inserts after the active cell, runs it and remembers the cells the turn inserted', async () => {
+  it('inserts after the conversation’s last cell, runs it and remembers the cells the turn inserted', async () => {
     const notebook = makeNotebook(['base = 6', 'tail']);
     const { panel } = makePanel({ notebook });
-    executor.beginTurn('t1', panel);
+    const base = notebook.model!.cells.get(0).id;
+    executor.beginTurn('t1', panel, { written: [base] });
     const inserted: Array<[string, number]> = [];
     const first = await executor.execute('t1', 'x = 1', {
       outputLimit: 1000,
@@ -233,8 +234,9 @@ describe('NotebookExecutor', () => {
 
   it('removes the cells of an undone turn, found by panel or by path', async () => {
     const notebook = makeNotebook(['base = 6', 'user']);
-    const { panel } = makePanel({ notebook, path: 'work/a.ipynb' });
-    executor.beginTurn('t1', panel);
+    const { panel, saved } = makePanel({ notebook, path: 'work/a.ipynb' });
+    const base = notebook.model!.cells.get(0).id;
+    executor.beginTurn('t1', panel, { written: [base] });
     const a = await executor.execute('t1', 'a = 1', { outputLimit: 1000 });
     const b = await executor.execute('t1', 'b = 2', { outputLimit: 1000 });
     executor.endTurn('t1');
@@ -244,6 +246,9 @@ describe('NotebookExecutor', () => {
     expect(executor.removeCells('work/a.ipynb', [a.cellId])).toBe(1);
     expect(sources(notebook)).toEqual(['base = 6', 'user']);
     expect(executor.removeCells('other.ipynb', [a.cellId])).toBe(0);
+    await flush();
+    // Saved after the turn, and after each undo that removed cells.
+    expect(saved()).toBe(3);
   });
 
   it('finds notebooks it never worked in through findPanel', async () => {
@@ -286,5 +291,147 @@ describe('NotebookExecutor', () => {
         metadata: {}
       }
     ]);
+  });
+});
+
+describe('where a turn’s cells go, and saving after a turn', () => {
+  let executor: NotebookExecutor;
+  let finish: PromiseDelegate<void> | null;
+
+  /** Runs a cell at once, or when the test resolves `finish`. */
+  async function runCell(cell: CodeCell) {
+    if (finish) {
+      await finish.promise;
+    }
+    cell.model.executionCount = 1;
+    return {
+      content: { status: 'ok' }
+    } as unknown as KernelMessage.IExecuteReplyMsg;
+  }
+
+  /** Run one turn of one cell with this code; returns its cell id. */
+  async function turn(
+    turnId: string,
+    panel: ReturnType<typeof makePanel>['panel'],
+    code: string,
+    written: string[] = []
+  ): Promise<string> {
+    executor.beginTurn(turnId, panel, { written });
+    const result = await executor.execute(turnId, code, { outputLimit: 100 });
+    executor.endTurn(turnId);
+    return result.cellId;
+  }
+
+  beforeEach(() => {
+    finish = null;
+    jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    executor = new NotebookExecutor({ runCell });
+  });
+
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  it('goes to the end, not to the top, when the selection is where a reload put it', async () => {
+    // A reloaded notebook has its first cell active.
+    const notebook = makeNotebook(['user = 1', 'earlier work'], 0);
+    const { panel } = makePanel({ notebook });
+    executor.prepare(panel);
+    await turn('t1', panel, 'new = 1');
+    expect(sources(notebook)).toEqual(['user = 1', 'earlier work', 'new = 1']);
+  });
+
+  it('goes after the last cell the conversation wrote, if it is still there', async () => {
+    const notebook = makeNotebook(['a', 'b', 'c'], 0);
+    const { panel } = makePanel({ notebook });
+    const [a, b] = [0, 1].map(i => notebook.model!.cells.get(i).id);
+    // The selection moved, but the conversation's own cell wins.
+    notebook.activeCellIndex = 2;
+    await turn('t1', panel, 'x', [b, a]);
+    expect(sources(notebook)).toEqual(['a', 'b', 'x', 'c']);
+    // Its most recent cell was deleted: the one before it is the place.
+    const x = notebook.model!.cells.get(2).id;
+    notebook.model!.sharedModel.deleteCell(1);
+    await turn(
+      't2',
+      panel,
+      'y',
+      [x, b, a].filter(id => id !== b)
+    );
+    expect(sources(notebook)).toEqual(['a', 'x', 'y', 'c']);
+  });
+
+  it('goes after the active cell only when the user moved the selection since the last turn', async () => {
+    const notebook = makeNotebook(['a', 'b', 'c'], 0);
+    const { panel } = makePanel({ notebook });
+    executor.prepare(panel);
+    await turn('t1', panel, 'first');
+    expect(sources(notebook)).toEqual(['a', 'b', 'c', 'first']);
+    // The user selects "b", then asks again (the conversation wrote nothing yet).
+    notebook.activeCellIndex = 1;
+    await turn('t2', panel, 'second');
+    expect(sources(notebook)).toEqual(['a', 'b', 'second', 'c', 'first']);
+    // The selection did not move since: the end again.
+    await turn('t3', panel, 'third');
+    expect(sources(notebook)).toEqual([
+      'a',
+      'b',
+      'second',
+      'c',
+      'first',
+      'third'
+    ]);
+  });
+
+  it('takes a notebook it never saw with a cell other than the first active as a moved selection', async () => {
+    const notebook = makeNotebook(['a', 'b', 'c'], 1);
+    const { panel } = makePanel({ notebook });
+    await turn('t1', panel, 'x');
+    expect(sources(notebook)).toEqual(['a', 'b', 'x', 'c']);
+  });
+
+  it('an undo that moves the selection does not count as the user moving it', async () => {
+    const notebook = makeNotebook(['a', 'b'], 1);
+    const { panel } = makePanel({ notebook });
+    executor.prepare(panel);
+    const x = await turn('t1', panel, 'x');
+    expect(sources(notebook)).toEqual(['a', 'b', 'x']);
+    notebook.activeCellIndex = 2; // "x" is active
+    executor.removeCells(panel, [x]);
+    await turn('t2', panel, 'y');
+    expect(sources(notebook)).toEqual(['a', 'b', 'y']);
+  });
+
+  it('gives a new cell the id the server chose', async () => {
+    const notebook = makeNotebook(['a']);
+    const { panel } = makePanel({ notebook });
+    executor.beginTurn('t1', panel);
+    const result = await executor.execute('t1', 'x', {
+      outputLimit: 100,
+      cellId: 'server-chosen-id'
+    });
+    expect(result.cellId).toBe('server-chosen-id');
+    expect(notebook.model!.cells.get(1).id).toBe('server-chosen-id');
+  });
+
+  it('saves the notebook once the turn’s last cell is done, and only after a turn that changed it', async () => {
+    const notebook = makeNotebook(['a']);
+    const { panel, saved } = makePanel({ notebook });
+    executor.beginTurn('quiet', panel);
+    executor.endTurn('quiet');
+    await flush();
+    expect(saved()).toBe(0); // a text-only answer changed nothing
+
+    finish = new PromiseDelegate<void>();
+    executor.beginTurn('t1', panel);
+    const running = executor.execute('t1', 'slow()', { outputLimit: 100 });
+    await flush();
+    executor.endTurn('t1'); // stopped while the cell runs
+    await flush();
+    expect(saved()).toBe(0); // not with a half-run cell
+    finish.resolve();
+    await running.catch(() => undefined);
+    await flush();
+    expect(saved()).toBe(1);
   });
 });

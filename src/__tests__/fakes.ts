@@ -23,7 +23,11 @@ import { Signal } from '@lumino/signaling';
 import type { IPanelViewProps } from '../components/Panel';
 import { CodeInterpreterController, ITurnSettings } from '../controller';
 import { emptyConversation, type IStepEntry } from '../conversation';
-import type { IExecuteOptions, INotebookExecutor } from '../notebook/tokens';
+import type {
+  IExecuteOptions,
+  INotebookExecutor,
+  ITurnPlacement
+} from '../notebook/tokens';
 import type {
   IExecutionResult,
   INotebookContext,
@@ -243,9 +247,18 @@ export function makePanel(options: IFakePanelOptions = {}) {
     session: { kernel: kernel.connection }
   };
   const disposed = new Signal<unknown, void>({});
+  /** Saves through the document context, counted (`saved()`). */
+  const context = {
+    path: options.path ?? 'a.ipynb',
+    isReady: true,
+    saves: 0,
+    save: async () => {
+      context.saves += 1;
+    }
+  };
   const panel = {
     content: options.notebook ?? NBTestUtils.createNotebook(),
-    context: { path: options.path ?? 'a.ipynb' },
+    context,
     isDisposed: false,
     isVisible: false,
     disposed,
@@ -256,7 +269,8 @@ export function makePanel(options: IFakePanelOptions = {}) {
     kernel.statusChanged.emit(status);
     sessionContext.statusChanged.emit(status);
   };
-  return { panel, kernel, setStatus, disposed };
+  const saved = () => context.saves;
+  return { panel, kernel, setStatus, disposed, saved };
 }
 
 /** A notebook panel that only has a path (all the controller reads of it). */
@@ -282,9 +296,17 @@ export class FakeExecutor implements INotebookExecutor {
   /** What `notebookContext` resolves with (null: it never resolves). */
   context: INotebookContext | null = FAKE_CONTEXT;
 
+  /** Where each begun turn was told its conversation wrote before. */
+  placements: ITurnPlacement[] = [];
+
   /** Record the turn. */
-  beginTurn(turnId: string, panel: NotebookPanel): void {
+  beginTurn(
+    turnId: string,
+    panel: NotebookPanel,
+    placement: ITurnPlacement = {}
+  ): void {
     this.begun.push([turnId, panel]);
+    this.placements.push(placement);
   }
 
   /** Record the call; it settles when the test settles `pending`. */

@@ -17,6 +17,15 @@ describe('chatSocketUrl', () => {
       'ws://localhost:8888/base/code-interp/chat'
     );
   });
+
+  it('tells the server the panel’s language', () => {
+    expect(chatSocketUrl(fakeSettings('tok'), 'zh-CN')).toBe(
+      'ws://localhost:8888/base/code-interp/chat?token=tok&locale=zh-CN'
+    );
+    expect(chatSocketUrl(fakeSettings('', false), 'zh-CN')).toBe(
+      'ws://localhost:8888/base/code-interp/chat?locale=zh-CN'
+    );
+  });
 });
 
 describe('ChatSocket', () => {

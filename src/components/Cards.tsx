@@ -51,18 +51,30 @@ export interface INoNotebookCardProps {
   trans: TranslationBundle;
   /** Create and open a notebook. */
   onCreate: () => void;
+  /** Where the first instruction creates a notebook ('' is the root; null: it does not). */
+  folder?: string | null;
+  /** That notebook is being created. */
+  creating?: boolean;
 }
 
 /** Shown when no notebook is open. */
 export function NoNotebookCard(props: INoNotebookCardProps): JSX.Element {
-  const { trans, onCreate } = props;
+  const { trans, onCreate, folder } = props;
+  const where = folder ? folder : trans.__('the root folder');
+  let text = trans.__(
+    'Open a notebook to work in: the code interpreter runs its code as cells of the active notebook.'
+  );
+  if (props.creating) {
+    text = trans.__('Creating a notebook in %1…', where);
+  } else if (folder !== undefined && folder !== null) {
+    text = trans.__(
+      'No notebook is open: your first instruction creates one in %1 (named after it) and runs there. Or open a notebook to work in.',
+      where
+    );
+  }
   return (
     <div className="jp-CodeInterp-card jp-CodeInterp-noNotebook">
-      <p>
-        {trans.__(
-          'Open a notebook to work in: the code interpreter runs its code as cells of the active notebook.'
-        )}
-      </p>
+      <p>{text}</p>
       <button
         type="button"
         className="jp-Button jp-mod-styled jp-mod-accept jp-CodeInterp-createNotebook"

@@ -31,6 +31,8 @@ export interface IMessagesProps {
   undoableTurnId?: string | null;
   /** Undo a turn (the caller confirms). */
   onUndo?: (turnId: string) => void;
+  /** Send a failed turn's instruction again, with its attachments. */
+  onRetry?: (turnId: string) => void;
 }
 
 /** What an entry needs besides itself. */
@@ -56,22 +58,22 @@ function noticeText(notice: INoticeEntry, trans: TranslationBundle): string {
   }
 }
 
-function UndoButton(props: {
+/** A button acting on one turn (Retry, Undo). */
+function TurnButton(props: {
   turnId: string;
-  trans: TranslationBundle;
-  onUndo: (turnId: string) => void;
+  className: string;
+  label: string;
+  title: string;
+  onClick: (turnId: string) => void;
 }): JSX.Element {
-  const { trans } = props;
   return (
     <button
       type="button"
-      className="jp-Button jp-mod-styled jp-mod-minimal jp-CodeInterp-undo"
-      title={trans.__(
-        'Remove the cells this turn inserted and the turn from the conversation. Variables and files it made in the kernel stay.'
-      )}
-      onClick={() => props.onUndo(props.turnId)}
+      className={`jp-Button jp-mod-styled jp-mod-minimal ${props.className}`}
+      title={props.title}
+      onClick={() => props.onClick(props.turnId)}
     >
-      {trans.__('Undo')}
+      {props.label}
     </button>
   );
 }
@@ -134,11 +136,26 @@ const Entry = React.memo(function Entry(
             )}
           </div>
           {entry.usage && <TurnUsage usage={entry.usage} trans={trans} />}
-          {props.onUndo && props.undoable && (
-            <UndoButton
+          {props.onRetry && props.undoable && entry.reason === 'error' && (
+            <TurnButton
               turnId={entry.turnId}
-              trans={trans}
-              onUndo={props.onUndo}
+              className="jp-CodeInterp-retryTurn"
+              label={trans.__('Retry')}
+              title={trans.__(
+                'Send the same instruction again, with the same attached files'
+              )}
+              onClick={props.onRetry}
+            />
+          )}
+          {props.onUndo && props.undoable && (
+            <TurnButton
+              turnId={entry.turnId}
+              className="jp-CodeInterp-undo"
+              label={trans.__('Undo')}
+              title={trans.__(
+                'Remove the cells this turn inserted and the turn from the conversation. Variables and files it made in the kernel stay.'
+              )}
+              onClick={props.onUndo}
             />
           )}
         </>

@@ -61,6 +61,15 @@ export interface IPanelViewProps {
   onEditCell?: (step: IStepEntry) => void;
   /** Undo a finished turn (the caller confirms). */
   onUndo?: (turnId: string) => void;
+  /** Send a failed turn's instruction again (absent: no Retry button). */
+  onRetryTurn?: (turnId: string) => void;
+  /**
+   * No notebook is open and the first instruction creates one in this folder
+   * ('' is the root); null: no composer without a notebook.
+   */
+  newNotebookFolder?: string | null;
+  /** A notebook is being created for the instruction just sent. */
+  creatingNotebook?: boolean;
 }
 
 /** The notebook's stored conversations for the header menu. */
@@ -98,7 +107,9 @@ function AutoRunToggle(props: {
 /** The whole side panel: header, cards or conversation, composer. */
 export function PanelView(props: IPanelViewProps): JSX.Element {
   const { trans, status, notebook, conversation } = props;
-  const busy = conversation?.turn !== null && conversation?.turn !== undefined;
+  const busy =
+    (conversation?.turn !== null && conversation?.turn !== undefined) ||
+    props.creatingNotebook === true;
   const problem =
     status.fetchError ??
     (status.status && !status.status.ready
@@ -107,6 +118,10 @@ export function PanelView(props: IPanelViewProps): JSX.Element {
       : null);
   const checking = status.status === null && problem === null;
   const usable = !checking && problem === null && notebook !== null;
+  const newFolder = props.newNotebookFolder ?? null;
+  // Without a notebook the composer stays: the first instruction creates one.
+  const composing =
+    usable || (!checking && problem === null && newFolder !== null);
 
   return (
     <div className="jp-CodeInterp-view">
@@ -174,7 +189,12 @@ export function PanelView(props: IPanelViewProps): JSX.Element {
         />
       )}
       {!checking && notebook === null && (
-        <NoNotebookCard trans={trans} onCreate={props.onCreateNotebook} />
+        <NoNotebookCard
+          trans={trans}
+          onCreate={props.onCreateNotebook}
+          folder={problem === null ? newFolder : null}
+          creating={props.creatingNotebook === true}
+        />
       )}
       {usable && conversation && (
         <>
@@ -188,6 +208,7 @@ export function PanelView(props: IPanelViewProps): JSX.Element {
             onEditCell={props.onEditCell}
             undoableTurnId={busy ? null : conversation.undoableTurnId}
             onUndo={props.onUndo}
+            onRetry={props.onRetryTurn}
           />
           {conversation.turn?.remote && (
             <div className="jp-CodeInterp-remoteTurn">
@@ -196,6 +217,10 @@ export function PanelView(props: IPanelViewProps): JSX.Element {
               )}
             </div>
           )}
+        </>
+      )}
+      {composing && (
+        <>
           {props.connection !== 'connected' && (
             <div className="jp-CodeInterp-connection">
               {trans.__('Connecting to the server…')}
@@ -206,7 +231,9 @@ export function PanelView(props: IPanelViewProps): JSX.Element {
             trans={trans}
             onSend={props.onSend}
             onStop={props.onStop}
-            canStop={!conversation.turn?.remote}
+            canStop={
+              !conversation?.turn?.remote && props.creatingNotebook !== true
+            }
             options={
               props.onAutoRunChange && (
                 <AutoRunToggle

@@ -11,8 +11,13 @@ import type { KernelInspector } from './inspector';
 import type { KernelSetup } from './kernelSetup';
 import { KernelWarmup } from './kernelWarmup';
 import { compactOutputs } from './outputs';
+import { saveNotebook, SelectionMemory, turnAnchor } from './placement';
 import type { IExecutionResult, INotebookContext } from '../protocol';
-import type { IExecuteOptions, INotebookExecutor } from './tokens';
+import type {
+  IExecuteOptions,
+  INotebookExecutor,
+  ITurnPlacement
+} from './tokens';
 import { errorMessage } from '../errors';
 import { withTimeout } from '../timeout';
 
@@ -28,12 +33,16 @@ export type CellRunner = (
 /** The notebook a turn works in and where it inserts cells. */
 interface ITurnTarget {
   panel: NotebookPanel;
+  /** The first cell goes after this one (null or gone: at the end). */
   anchorId: string | null;
-  anchorIndex: number;
   lastId: string | null;
   runningId: string | null;
+  /** The run of the cell now running: the save at the end waits for it. */
+  running: Promise<unknown> | null;
   /** Cells this turn inserted, in order. */
   inserted: string[];
+  /** The turn inserted or rewrote a cell: the notebook is saved at its end. */
+  changed: boolean;
   /** Ends a wait for the user's approval (Stop, end of turn). */
   cancelWait: (() => void) | null;
 }
@@ -72,16 +81,20 @@ export class NotebookExecutor implements INotebookExecutor {
       options.runCell ?? ((cell, ctx) => CodeCell.execute(cell, ctx));
   }
 
-  /** Capture the notebook (and its active cell) a turn works in. */
-  beginTurn(turnId: string, panel: NotebookPanel): void {
-    const active = panel.content.activeCell;
+  /** Capture the notebook a turn works in and where its cells go (`turnAnchor`). */
+  beginTurn(
+    turnId: string,
+    panel: NotebookPanel,
+    placement: ITurnPlacement = {}
+  ): void {
     this._turns.set(turnId, {
       panel,
-      anchorId: active?.model.id ?? null,
-      anchorIndex: panel.content.activeCellIndex,
+      anchorId: turnAnchor(panel, placement.written ?? [], this._selections),
       lastId: null,
       runningId: null,
+      running: null,
       inserted: [],
+      changed: false,
       cancelWait: null
     });
     this._panels.set(panel.context.path, panel);
@@ -121,7 +134,12 @@ export class NotebookExecutor implements INotebookExecutor {
       throw new Error(`The kernel session of ${path} did not become ready.`);
     }
     this._kernelOf(panel);
-    const { cellId, index } = this._place(target, code, options.replaceCellId);
+    const { cellId, index } = this._place(
+      target,
+      code,
+      options.replaceCellId,
+      options.cellId
+    );
     options.onInserted?.(cellId, index);
     const cell = panel.content.widgets.find(w => w.model.id === cellId);
     if (!(cell instanceof CodeCell)) {
@@ -166,7 +184,9 @@ export class NotebookExecutor implements INotebookExecutor {
     kernel.statusChanged.connect(watch);
     let reply: KernelMessage.IExecuteReplyMsg | void;
     try {
-      reply = await this._runCell(cell, sessionContext);
+      const run = this._runCell(cell, sessionContext);
+      target.running = run;
+      reply = await run;
     } catch (reason) {
       if (panel.isDisposed) {
         throw new Error(closed);
@@ -224,10 +244,22 @@ export class NotebookExecutor implements INotebookExecutor {
     }
   }
 
-  /** Forget a finished turn (a wait for approval ends). */
+  /**
+   * Forget a finished turn (a wait for approval ends). A turn that changed
+   * its notebook saves it (through the document's context, so that
+   * JupyterLab's check for changes on disk still holds) once its last cell
+   * is done: a reload then finds the cells the conversation describes.
+   */
   endTurn(turnId: string): void {
-    this._turns.get(turnId)?.cancelWait?.();
+    const target = this._turns.get(turnId);
+    target?.cancelWait?.();
     this._turns.delete(turnId);
+    if (target?.changed) {
+      const running = target.running ?? Promise.resolve();
+      void running
+        .catch(() => undefined)
+        .then(() => saveNotebook(target.panel));
+    }
   }
 
   /** Ids of the cells a running turn inserted, in order. */
@@ -243,7 +275,13 @@ export class NotebookExecutor implements INotebookExecutor {
     const panel =
       typeof notebook === 'string' ? this._panelAt(notebook) : notebook;
     const model = panel && !panel.isDisposed ? panel.content.model : null;
-    return model ? deleteCells(model, cellIds) : 0;
+    const deleted = model ? deleteCells(model, cellIds) : 0;
+    if (panel && deleted > 0) {
+      // The selection moved because cells went away, not because the user moved it.
+      this._selections.remember(panel);
+      void saveNotebook(panel);
+    }
+    return deleted;
   }
 
   /** The notebook and its kernel as a turn starts; never rejects. */
@@ -271,13 +309,15 @@ export class NotebookExecutor implements INotebookExecutor {
    */
   prepare(panel: NotebookPanel): void {
     this._warmup.watch(panel);
+    this._selections.see(panel);
   }
 
   /** Insert a new cell, or replace the code of one this turn inserted. */
   private _place(
     target: ITurnTarget,
     code: string,
-    replaceCellId: string | null | undefined
+    replaceCellId: string | null | undefined,
+    newCellId?: string | null
   ): { cellId: string; index: number } {
     const { panel } = target;
     const model = panel.content.model;
@@ -297,14 +337,20 @@ export class NotebookExecutor implements INotebookExecutor {
         );
       }
       replaceSource(model, index, code);
+      target.changed = true;
       return { cellId: replaceCellId, index };
     }
     const index = this._insertionIndex(target);
+    // The id the server chose (and recorded for Undo), unless the notebook has it already.
+    const id =
+      newCellId && cellIndexOf(panel, newCellId) === -1 ? newCellId : undefined;
     model.sharedModel.insertCell(index, {
       cell_type: 'code',
       source: code,
-      metadata: {}
+      metadata: {},
+      ...(id ? { id } : {})
     });
+    target.changed = true;
     const cellId = model.cells.get(index).id;
     target.lastId = cellId;
     target.inserted.push(cellId);
@@ -361,19 +407,17 @@ export class NotebookExecutor implements INotebookExecutor {
   }
 
   private _insertionIndex(target: ITurnTarget): number {
-    const count = target.panel.content.model?.cells.length ?? 0;
     for (const id of [target.lastId, target.anchorId]) {
       const found = cellIndexOf(target.panel, id);
       if (found !== -1) {
         return found + 1;
       }
     }
-    return target.anchorIndex >= 0
-      ? Math.min(target.anchorIndex + 1, count)
-      : count;
+    return target.panel.content.model?.cells.length ?? 0;
   }
 
   private _turns = new Map<string, ITurnTarget>();
+  private _selections = new SelectionMemory();
   private _panels = new Map<string, NotebookPanel>();
   private _setup: KernelSetup | null;
   private _inspector: KernelInspector | null;

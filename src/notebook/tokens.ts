@@ -17,6 +17,8 @@ export interface IExecuteOptions {
    * again in place instead of inserting a new cell.
    */
   replaceCellId?: string | null;
+  /** The id to give the new cell (the server records it, so that Undo finds it). */
+  cellId?: string | null;
   /**
    * Auto-run off: called once the cell is in the notebook; the cell runs
    * (with its current, possibly edited code) only when it resolves `'run'`.
@@ -24,18 +26,32 @@ export interface IExecuteOptions {
   approve?: (cellId: string, cellIndex: number) => Promise<ApprovalDecision>;
 }
 
+/** Where a turn's conversation already wrote in the notebook. */
+export interface ITurnPlacement {
+  /** Cells the conversation's earlier steps wrote, the most recent first. */
+  written?: readonly string[];
+}
+
 /**
  * Runs code as new cells of the notebook captured when a turn started, in
  * that notebook's own kernel session.
  */
 export interface INotebookExecutor {
-  /** Capture the notebook (and its active cell) a turn works in. */
-  beginTurn(turnId: string, panel: NotebookPanel): void;
+  /**
+   * Capture the notebook a turn works in and where its cells go: after the
+   * most recent `written` cell still in the notebook; else after the active
+   * cell if the user moved the selection since the last turn; else at the end.
+   */
+  beginTurn(
+    turnId: string,
+    panel: NotebookPanel,
+    placement?: ITurnPlacement
+  ): void;
   /**
    * Insert `code` as a new code cell (after the cell the turn last inserted,
-   * else after the active cell at turn start), run it and return its
-   * compacted outputs. Rejects with a user-readable message when the code
-   * could not run at all.
+   * else where `beginTurn` decided), run it and return its compacted
+   * outputs. Rejects with a user-readable message when the code could not
+   * run at all.
    */
   execute(
     turnId: string,
@@ -47,13 +63,17 @@ export interface INotebookExecutor {
    * user's approval ends (the execution rejects).
    */
   interrupt(turnId: string): Promise<void>;
-  /** Forget a finished turn (a wait for approval ends). */
+  /**
+   * Forget a finished turn (a wait for approval ends); the notebook is saved
+   * once its cells are done, if the turn changed it.
+   */
   endTurn(turnId: string): void;
   /** Ids of the cells a running turn inserted, in order. */
   insertedCells(turnId: string): string[];
   /**
    * Delete these cells (undo of a turn) from a notebook, given as its panel
-   * or its path (found among open notebooks); returns how many were deleted.
+   * or its path (found among open notebooks), and save it; returns how many
+   * were deleted.
    */
   removeCells(
     notebook: NotebookPanel | string,

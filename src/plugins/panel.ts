@@ -5,7 +5,8 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
-import { INotebookTracker } from '@jupyterlab/notebook';
+import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
@@ -26,7 +27,8 @@ import {
   stringSetting,
   watchSettings
 } from '../settings';
-import { CodeInterpreterPanel } from '../widget';
+import { createNotebookFile, IKernelChoice } from '../notebook/newNotebook';
+import { CodeInterpreterPanel, INewNotebook } from '../widget';
 
 /** Command ids. */
 namespace CommandIDs {
@@ -62,7 +64,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     ILayoutRestorer,
     IDocumentManager,
     ICodeInterpreterFiles,
-    IModelProviders
+    IModelProviders,
+    IDefaultFileBrowser
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -75,15 +78,19 @@ const plugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     docManager: IDocumentManager | null,
     files: ICodeInterpreterFiles | null,
-    providers: IModelProviders | null
+    providers: IModelProviders | null,
+    browser: IDefaultFileBrowser | null
   ) => {
     const trans = (translator ?? nullTranslator).load('jupyter_code_interp');
+    // The server's messages (setup card, provider errors, how turns end) come in this language.
+    const locale = translator?.languageCode ?? '';
     const serverSettings = app.serviceManager.serverSettings;
     // Until the settings are read, the server's configuration sets the limits.
     let turnSettings: ITurnSettings = {};
     const store = new ConversationStore();
     const controller = new CodeInterpreterController({
-      socket: new ChatSocket({ serverSettings }),
+      socket: new ChatSocket({ serverSettings, locale }),
+      locale,
       store,
       executor,
       settings: () => turnSettings,
@@ -106,12 +113,23 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     providers?.settingsChanged.connect(() => void controller.refreshStatus());
 
-    const createNotebook = async (): Promise<unknown> => {
+    /** A Python kernel: python3 if installed, else the default one. */
+    const pythonKernel = (): IKernelChoice => {
       const specs = app.serviceManager.kernelspecs.specs;
-      const kernelName =
+      const name =
         specs && !specs.kernelspecs['python3'] && specs.default
           ? specs.default
           : 'python3';
+      const spec = specs?.kernelspecs[name];
+      return {
+        name,
+        displayName: spec?.display_name ?? 'Python 3 (ipykernel)',
+        language: spec?.language ?? 'python'
+      };
+    };
+
+    const createNotebook = async (): Promise<unknown> => {
+      const kernelName = pythonKernel().name;
       if (app.commands.hasCommand('notebook:create-new')) {
         return app.commands.execute('notebook:create-new', { kernelName });
       }
@@ -141,6 +159,31 @@ const plugin: JupyterFrontEndPlugin<void> = {
       fileUrl: path =>
         files ? files.fileUrl(path) : filesUrl(serverSettings.baseUrl, path)
     });
+    // An instruction sent while no notebook is open creates one in the file
+    // browser's folder, named after it, and runs there.
+    const newNotebook: INewNotebook | null = docManager
+      ? {
+          folder: () => browser?.model.path ?? '',
+          create: async instruction => {
+            const kernel = pythonKernel();
+            const path = await createNotebookFile(
+              docManager.services.contents,
+              browser?.model.path ?? '',
+              instruction,
+              kernel
+            );
+            const opened = docManager.open(path, 'default', {
+              name: kernel.name
+            });
+            if (!(opened instanceof NotebookPanel)) {
+              throw new Error(trans.__('%1 did not open as a notebook.', path));
+            }
+            await opened.context.ready;
+            return opened;
+          }
+        }
+      : null;
+
     const widget = new CodeInterpreterPanel({
       controller,
       tracker,
@@ -148,6 +191,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       trans,
       activate: id => app.shell.activateById(id),
       createNotebook,
+      newNotebook,
       files,
       providers,
       setAutoRun

@@ -9,7 +9,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import {
+  errorReply,
   notebookCells,
+  openNotebook,
   openPanel,
   received,
   script,
@@ -31,44 +33,6 @@ const DOCS_SCREENSHOT = path.join(
   'images',
   'panel-zh_CN.png'
 );
-
-/**
- * Create an empty Python notebook at `filePath` and open it (Galata's own helper
- * goes through English menu labels).
- */
-async function openNotebook(
-  page: IJupyterLabPageFixture,
-  filePath: string
-): Promise<void> {
-  const notebook = {
-    cells: [],
-    metadata: {
-      kernelspec: {
-        name: 'python3',
-        display_name: 'Python 3',
-        language: 'python'
-      }
-    },
-    nbformat: 4,
-    nbformat_minor: 5
-  };
-  expect(
-    await page.contents.uploadContent(
-      JSON.stringify(notebook),
-      'text',
-      filePath
-    )
-  ).toBe(true);
-  await page.evaluate(async (notebookPath: string) => {
-    const app = (window as any).jupyterapp;
-    const panel = await app.commands.execute('docmanager:open', {
-      path: notebookPath,
-      factory: 'Notebook'
-    });
-    await panel.context.ready;
-    await panel.sessionContext.ready;
-  }, filePath);
-}
 
 const PLOT_CODE = `# 画出四个直辖市的 GDP（2023 年，万亿元）
 import matplotlib.pyplot as plt
@@ -109,7 +73,7 @@ test.describe('the Chinese user interface (zh_CN language pack)', () => {
     );
     const card = panel.locator('.jp-CodeInterp-noNotebook');
     await expect(card).toContainText(
-      '请先打开一个笔记本：代码解释器会把代码作为当前笔记本的单元格来运行。'
+      '当前没有打开的笔记本：你的第一条指令会在 根目录 中新建一个（以指令命名）并在其中运行。'
     );
     await expect(card.locator('.jp-CodeInterp-createNotebook')).toHaveText(
       '新建笔记本'
@@ -179,6 +143,27 @@ test.describe('the Chinese user interface (zh_CN language pack)', () => {
       fs.mkdirSync(path.dirname(DOCS_SCREENSHOT), { recursive: true });
       fs.writeFileSync(DOCS_SCREENSHOT, shot);
     }
+
+    // The server's own messages come in the panel's language too: a provider error…
+    await script(request, errorReply(401, 'Incorrect API key provided.'));
+    await send(page, '再画一张');
+    await waitIdle(page);
+    await expect(
+      panel.locator('.jp-CodeInterp-turnNotice').last()
+    ).toContainText('提供方拒绝了 API 密钥（401）。');
+    // …and the step limit.
+    await page.evaluate(async () => {
+      const registry = await (window as any).galata.getPlugin(
+        '@jupyterlab/apputils-extension:settings'
+      );
+      await registry.set('jupyter-code-interp:panel', 'maxSteps', 1);
+    });
+    await script(request, toolReply('x = 1'), toolReply('x = 2'));
+    await send(page, '一直算下去');
+    await waitIdle(page);
+    await expect(
+      panel.locator('.jp-CodeInterp-noticeDetail').last()
+    ).toContainText('已执行 1 步，达到单轮上限，已停止。');
   });
 
   test('the setup card is in Chinese', async ({ page }) => {

@@ -98,17 +98,7 @@ export async function waitIdle(page: IJupyterLabPageFixture): Promise<void> {
 export async function reloadWithPanel(
   page: IJupyterLabPageFixture
 ): Promise<void> {
-  await page.reload({ waitForIsReady: false });
-  await expect(page.locator('#jupyterlab-splash')).toHaveCount(0, {
-    timeout: 60000
-  });
-  // The restored notebook may ask for its kernel (Galata renamed it after its session started).
-  const kernelDialog = page.locator('.jp-Dialog');
-  await kernelDialog
-    .waitFor({ timeout: 5000 })
-    .then(() => kernelDialog.locator('.jp-mod-accept').click())
-    .catch(() => undefined);
-  await expect(page.locator('.jp-NotebookPanel')).toBeVisible();
+  await reloadLab(page);
   await openPanel(page);
 }
 
@@ -126,4 +116,80 @@ export function notebookWithKernel(): Record<string, unknown> {
     nbformat: 4,
     nbformat_minor: 5
   };
+}
+
+/** A scripted HTTP error with an OpenAI-style body (as tests/scripted_llm.py's error_reply). */
+export function errorReply(status: number, message: string): Reply {
+  return {
+    status,
+    error: { message, type: 'scripted_error', code: null }
+  };
+}
+
+/**
+ * Write a Python notebook with these code cells at `filePath` and open it
+ * (Galata's own helper renames an Untitled notebook after its session
+ * started, and goes through English menu labels).
+ */
+export async function openNotebook(
+  page: IJupyterLabPageFixture,
+  filePath: string,
+  codeCells: string[] = []
+): Promise<void> {
+  const notebook = {
+    cells: codeCells.map(source => ({
+      cell_type: 'code',
+      source,
+      metadata: {},
+      outputs: [],
+      execution_count: null
+    })),
+    metadata: {
+      kernelspec: {
+        name: 'python3',
+        display_name: 'Python 3',
+        language: 'python'
+      }
+    },
+    nbformat: 4,
+    nbformat_minor: 5
+  };
+  expect(
+    await page.contents.uploadContent(
+      JSON.stringify(notebook),
+      'text',
+      filePath
+    )
+  ).toBe(true);
+  await page.evaluate(async (notebookPath: string) => {
+    const app = (window as any).jupyterapp;
+    const panel = await app.commands.execute('docmanager:open', {
+      path: notebookPath,
+      factory: 'Notebook'
+    });
+    await panel.context.ready;
+    await panel.sessionContext.ready;
+  }, filePath);
+}
+
+/** Reload the page and wait until JupyterLab shows the restored notebook again. */
+export async function reloadLab(page: IJupyterLabPageFixture): Promise<void> {
+  await page.reload({ waitForIsReady: false });
+  await expect(page.locator('#jupyterlab-splash')).toHaveCount(0, {
+    timeout: 60000
+  });
+  // A restored notebook may ask for its kernel.
+  const kernelDialog = page.locator('.jp-Dialog');
+  await kernelDialog
+    .waitFor({ timeout: 5000 })
+    .then(() => kernelDialog.locator('.jp-mod-accept').click())
+    .catch(() => undefined);
+  await expect(page.locator('.jp-NotebookPanel')).toBeVisible();
+}
+
+/** Whether the current notebook has unsaved changes. */
+export async function isDirty(page: IJupyterLabPageFixture): Promise<boolean> {
+  return page.evaluate(
+    () => (window as any).jupyterapp.shell.currentWidget.context.model.dirty
+  );
 }

@@ -1,0 +1,45 @@
+"""How a turn of a chat socket ends when it is not by itself: Stop, or the socket closing.
+
+A socket that closes while a cell runs (the page was reloaded, the tab closed) has its cell's
+kernel interrupted through jupyter_server's kernel manager, and the turn's stored outcome says
+whether that worked. The messages are for people: translated (`_`) where the locale is known.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ..i18n import N_, _
+from ..kernel.control import InterruptKernel
+
+CONNECTION_LOST_MESSAGE = N_("The connection to the panel was lost, so the turn was stopped.")
+CELL_INTERRUPTED_MESSAGE = N_(
+    "The panel was closed or reloaded while a cell ran: the turn was stopped and the kernel "
+    "interrupted, so the cell did not finish."
+)
+CELL_NOT_INTERRUPTED_MESSAGE = N_(
+    "The panel was closed or reloaded while a cell ran: the turn was stopped, but the kernel "
+    "could not be interrupted ({reason}), so the cell may still be running."
+)
+STOPPED_MESSAGE = N_("The turn was stopped.")
+
+
+async def interrupt_cell(
+    interrupt_kernel: InterruptKernel | None, kernel_id: str | None, log: logging.Logger
+) -> str:
+    """Interrupt the kernel running a turn's cell; returns the turn's outcome message."""
+    if kernel_id is None or interrupt_kernel is None:
+        reason = _("the panel did not say which kernel runs it")
+    else:
+        try:
+            await interrupt_kernel(kernel_id)
+            return _(CELL_INTERRUPTED_MESSAGE)
+        except Exception as error:  # noqa: BLE001 - the turn must end whatever happened
+            log.warning(
+                "code-interp: could not interrupt kernel %s (%s: %s)",
+                kernel_id,
+                type(error).__name__,
+                error,
+            )
+            reason = f"{type(error).__name__}: {error}"
+    return _(CELL_NOT_INTERRUPTED_MESSAGE, reason=reason)
