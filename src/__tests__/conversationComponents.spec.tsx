@@ -52,7 +52,8 @@ describe('Step with approval, attempts and images', () => {
       '.jp-CodeInterp-step'
     ) as HTMLElement;
     expect(node.dataset.status).toBe('awaiting');
-    expect(node.textContent).toContain('Cell [3] waits for Run or Skip');
+    // Not run yet: no number, as the notebook's `[ ]` prompt (never the position).
+    expect(node.textContent).toContain('The cell waits for Run or Skip');
     await click(widget, '.jp-CodeInterp-approveRun');
     await click(widget, '.jp-CodeInterp-approveEdit');
     await click(widget, '.jp-CodeInterp-approveSkip');
@@ -74,7 +75,8 @@ describe('Step with approval, attempts and images', () => {
       '.jp-CodeInterp-step'
     ) as HTMLElement;
     expect(node.dataset.status).toBe('skipped');
-    expect(node.textContent).toContain('↷ Cell [3] skipped');
+    expect(node.textContent).toContain('↷ skipped');
+    expect(node.textContent).not.toContain('[3]');
   });
 
   it('labels fix attempts and re-runs; an image click reveals the cell', async () => {
