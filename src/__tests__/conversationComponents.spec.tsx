@@ -104,6 +104,39 @@ describe('Step with approval, attempts and images', () => {
   });
 });
 
+describe('Step images', () => {
+  let widget: Widget;
+  afterEach(() => unmount(widget));
+
+  it('open at full size on a click when the panel can open them', async () => {
+    const opened: [IStepEntry, number][] = [];
+    const shown: IStepEntry[] = [];
+    const step: IStepEntry = {
+      ...base,
+      status: 'ok',
+      executionCount: 4,
+      images: [
+        { mime: 'image/png', data: 'iVBORw0KGgo=' },
+        { mime: 'image/png', data: 'iVBORw0KGgp=' }
+      ]
+    };
+    widget = await mount(
+      <Step
+        step={step}
+        trans={trans}
+        onShowCell={s => shown.push(s)}
+        onOpenImage={(s, index) => opened.push([s, index])}
+      />
+    );
+    const buttons = widget.node.querySelectorAll('.jp-CodeInterp-stepImage');
+    expect(buttons[1].getAttribute('title')).toBe('Open this image at full size');
+    expect(buttons[1].querySelector('img')?.alt).toBe('Image 2 of cell [4]');
+    await act(async () => (buttons[1] as HTMLElement).click());
+    expect(opened).toEqual([[step, 1]]);
+    expect(shown).toEqual([]);
+  });
+});
+
 describe('Messages: gave up and undo', () => {
   let widget: Widget;
   afterEach(() => unmount(widget));

@@ -159,11 +159,6 @@ const Entry = React.memo(function Entry(
 /** How close to the end (px) still counts as "at the end". */
 const END_SLACK = 48;
 
-/** Scroll a list to its end. */
-function scrollToEnd(list: HTMLElement): void {
-  list.scrollTop = list.scrollHeight;
-}
-
 /**
  * The conversation. It follows the end while the user is there: on a new
  * instruction, as the answer streams, as markdown and images render late and
@@ -175,8 +170,13 @@ export function Messages(props: IMessagesProps): JSX.Element {
   const listRef = useRef<HTMLDivElement>(null);
   const contentRef = useRef<HTMLDivElement>(null);
   const follow = useRef(true);
+  const lastTop = useRef(0);
   const [away, setAway] = useState(false);
   const lastUser = lastUserEntryId(entries);
+  const scrollToEnd = (list: HTMLElement) => {
+    list.scrollTop = list.scrollHeight;
+    lastTop.current = list.scrollTop;
+  };
   const seenUser = useRef(lastUser);
 
   // A new instruction: follow the conversation again, from that message on.
@@ -213,15 +213,22 @@ export function Messages(props: IMessagesProps): JSX.Element {
     return () => observer.disconnect();
   }, []);
 
+  // Scroll events arrive a frame late, when streaming may already have added
+  // lines below: only a move up (or the end) says what the user wants.
   const onScroll = () => {
     const list = listRef.current;
     if (!list || list.clientHeight === 0) {
       return; // hidden: nothing was scrolled by the user
     }
-    const atEnd =
-      list.scrollHeight - list.scrollTop - list.clientHeight < END_SLACK;
-    follow.current = atEnd;
-    setAway(!atEnd);
+    const top = list.scrollTop;
+    const atEnd = list.scrollHeight - top - list.clientHeight < END_SLACK;
+    if (atEnd) {
+      follow.current = true;
+    } else if (top < lastTop.current - 1) {
+      follow.current = false;
+    }
+    lastTop.current = top;
+    setAway(!follow.current);
   };
 
   const jump = () => {
