@@ -24,7 +24,8 @@ function longAnswer(lines: number, delay = 0.03): Record<string, unknown> {
 /** How far (px) the message list is from its end. */
 async function distanceFromEnd(list: Locator): Promise<number> {
   return list.evaluate(
-    (node: HTMLElement) => node.scrollHeight - node.scrollTop - node.clientHeight
+    (node: HTMLElement) =>
+      node.scrollHeight - node.scrollTop - node.clientHeight
   );
 }
 
@@ -118,7 +119,9 @@ test.describe('the panel is readable at its default width', () => {
 
     // Drag the handle between the main area and the right sidebar 100 px left.
     const handle = page
-      .locator('#jp-main-split-panel > .lm-SplitPanel-handle:not(.lm-mod-hidden)')
+      .locator(
+        '#jp-main-split-panel > .lm-SplitPanel-handle:not(.lm-mod-hidden)'
+      )
       .last();
     const box = (await handle.boundingBox())!;
     // JupyterLab writes its state database into the workspace, debounced.
@@ -389,7 +392,9 @@ test.describe('the sidebar icon', () => {
       /** Painted pixels of an SVG drawn at 48×48. */
       const paint = async (svg: Element | string): Promise<boolean[]> => {
         const source = (
-          typeof svg === 'string' ? svg : new XMLSerializer().serializeToString(svg)
+          typeof svg === 'string'
+            ? svg
+            : new XMLSerializer().serializeToString(svg)
         )
           .replace(/width="[^"]*"/, 'width="48"')
           .replace(/height="[^"]*"/, 'height="48"');
