@@ -146,7 +146,10 @@ export class SidebarWidth {
     }
     this._width = width;
     void this._state?.save(PANEL_WIDTH_KEY, width).catch(reason => {
-      console.warn('jupyter-code-interp: could not save the panel width', reason);
+      console.warn(
+        'jupyter-code-interp: could not save the panel width',
+        reason
+      );
     });
   }
 

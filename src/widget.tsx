@@ -125,7 +125,9 @@ export class CodeInterpreterPanel extends ReactWidget {
         onOpenImage={this._onOpenImage}
         onExport={this._options.exportConversation}
         fontHint={path !== null && store.fontHint(path)}
-        onDismissFontHint={() => path !== null && store.setFontHint(path, false)}
+        onDismissFontHint={() =>
+          path !== null && store.setFontHint(path, false)
+        }
         autoRun={controller.turnSettings.autoRun !== false}
         onAutoRunChange={this._options.setAutoRun}
         conversations={

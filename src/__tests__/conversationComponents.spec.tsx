@@ -129,7 +129,9 @@ describe('Step images', () => {
       />
     );
     const buttons = widget.node.querySelectorAll('.jp-CodeInterp-stepImage');
-    expect(buttons[1].getAttribute('title')).toBe('Open this image at full size');
+    expect(buttons[1].getAttribute('title')).toBe(
+      'Open this image at full size'
+    );
     expect(buttons[1].querySelector('img')?.alt).toBe('Image 2 of cell [4]');
     await act(async () => (buttons[1] as HTMLElement).click());
     expect(opened).toEqual([[step, 1]]);

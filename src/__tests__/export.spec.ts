@@ -27,7 +27,9 @@ function gdpConversation(): ConversationEntry[] {
       id: 't:0',
       turnId: 't',
       text: '比较四个直辖市的 GDP\n用柱状图',
-      attachments: [{ path: 'work/省份 GDP.csv', name: '省份 GDP.csv', size: 9 }]
+      attachments: [
+        { path: 'work/省份 GDP.csv', name: '省份 GDP.csv', size: 9 }
+      ]
     },
     { kind: 'assistant', id: 't:1', turnId: 't', text: '我先读取文件。\n' },
     stepEntry({
@@ -56,7 +58,12 @@ function gdpConversation(): ConversationEntry[] {
       turnId: 't',
       step: 2,
       files: [
-        { path: 'work/out/gdp.png', name: 'gdp.png', size: 10, mime: 'image/png' }
+        {
+          path: 'work/out/gdp.png',
+          name: 'gdp.png',
+          size: 10,
+          mime: 'image/png'
+        }
       ]
     },
     {
@@ -91,7 +98,7 @@ const OUTPUTS: Record<string, nbformat.IOutput[]> = {
       ename: 'UnicodeDecodeError',
       evalue: "'utf-8' codec can't decode byte 0xb1",
       traceback: [
-        '\u001b[0;31mUnicodeDecodeError\u001b[0m: \'utf-8\' codec can\'t decode byte 0xb1'
+        "\u001b[0;31mUnicodeDecodeError\u001b[0m: 'utf-8' codec can't decode byte 0xb1"
       ]
     }
   ],
@@ -118,7 +125,9 @@ describe('the Markdown export', () => {
     });
     expect(markdown).toContain('# Code Interpreter conversation: 直辖市.ipynb');
     expect(markdown).toContain('2026-11-29 08:30');
-    expect(markdown).toContain('## Instruction 1\n\n> 比较四个直辖市的 GDP\n> 用柱状图');
+    expect(markdown).toContain(
+      '## Instruction 1\n\n> 比较四个直辖市的 GDP\n> 用柱状图'
+    );
     // Paths relative to the notebook's folder, where the export is written.
     expect(markdown).toContain('Attached: [省份 GDP.csv](<省份 GDP.csv>)');
     expect(markdown).toContain('Files: [gdp.png](<out/gdp.png>)');
@@ -180,7 +189,9 @@ describe('the Markdown export', () => {
   });
 
   it('names files safely, keeping letters of any script', () => {
-    expect(safeFileName('直辖市 GDP: 比较/分析?.md')).toBe('直辖市 GDP- 比较-分析-.md');
+    expect(safeFileName('直辖市 GDP: 比较/分析?.md')).toBe(
+      '直辖市 GDP- 比较-分析-.md'
+    );
     expect(safeFileName('..\\..\\etc#%')).toBe('etc-');
     expect(safeFileName('  ')).toBe('conversation');
   });

@@ -16,7 +16,7 @@ import {
 
 /** matplotlib 3.6+'s warning for 四 (U+56DB), as a kernel's stderr shows it. */
 const WARNING_36 =
-  "/tmp/ipykernel_1/1.py:5: UserWarning: Glyph 22235 (\\N{CJK UNIFIED IDEOGRAPH-56DB}) missing from font(s) DejaVu Sans.\n  fig.canvas.print_figure(bytes_io, **kw)\n";
+  '/tmp/ipykernel_1/1.py:5: UserWarning: Glyph 22235 (\\N{CJK UNIFIED IDEOGRAPH-56DB}) missing from font(s) DejaVu Sans.\n  fig.canvas.print_figure(bytes_io, **kw)\n';
 
 /** matplotlib before 3.6. */
 const WARNING_OLD =

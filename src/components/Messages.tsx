@@ -241,11 +241,7 @@ export function Messages(props: IMessagesProps): JSX.Element {
 
   return (
     <div className="jp-CodeInterp-messagesFrame">
-      <div
-        className="jp-CodeInterp-messages"
-        ref={listRef}
-        onScroll={onScroll}
-      >
+      <div className="jp-CodeInterp-messages" ref={listRef} onScroll={onScroll}>
         <div className="jp-CodeInterp-messagesContent" ref={contentRef}>
           {entries.length === 0 && (
             <div className="jp-CodeInterp-empty">

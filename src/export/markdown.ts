@@ -163,10 +163,12 @@ class Writer {
     } else {
       const text = outputsAsText(outputs);
       if (text.trim()) {
-        this.block(`${trans.__('Output:')}\n\n${fenced(
-          truncateText(text, EXPORT_OUTPUT_LIMIT),
-          'text'
-        )}`);
+        this.block(
+          `${trans.__('Output:')}\n\n${fenced(
+            truncateText(text, EXPORT_OUTPUT_LIMIT),
+            'text'
+          )}`
+        );
       }
     }
     const images =

@@ -206,7 +206,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
           return path;
         } catch (reason) {
           Notification.error(
-            trans.__('The conversation could not be exported: %1', errorMessage(reason))
+            trans.__(
+              'The conversation could not be exported: %1',
+              errorMessage(reason)
+            )
           );
           return null;
         }
