@@ -1,15 +1,12 @@
-import {
-  expect,
-  galata,
-  IJupyterLabPageFixture,
-  test
-} from '@jupyterlab/galata';
+import { expect, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
 import {
+  CHINESE_UI,
   notebookCells,
+  openNotebook,
   openPanel,
   received,
   script,
@@ -32,44 +29,6 @@ const DOCS_SCREENSHOT = path.join(
   'panel-zh_CN.png'
 );
 
-/**
- * Create an empty Python notebook at `filePath` and open it (Galata's own helper
- * goes through English menu labels).
- */
-async function openNotebook(
-  page: IJupyterLabPageFixture,
-  filePath: string
-): Promise<void> {
-  const notebook = {
-    cells: [],
-    metadata: {
-      kernelspec: {
-        name: 'python3',
-        display_name: 'Python 3',
-        language: 'python'
-      }
-    },
-    nbformat: 4,
-    nbformat_minor: 5
-  };
-  expect(
-    await page.contents.uploadContent(
-      JSON.stringify(notebook),
-      'text',
-      filePath
-    )
-  ).toBe(true);
-  await page.evaluate(async (notebookPath: string) => {
-    const app = (window as any).jupyterapp;
-    const panel = await app.commands.execute('docmanager:open', {
-      path: notebookPath,
-      factory: 'Notebook'
-    });
-    await panel.context.ready;
-    await panel.sessionContext.ready;
-  }, filePath);
-}
-
 const PLOT_CODE = `# 画出四个直辖市的 GDP（2023 年，万亿元）
 import matplotlib.pyplot as plt
 城市 = ["北京", "上海", "天津", "重庆"]
@@ -81,21 +40,7 @@ ax.set_ylabel("万亿元")
 plt.show()`;
 
 test.describe('the Chinese user interface (zh_CN language pack)', () => {
-  test.use({
-    mockSettings: {
-      ...galata.DEFAULT_SETTINGS,
-      '@jupyterlab/translation-extension:plugin': { locale: 'zh_CN' }
-    },
-    // Galata waits for a tab named "Launcher"; in Chinese it is 启动页.
-    waitForApplication: async ({}, use) => {
-      await use(async (page, helpers) => {
-        await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
-        await helpers.waitForCondition(() =>
-          helpers.activity.isTabActive('启动页')
-        );
-      });
-    }
-  });
+  test.use(CHINESE_UI);
 
   test('panel, cards, settings and a Chinese plot, all in Chinese', async ({
     page,

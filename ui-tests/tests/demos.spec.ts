@@ -1,16 +1,14 @@
-import {
-  expect,
-  galata,
-  IJupyterLabPageFixture,
-  test
-} from '@jupyterlab/galata';
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
 import {
+  CHINESE_UI,
   notebookCells,
+  openNotebook,
   openPanel,
+  panelWidth,
   script,
   send,
   textReply,
@@ -50,40 +48,9 @@ async function keep(
   }
 }
 
-/** Create a Python notebook at `filePath` with a title cell, and open it. */
-async function openNotebook(
-  page: IJupyterLabPageFixture,
-  filePath: string,
-  title: string
-): Promise<void> {
-  const notebook = {
-    cells: [{ cell_type: 'markdown', metadata: {}, source: `# ${title}` }],
-    metadata: {
-      kernelspec: {
-        name: 'python3',
-        display_name: 'Python 3',
-        language: 'python'
-      }
-    },
-    nbformat: 4,
-    nbformat_minor: 5
-  };
-  expect(
-    await page.contents.uploadContent(
-      JSON.stringify(notebook),
-      'text',
-      filePath
-    )
-  ).toBe(true);
-  await page.evaluate(async (notebookPath: string) => {
-    const app = (window as any).jupyterapp;
-    const panel = await app.commands.execute('docmanager:open', {
-      path: notebookPath,
-      factory: 'Notebook'
-    });
-    await panel.context.ready;
-    await panel.sessionContext.ready;
-  }, filePath);
+/** A notebook whose first cell is a Markdown title. */
+function titled(title: string): Array<Record<string, unknown>> {
+  return [{ cell_type: 'markdown', metadata: {}, source: `# ${title}` }];
 }
 
 /** Select a cell of the notebook and scroll it into view, up to its end. */
@@ -102,13 +69,7 @@ async function showCell(
 async function arrange(page: IJupyterLabPageFixture): Promise<void> {
   await page.evaluate(() => (window as any).jupyterapp.shell.collapseLeft());
   await openPanel(page);
-  const width = await page.locator(PANEL).evaluate(node => {
-    let area: HTMLElement | null = node as HTMLElement;
-    while (area && area.parentElement?.id !== 'jp-main-split-panel') {
-      area = area.parentElement;
-    }
-    return Math.round(area!.offsetWidth);
-  });
+  const width = await panelWidth(page);
   expect(Math.abs(width - 420)).toBeLessThanOrEqual(4);
 }
 
@@ -199,7 +160,11 @@ test.describe('demo: write a rate limiter and test it', () => {
     request,
     tmpPath
   }, testInfo) => {
-    await openNotebook(page, `${tmpPath}/rate_limiter.ipynb`, 'Rate limiter');
+    await openNotebook(
+      page,
+      `${tmpPath}/rate_limiter.ipynb`,
+      titled('Rate limiter')
+    );
     await arrange(page);
     await script(
       request,
@@ -318,25 +283,14 @@ const GDP_ANSWER = `四个直辖市 2023 年的 GDP（31 个省级行政区中�
 四市合计约 13.8 万亿元，占全国的 11.0%。`;
 
 test.describe('demo: upload a GBK CSV of provincial GDP and compare the four municipalities', () => {
-  test.use({
-    viewport: { width: 1440, height: 900 },
-    mockSettings: {
-      ...galata.DEFAULT_SETTINGS,
-      '@jupyterlab/translation-extension:plugin': { locale: 'zh_CN' }
-    },
-    // Galata waits for a tab named "Launcher"; in Chinese it is 启动页.
-    waitForApplication: async ({}, use) => {
-      await use(async (page, helpers) => {
-        await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
-        await helpers.waitForCondition(() =>
-          helpers.activity.isTabActive('启动页')
-        );
-      });
-    }
-  });
+  test.use({ ...CHINESE_UI, viewport: { width: 1440, height: 900 } });
 
   test('比较四个直辖市的 GDP', async ({ page, request, tmpPath }, testInfo) => {
-    await openNotebook(page, `${tmpPath}/直辖市.ipynb`, '四个直辖市的 GDP');
+    await openNotebook(
+      page,
+      `${tmpPath}/直辖市.ipynb`,
+      titled('四个直辖市的 GDP')
+    );
     await arrange(page);
     const panel = page.locator(PANEL);
     await panel.locator('input.jp-CodeInterp-attach').setInputFiles({

@@ -1,5 +1,10 @@
-import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
-import type { APIRequestContext } from '@playwright/test';
+import {
+  expect,
+  galata,
+  IJupyterLabPage,
+  IJupyterLabPageFixture
+} from '@jupyterlab/galata';
+import type { APIRequestContext, Page } from '@playwright/test';
 
 /** Base URL of the scripted OpenAI-compatible server started by playwright.config.js. */
 export const LLM = `http://127.0.0.1:${process.env.CODE_INTERP_LLM_PORT ?? 8765}`;
@@ -90,3 +95,77 @@ export async function waitIdle(page: IJupyterLabPageFixture): Promise<void> {
     { timeout: 60000 }
   );
 }
+
+/**
+ * Create a Python notebook at `filePath` (with these cells) and open it; Galata's own helper
+ * goes through English menu labels.
+ */
+export async function openNotebook(
+  page: IJupyterLabPageFixture,
+  filePath: string,
+  cells: Array<Record<string, unknown>> = []
+): Promise<void> {
+  const notebook = {
+    cells,
+    metadata: {
+      kernelspec: {
+        name: 'python3',
+        display_name: 'Python 3',
+        language: 'python'
+      }
+    },
+    nbformat: 4,
+    nbformat_minor: 5
+  };
+  expect(
+    await page.contents.uploadContent(
+      JSON.stringify(notebook),
+      'text',
+      filePath
+    )
+  ).toBe(true);
+  await page.evaluate(async (notebookPath: string) => {
+    const app = (window as any).jupyterapp;
+    const panel = await app.commands.execute('docmanager:open', {
+      path: notebookPath,
+      factory: 'Notebook'
+    });
+    await panel.context.ready;
+    await panel.sessionContext.ready;
+  }, filePath);
+}
+
+/** The width (px) of the right sidebar area that holds the panel. */
+export async function panelWidth(
+  page: IJupyterLabPageFixture
+): Promise<number> {
+  return page.locator('#jp-code-interp-panel').evaluate(node => {
+    let area: HTMLElement | null = node as HTMLElement;
+    while (area && area.parentElement?.id !== 'jp-main-split-panel') {
+      area = area.parentElement;
+    }
+    return Math.round((area ?? (node as HTMLElement)).offsetWidth);
+  });
+}
+
+/** Test options of JupyterLab in Chinese (the zh_CN language pack). */
+export const CHINESE_UI = {
+  mockSettings: {
+    ...galata.DEFAULT_SETTINGS,
+    '@jupyterlab/translation-extension:plugin': { locale: 'zh_CN' }
+  },
+  // Galata waits for a tab named "Launcher"; in Chinese it is 启动页.
+  waitForApplication: async (
+    {}: Record<string, never>,
+    use: (
+      wait: (page: Page, helpers: IJupyterLabPage) => Promise<void>
+    ) => Promise<void>
+  ) => {
+    await use(async (page, helpers) => {
+      await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
+      await helpers.waitForCondition(() =>
+        helpers.activity.isTabActive('启动页')
+      );
+    });
+  }
+};

@@ -3,6 +3,7 @@ import type { Locator } from '@playwright/test';
 
 import {
   openPanel,
+  panelWidth,
   script,
   send,
   textReply,
@@ -27,17 +28,6 @@ async function distanceFromEnd(list: Locator): Promise<number> {
     (node: HTMLElement) =>
       node.scrollHeight - node.scrollTop - node.clientHeight
   );
-}
-
-/** The width (px) of the right sidebar that holds the panel. */
-async function panelWidth(page: IJupyterLabPageFixture): Promise<number> {
-  return page.locator(PANEL).evaluate(node => {
-    let area: HTMLElement | null = node as HTMLElement;
-    while (area && area.parentElement?.id !== 'jp-main-split-panel') {
-      area = area.parentElement;
-    }
-    return Math.round((area ?? (node as HTMLElement)).offsetWidth);
-  });
 }
 
 test.describe('the panel follows the conversation', () => {
