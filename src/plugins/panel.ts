@@ -144,7 +144,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       state,
       openImage: (image, title) => {
         app.shell.add(createImageView(image, title), 'main', {
-          mode: 'split-left'
+          mode: 'split-right'
         });
       },
       exportConversation: () =>

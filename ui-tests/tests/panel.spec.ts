@@ -2,6 +2,7 @@ import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 
 import {
+  openNotebook,
   openPanel,
   panelWidth,
   script,
@@ -22,29 +23,37 @@ function longAnswer(lines: number, delay = 0.03): Record<string, unknown> {
   return { text, chunk: 60, delay };
 }
 
-/** How far (px) the message list is from its end. */
+/**
+ * How far (px) the message list is from its end, as painted: the panel scrolls from a
+ * ResizeObserver, whose callbacks run in the next rendering step after the DOM changed.
+ */
 async function distanceFromEnd(list: Locator): Promise<number> {
-  return list.evaluate(
-    (node: HTMLElement) =>
-      node.scrollHeight - node.scrollTop - node.clientHeight
-  );
+  return list.evaluate(async (node: HTMLElement) => {
+    for (let frame = 0; frame < 2; frame++) {
+      await new Promise(resolve => requestAnimationFrame(resolve));
+    }
+    return node.scrollHeight - node.scrollTop - node.clientHeight;
+  });
 }
 
 test.describe('the panel follows the conversation', () => {
-  // After the reload the notebook, not the Launcher Galata waits for, is the active tab.
+  // After the reload the notebook, not the Launcher Galata waits for, is the active tab:
+  // wait for JupyterLab to have restored its layout instead.
   test.use({
     waitForApplication: async ({}, use) => {
       await use(async page => {
         await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
+        await page.evaluate(() => (window as any).jupyterapp.restored);
       });
     }
   });
 
   test('keeps the streaming end in view, leaves a reader alone, jumps back, opens at the end after a reload', async ({
     page,
-    request
+    request,
+    tmpPath
   }) => {
-    await page.notebook.createNew('follow.ipynb');
+    await openNotebook(page, `${tmpPath}/follow.ipynb`);
     await openPanel(page);
     const list = page.locator(`${PANEL} .jp-CodeInterp-messages`);
     const jump = page.locator(`${PANEL} .jp-CodeInterp-jumpLatest`);
@@ -150,9 +159,10 @@ test.describe('the panel is readable at its default width', () => {
 
   test('code and tables scroll sideways, plots are large and open in a tab, figures are not cut off', async ({
     page,
-    request
+    request,
+    tmpPath
   }) => {
-    await page.notebook.createNew('readable.ipynb');
+    await openNotebook(page, `${tmpPath}/readable.ipynb`);
     await openPanel(page);
     const wide = `result = compare(${Array.from({ length: 12 }, (_, i) => `city_${i}`).join(', ')})`;
     const table = [
@@ -268,9 +278,10 @@ test.describe('step labels agree with the notebook', () => {
 test.describe('Chinese plots without a CJK font', () => {
   test('the panel says so once per kernel, with the exact fix', async ({
     page,
-    request
+    request,
+    tmpPath
   }) => {
-    await page.notebook.createNew('boxes.ipynb');
+    await openNotebook(page, `${tmpPath}/boxes.ipynb`);
     await openPanel(page);
     // As on a machine without a CJK font: matplotlib only has DejaVu Sans.
     const plot = [
@@ -309,7 +320,7 @@ test.describe('export as Markdown', () => {
     request,
     tmpPath
   }) => {
-    await page.notebook.createNew('export.ipynb');
+    await openNotebook(page, `${tmpPath}/export.ipynb`);
     await openPanel(page);
     await script(
       request,
