@@ -114,6 +114,8 @@ test.describe('the Chinese user interface (zh_CN language pack)', () => {
       /<\/notebook_context>\s+画出四个直辖市的 GDP 柱状图$/
     );
 
+    // The notebook beside the panel at its default width, without the file browser.
+    await page.evaluate(() => (window as any).jupyterapp.shell.collapseLeft());
     await page.waitForTimeout(300); // let the inline image settle
     const shot = await page.screenshot();
     await testInfo.attach('panel-zh_CN', {
