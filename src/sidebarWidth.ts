@@ -88,7 +88,6 @@ export class SidebarWidth {
   constructor(widget: Widget, state: IStateDB | null) {
     this._widget = widget;
     this._state = state;
-    this._loaded = this._load();
   }
 
   /** The width the panel opens at: the user's, else the default. */
@@ -98,6 +97,8 @@ export class SidebarWidth {
 
   /** Give the shown panel its width (once the remembered one is read). */
   async restore(): Promise<void> {
+    // Read on first use, never while JupyterLab starts: the panel opens later.
+    this._loaded = this._loaded ?? this._load();
     await this._loaded;
     const found = findSplit(this._widget);
     if (!found || !this._widget.isVisible) {
@@ -166,7 +167,7 @@ export class SidebarWidth {
 
   private _widget: Widget;
   private _state: IStateDB | null;
-  private _loaded: Promise<void>;
+  private _loaded: Promise<void> | null = null;
   private _width: number | null = null;
   private _split: ISplitPanelLike | null = null;
   private _resizing = false;
