@@ -12,6 +12,7 @@ import { ConversationStore } from './store';
 import {
   ClientFrame,
   IExecuteRequestFrame,
+  IExecutionResult,
   INotebookContext,
   IServerStatus,
   ITurnFrame,
@@ -19,6 +20,7 @@ import {
 } from './protocol';
 import { requestAPI } from './request';
 import { ChatSocket, ConnectionStatus } from './socket';
+import { reportsMissingCjkGlyphs } from './notebook/glyphs';
 import { INotebookExecutor } from './notebook/tokens';
 import { errorMessage } from './errors';
 import { withTimeout } from './timeout';
@@ -138,6 +140,10 @@ export class CodeInterpreterController {
     const written = conversationCells(this.store.get(notebook));
     this.store.startTurn(notebook, turnId, text, attachments);
     this._executor.beginTurn(turnId, panel, { written });
+    this._kernels.set(
+      turnId,
+      panel.sessionContext?.session?.kernel?.id ?? notebook
+    );
     const outputLimit = this._outputLimit(settings);
     this._outputLimits.set(turnId, outputLimit);
     // Absent limits are left out of the JSON: the server applies its own.
@@ -326,6 +332,7 @@ export class CodeInterpreterController {
           : {})
       });
       reply = { type: 'execute_result', requestId, result };
+      this._noteMissingGlyphs(turnId, result.outputs);
     } catch (reason) {
       const error = errorMessage(reason);
       reply = { type: 'execute_result', requestId, error };
@@ -334,6 +341,25 @@ export class CodeInterpreterController {
     if (this.store.runningTurns().includes(turnId)) {
       this._send(reply);
     }
+  }
+
+  /** Say once per kernel that plots show boxes for Chinese text, with the fix. */
+  private _noteMissingGlyphs(
+    turnId: string,
+    outputs: IExecutionResult['outputs']
+  ): void {
+    const notebook = this.store.notebookOfTurn(turnId);
+    const kernel = this._kernels.get(turnId) ?? notebook;
+    if (
+      notebook === undefined ||
+      kernel === undefined ||
+      this._glyphKernels.has(kernel) ||
+      !reportsMissingCjkGlyphs(outputs)
+    ) {
+      return;
+    }
+    this._glyphKernels.add(kernel);
+    this.store.setFontHint(notebook, true);
   }
 
   private _onConnection(_: ChatSocket, status: ConnectionStatus): void {
@@ -366,6 +392,7 @@ export class CodeInterpreterController {
     this._executor.endTurn(turnId);
     this._outputLimits.delete(turnId);
     this._sentTurns.delete(turnId);
+    this._kernels.delete(turnId);
   }
 
   /**
@@ -406,6 +433,10 @@ export class CodeInterpreterController {
   private _outputLimits = new Map<string, number>();
   private _approvals: Approvals;
   private _sentTurns = new Set<string>();
+  /** The kernel (id) each running turn started with. */
+  private _kernels = new Map<string, string>();
+  /** Kernels whose missing CJK glyphs the panel already reported. */
+  private _glyphKernels = new Set<string>();
   /** Turns started here whose `turn` frame is not sent yet. */
   private _unsentTurns = new Set<string>();
 }

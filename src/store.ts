@@ -234,6 +234,21 @@ export class ConversationStore {
     this._changed.emit();
   }
 
+  /** Whether the notebook's panel shows the missing CJK font hint. */
+  fontHint(notebook: string): boolean {
+    return this._fontHints.has(notebook);
+  }
+
+  /** Show or hide the missing CJK font hint of a notebook. */
+  setFontHint(notebook: string, shown: boolean): void {
+    if (shown) {
+      this._fontHints.add(notebook);
+    } else {
+      this._fontHints.delete(notebook);
+    }
+    this._changed.emit();
+  }
+
   /** Change the conversation a known turn belongs to. */
   private _updateTurn(
     turnId: string,
@@ -252,6 +267,7 @@ export class ConversationStore {
 
   private _conversations = new Map<string, IConversation>();
   private _lists = new Map<string, IConversationsFrame>();
+  private _fontHints = new Set<string>();
   private _turns = new Map<string, string>();
   private _status: IStatusState = {
     loading: true,

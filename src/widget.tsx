@@ -1,12 +1,15 @@
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import type { IStateDB } from '@jupyterlab/statedb';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import type { Message } from '@lumino/messaging';
 import React from 'react';
 
 import { PanelView } from './components/Panel';
+import { imageTitle } from './components/Step';
 import { panelFiles } from './components/files/PanelFiles';
 import { panelModelProps } from './components/providers/PanelModels';
 import { DropTarget } from './files/dropTarget';
@@ -20,6 +23,9 @@ import type { IAttachmentRef } from './files/attachments';
 import { FALLBACK_NAME } from './notebook/newNotebook';
 import type { IModelProviders } from './providers/tokens';
 import type { AnswerRendermime } from './render/sanitizer';
+import { IImageData, imagesOf } from './imageView';
+import { cellOutputs } from './notebook/cells';
+import { SidebarWidth } from './sidebarWidth';
 
 /** DOM id of the side panel. */
 export const PANEL_ID = 'jp-code-interp-panel';
@@ -39,6 +45,7 @@ export class CodeInterpreterPanel extends ReactWidget {
     this.title.icon = codeInterpreterIcon;
     this.title.caption = trans.__('Code Interpreter');
     this.node.dataset.busy = 'false';
+    this._width = new SidebarWidth(this, options.state ?? null);
     controller.store.changed.connect(this._onChanged, this);
     tracker.currentChanged.connect(this._onCurrentChanged, this);
     this._onCurrentChanged();
@@ -73,6 +80,7 @@ export class CodeInterpreterPanel extends ReactWidget {
       this
     );
     this._drop?.dispose();
+    this._width.dispose();
     super.dispose();
   }
 
@@ -123,6 +131,12 @@ export class CodeInterpreterPanel extends ReactWidget {
         onEditCell={this._onEditCell}
         onApprove={this._onApprove}
         onUndo={this._onUndo}
+        onOpenImage={this._onOpenImage}
+        onExport={this._options.exportConversation}
+        fontHint={path !== null && store.fontHint(path)}
+        onDismissFontHint={() =>
+          path !== null && store.setFontHint(path, false)
+        }
         autoRun={controller.turnSettings.autoRun !== false}
         onAutoRunChange={this._options.setAutoRun}
         conversations={
@@ -218,10 +232,16 @@ export class CodeInterpreterPanel extends ReactWidget {
     this.update();
   }
 
-  /** Get the shown notebook's kernel ready for its first turn. */
+  /** Get the shown notebook's kernel ready for its first turn; take the panel's width. */
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
     this._prepareCurrent();
+    this.restoreWidth();
+  }
+
+  /** Give the shown panel its own width (the user's, else the default), once laid out. */
+  restoreWidth(): void {
+    requestAnimationFrame(() => void this._width.restore());
   }
 
   private _prepareCurrent(): void {
@@ -348,6 +368,20 @@ export class CodeInterpreterPanel extends ReactWidget {
     const panel = this._options.tracker.currentWidget;
     if (panel) {
       this._options.controller.retry(panel, turnId);
+      }
+    };
+  private _onOpenImage = (step: IStepEntry, index: number): void => {
+    const panel = this._options.tracker.find(
+      p => p.context.path === this._conversationPath()
+    );
+    const outputs = cellOutputs(panel?.content.model, step.cellId);
+    // The cell's own image is full size; the step's thumbnail stands in when it is gone.
+    const image = imagesOf(outputs ?? [])[index] ?? step.images?.[index];
+    if (image) {
+      this._options.openImage?.(
+        image,
+        imageTitle(step, index, this._options.trans)
+      );
     }
   };
   private _onUndo = (turnId: string): void => {
@@ -364,6 +398,7 @@ export class CodeInterpreterPanel extends ReactWidget {
   private _focusRequest = 0;
   /** A notebook is being created for an instruction sent without one. */
   private _creating = false;
+  private _width: SidebarWidth;
 }
 
 /** Namespace for `CodeInterpreterPanel` types. */
@@ -390,6 +425,12 @@ export namespace CodeInterpreterPanel {
     providers?: IModelProviders | null;
     /** Change the auto-run setting (absent: no toggle). */
     setAutoRun?: (value: boolean) => void;
+    /** Where the panel's width is remembered (absent: the default each time). */
+    state?: IStateDB | null;
+    /** Open an image at full size in the main area (absent: a click reveals the cell). */
+    openImage?: (image: IImageData, title: string) => void;
+    /** Export the shown conversation as Markdown (absent: no button). */
+    exportConversation?: () => void;
   }
 }
 

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import re
+import shutil
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from kernel_helpers import KernelExecutor, running_kernel
 from matplotlib import font_manager
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
 from jupyter_code_interp.kernel.setup_code import (
     CJK_FAMILIES,
     CJK_FONT_FILES,
+    MPLFONTS_FONT,
     python_setup_code,
     setup_code,
 )
@@ -167,3 +178,102 @@ async def test_a_kernel_without_matplotlib_is_left_alone(kernel: KernelExecutor)
 def test_setup_code_is_offered_for_python_only() -> None:
     assert list(setup_code()) == ["python"]
     compile(setup_code()["python"], "<kernel-setup>", "exec")
+
+
+HIDE_SYSTEM_CJK_FONTS = """
+import os
+from matplotlib import font_manager
+_families = set({families})
+_files = set({files})
+font_manager.fontManager.ttflist = [
+    entry for entry in font_manager.fontManager.ttflist
+    if entry.name not in _families and os.path.basename(entry.fname).lower() not in _files
+]
+font_manager.findSystemFonts = lambda *args, **kwargs: []
+print('{{}}')
+"""
+"""Kernel side: make matplotlib see a machine without any CJK font (as a bare Linux image)."""
+
+FONT_OF_TITLE = """
+import json
+from matplotlib import font_manager, rcParams
+chain = list(rcParams["font.family"])
+print(json.dumps({
+    "family": chain[-1],
+    "file": font_manager.findfont(font_manager.FontProperties(family=chain[-1]),
+                                  fallback_to_default=False),
+}))
+"""
+
+
+async def _without_system_cjk_fonts(kernel: KernelExecutor) -> None:
+    """Hide this machine's CJK fonts from the kernel's matplotlib; plots then show boxes."""
+    code = HIDE_SYSTEM_CJK_FONTS.format(
+        families=json.dumps(list(CJK_FAMILIES), ensure_ascii=False),
+        files=json.dumps(list(CJK_FONT_FILES)),
+    )
+    assert await _printed(kernel, code) == {}
+    boxes = await _printed(kernel, PLOT)
+    assert any("missing from font" in warning for warning in boxes["warnings"])
+
+
+def _zh_extra() -> list[str]:
+    """The requirements of the package's `zh` extra (pyproject.toml)."""
+    with open(Path(__file__).parents[1] / "pyproject.toml", "rb") as file:
+        project = tomllib.load(file)["project"]
+    return list(project["optional-dependencies"]["zh"])
+
+
+def test_the_zh_extra_installs_the_font_package_the_setup_knows() -> None:
+    names = [re.split(r"[\s<>=!~;\[]", requirement, maxsplit=1)[0] for requirement in _zh_extra()]
+    assert names == ["mplfonts"]
+    # The file the setup looks for, as mplfonts 0.0.11 lays it out (its wheel's RECORD).
+    assert MPLFONTS_FONT == "fonts/NotoSansCJKsc-Regular.otf"
+
+
+async def test_a_font_placed_where_mplfonts_puts_it_is_used_on_a_machine_without_cjk_fonts(
+    kernel: KernelExecutor, tmp_path: Path
+) -> None:
+    # `pip install 'jupyter-code-interp[zh]'` puts mplfonts/fonts/NotoSansCJKsc-Regular.otf in
+    # site-packages. Here a directory on the kernel's sys.path holds the same layout, with this
+    # machine's CJK font file under mplfonts' file name (the real package is 85 MB; the test
+    # below uses it when it is installed).
+    package = tmp_path / "site" / "mplfonts"
+    (package / "fonts").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    placed = package / MPLFONTS_FONT
+    shutil.copyfile(_cjk_font_file(), placed)
+    await _printed(
+        kernel,
+        f"import importlib, sys\nsys.path.insert(0, {str(tmp_path / 'site')!r})\n"
+        "importlib.invalidate_caches()\nprint('{}')",
+    )
+    await _without_system_cjk_fonts(kernel)
+
+    await _setup(kernel, python_setup_code([]))
+    plot = await _printed(kernel, PLOT)
+    used = await _printed(kernel, FONT_OF_TITLE)
+
+    assert plot["warnings"] == []
+    assert Path(used["file"]).resolve() == placed.resolve()
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("mplfonts") is None,
+    reason="mplfonts is not installed here: `pip install '.[zh]'` (85 MB); .ci/run installs it "
+    "for this test, and the placed-font test above covers the same code path without it",
+)
+async def test_the_installed_mplfonts_package_is_used_on_a_machine_without_cjk_fonts(
+    kernel: KernelExecutor,
+) -> None:
+    await _without_system_cjk_fonts(kernel)
+    await _setup(kernel, python_setup_code())
+    plot = await _printed(kernel, PLOT)
+    used = await _printed(kernel, FONT_OF_TITLE)
+
+    assert plot["warnings"] == []
+    spec = importlib.util.find_spec("mplfonts")
+    assert spec is not None and spec.submodule_search_locations
+    package = Path(next(iter(spec.submodule_search_locations)))
+    assert Path(used["file"]).resolve() == (package / MPLFONTS_FONT).resolve()
+    assert used["family"] == "Noto Sans CJK SC"

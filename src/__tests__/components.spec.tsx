@@ -83,17 +83,44 @@ describe('Composer while a turn runs', () => {
 });
 
 describe('Step', () => {
+  it('keeps one numbering, the notebook’s, from running to done', async () => {
+    const running = { ...base };
+    const done = { ...base, status: 'ok', executionCount: 5 } as IStepEntry;
+    const texts: string[] = [];
+    const labels: string[] = [];
+    for (const step of [running, done]) {
+      const widget = await mount(
+        <Step step={step} trans={trans} onShowCell={() => undefined} />
+      );
+      const main = widget.node.querySelector(
+        '.jp-CodeInterp-stepMain'
+      ) as HTMLElement;
+      texts.push(main.textContent ?? '');
+      labels.push(main.getAttribute('aria-label') ?? '');
+      await act(async () => widget.dispose());
+    }
+    expect(texts).toEqual(['Running cell [*]…', '✓ Cell [5] done']);
+    expect(labels).toEqual([
+      'Show cell [*] in the notebook',
+      'Show cell [5] in the notebook'
+    ]);
+  });
+
   const base = stepEntry({ code: '1/0' });
 
+  // The step's cell is the notebook's third (cellIndex 2): its position never
+  // shows, only the execution count the notebook's prompt shows ([*] while it runs).
   it.each([
-    [{}, 'running', 'Running cell [3]…'],
+    [{}, 'running', 'Running cell [*]…'],
+    [{ cellId: null }, 'running', 'Running code…'],
     [{ status: 'ok', executionCount: 5 }, 'ok', '✓ Cell [5] done'],
     [
       { status: 'error', executionCount: 5, ename: 'ZeroDivisionError' },
       'error',
       '✗ Cell [5]: ZeroDivisionError'
     ],
-    [{ status: 'aborted' }, 'aborted', '⊘ Cell [3] aborted']
+    [{ status: 'aborted', executionCount: 5 }, 'aborted', '⊘ Cell [5] aborted'],
+    [{ status: 'aborted' }, 'aborted', '⊘ The code did not run']
   ] as const)('shows %j', async (change, status, label) => {
     const shown: IStepEntry[] = [];
     const step = { ...base, ...change } as IStepEntry;
@@ -105,6 +132,7 @@ describe('Step', () => {
     ) as HTMLElement;
     expect(node.dataset.status).toBe(status);
     expect(node.textContent).toContain(label);
+    expect(node.textContent).not.toContain('[3]');
     const main = node.querySelector('.jp-CodeInterp-stepMain') as HTMLElement;
     await act(async () => main.click());
     expect(shown).toEqual([step]);

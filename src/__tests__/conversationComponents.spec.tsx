@@ -52,7 +52,8 @@ describe('Step with approval, attempts and images', () => {
       '.jp-CodeInterp-step'
     ) as HTMLElement;
     expect(node.dataset.status).toBe('awaiting');
-    expect(node.textContent).toContain('Cell [3] waits for Run or Skip');
+    // Not run yet: no number, as the notebook's `[ ]` prompt (never the position).
+    expect(node.textContent).toContain('The cell waits for Run or Skip');
     await click(widget, '.jp-CodeInterp-approveRun');
     await click(widget, '.jp-CodeInterp-approveEdit');
     await click(widget, '.jp-CodeInterp-approveSkip');
@@ -74,7 +75,8 @@ describe('Step with approval, attempts and images', () => {
       '.jp-CodeInterp-step'
     ) as HTMLElement;
     expect(node.dataset.status).toBe('skipped');
-    expect(node.textContent).toContain('↷ Cell [3] skipped');
+    expect(node.textContent).toContain('↷ skipped');
+    expect(node.textContent).not.toContain('[3]');
   });
 
   it('labels fix attempts and re-runs; an image click reveals the cell', async () => {
@@ -99,6 +101,41 @@ describe('Step with approval, attempts and images', () => {
     expect(img.src).toBe('data:image/png;base64,iVBORw0KGgo=');
     await click(widget, '.jp-CodeInterp-stepImage');
     expect(shown).toEqual([step]);
+  });
+});
+
+describe('Step images', () => {
+  let widget: Widget;
+  afterEach(() => unmount(widget));
+
+  it('open at full size on a click when the panel can open them', async () => {
+    const opened: [IStepEntry, number][] = [];
+    const shown: IStepEntry[] = [];
+    const step: IStepEntry = {
+      ...base,
+      status: 'ok',
+      executionCount: 4,
+      images: [
+        { mime: 'image/png', data: 'iVBORw0KGgo=' },
+        { mime: 'image/png', data: 'iVBORw0KGgp=' }
+      ]
+    };
+    widget = await mount(
+      <Step
+        step={step}
+        trans={trans}
+        onShowCell={s => shown.push(s)}
+        onOpenImage={(s, index) => opened.push([s, index])}
+      />
+    );
+    const buttons = widget.node.querySelectorAll('.jp-CodeInterp-stepImage');
+    expect(buttons[1].getAttribute('title')).toBe(
+      'Open this image at full size'
+    );
+    expect(buttons[1].querySelector('img')?.alt).toBe('Image 2 of cell [4]');
+    await act(async () => (buttons[1] as HTMLElement).click());
+    expect(opened).toEqual([[step, 1]]);
+    expect(shown).toEqual([]);
   });
 });
 

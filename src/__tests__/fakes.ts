@@ -1,7 +1,7 @@
 /**
  * The test fakes shared by the specs: socket and server settings, kernel,
- * notebook panels, notebook executor, controller, providers client, and
- * ready-made server status, step and panel props.
+ * notebook panels, notebook executor, controller, providers client, Contents
+ * API, and ready-made server status, step and panel props.
  */
 import type * as nbformat from '@jupyterlab/nbformat';
 import {
@@ -12,6 +12,7 @@ import {
 import { NBTestUtils } from '@jupyterlab/notebook/lib/testutils';
 import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import {
+  type Contents,
   type Kernel,
   type KernelMessage,
   ServerConnection
@@ -40,6 +41,7 @@ import type {
   IProviderUpdate,
   IProviderView
 } from '../providers/types';
+import type { IUploadContents } from '../files/upload';
 import { ChatSocket } from '../socket';
 import { ConversationStore } from '../store';
 
@@ -583,5 +585,76 @@ export class FakeProvidersClient implements IProvidersClient {
   async resetMode(name: string, model: string): Promise<IProviderView> {
     this.resets.push([name, model]);
     return this.listing.providers[0];
+  }
+}
+
+/**
+ * A Contents API stand-in: files as binary strings by path, recording every
+ * save and every `get`. Listings carry sizes; with `hashOf` set, `get(…,
+ * {hash: true})` answers `hashOf(bytes)` as jupyter_server ≥ 2.11 answers a
+ * sha256 (jsdom has no Web Crypto: a test pairs it with a matching digest).
+ */
+export class FakeContents implements IUploadContents {
+  files = new Map<string, string>();
+  directories = new Set<string>(['']);
+  saves: { path: string; options: Partial<Contents.IModel> }[] = [];
+  gets: { path: string; options: Contents.IFetchOptions }[] = [];
+  /** The server's hash of a file's bytes (null: an older server without hashes). */
+  hashOf: ((bytes: string) => string) | null = null;
+
+  async get(
+    path: string,
+    options: Contents.IFetchOptions = {}
+  ): Promise<Contents.IModel> {
+    this.gets.push({ path, options });
+    if (this.directories.has(path)) {
+      const prefix = path ? `${path}/` : '';
+      const names = [...this.files.keys(), ...this.directories]
+        .filter(item => item.startsWith(prefix) && item !== path)
+        .map(item => item.slice(prefix.length))
+        .filter(item => item && !item.includes('/'));
+      return {
+        type: 'directory',
+        path,
+        content: names.map(name => ({
+          name,
+          size: this.files.get(prefix + name)?.length ?? null
+        }))
+      } as unknown as Contents.IModel;
+    }
+    const bytes = this.files.get(path);
+    if (bytes === undefined) {
+      throw new Error(`404 ${path}`);
+    }
+    const hash =
+      options.hash && this.hashOf
+        ? { hash: this.hashOf(bytes), hash_algorithm: 'sha256' }
+        : {};
+    return {
+      type: 'file',
+      path,
+      size: bytes.length,
+      ...hash,
+      ...(options.content && options.format === 'base64'
+        ? { content: btoa(bytes), format: 'base64' }
+        : {})
+    } as unknown as Contents.IModel;
+  }
+
+  async save(
+    path: string,
+    options: Partial<Contents.IModel> = {}
+  ): Promise<Contents.IModel> {
+    this.saves.push({ path, options });
+    if (options.type === 'directory') {
+      this.directories.add(path);
+    } else if (options.format === 'text') {
+      this.files.set(path, String(options.content));
+    } else {
+      const before =
+        options.chunk && options.chunk !== 1 ? this.files.get(path) : '';
+      this.files.set(path, (before ?? '') + atob(String(options.content)));
+    }
+    return { path, name: path.split('/').pop() } as unknown as Contents.IModel;
   }
 }

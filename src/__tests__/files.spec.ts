@@ -1,4 +1,3 @@
-import type { Contents } from '@jupyterlab/services';
 import { nullTranslator } from '@jupyterlab/translation';
 
 import { AttachmentStore } from '../files/attachments';
@@ -10,56 +9,17 @@ import {
   rankCompletions
 } from '../files/mention';
 import {
+  blobToBase64,
   chunkPlan,
   freeName,
-  IUploadContents,
   splitName,
   uploadFile,
   UploadError
 } from '../files/upload';
 
+import { FakeContents } from './fakes';
+
 const trans = nullTranslator.load('jupyter_code_interp');
-
-/** A Contents API stand-in: a map of paths, recording every save. */
-class FakeContents implements IUploadContents {
-  files = new Map<string, string>();
-  directories = new Set<string>(['']);
-  saves: { path: string; options: Partial<Contents.IModel> }[] = [];
-
-  async get(path: string): Promise<Contents.IModel> {
-    if (this.directories.has(path)) {
-      const prefix = path ? `${path}/` : '';
-      const names = [...this.files.keys(), ...this.directories]
-        .filter(item => item.startsWith(prefix) && item !== path)
-        .map(item => item.slice(prefix.length))
-        .filter(item => item && !item.includes('/'));
-      return {
-        type: 'directory',
-        path,
-        content: names.map(name => ({ name }))
-      } as unknown as Contents.IModel;
-    }
-    if (this.files.has(path)) {
-      return { type: 'file', path } as unknown as Contents.IModel;
-    }
-    throw new Error(`404 ${path}`);
-  }
-
-  async save(
-    path: string,
-    options: Partial<Contents.IModel> = {}
-  ): Promise<Contents.IModel> {
-    this.saves.push({ path, options });
-    if (options.type === 'directory') {
-      this.directories.add(path);
-    } else {
-      const before =
-        options.chunk && options.chunk !== 1 ? this.files.get(path) : '';
-      this.files.set(path, (before ?? '') + atob(String(options.content)));
-    }
-    return { path, name: path.split('/').pop() } as unknown as Contents.IModel;
-  }
-}
 
 describe('upload naming and chunking', () => {
   it('splits names at the last dot, keeping dot-files whole', () => {
@@ -153,6 +113,118 @@ describe('upload naming and chunking', () => {
       'huge.xlsx is 3.0 MB: larger than the upload limit of 2 MB'
     );
     expect(contents.saves).toEqual([]);
+  });
+});
+
+describe('uploading the same file again', () => {
+  const csv = '地区,gdp\n北京,4.38\n';
+
+  /** A folder where `gdp.csv` holds `bytes`. */
+  function folderWith(bytes: string): FakeContents {
+    const contents = new FakeContents();
+    contents.directories.add('work');
+    contents.files.set('work/gdp.csv', bytes);
+    return contents;
+  }
+
+  /** The bytes of a File as the binary string FakeContents keeps. */
+  async function bytesOf(file: File): Promise<string> {
+    return atob(await blobToBase64(file));
+  }
+
+  it('reuses the file when the same name holds the same bytes', async () => {
+    const file = new File([csv], 'gdp.csv');
+    const contents = folderWith(await bytesOf(file));
+    const progress: number[] = [];
+    const uploaded = await uploadFile(contents, file, 'work', {
+      maxBytes: 1000,
+      trans,
+      onProgress: value => progress.push(value)
+    });
+    expect(uploaded).toEqual({
+      path: 'work/gdp.csv',
+      name: 'gdp.csv',
+      renamedFrom: null,
+      reused: true
+    });
+    expect(contents.saves).toEqual([]);
+    expect(progress).toEqual([1]);
+  });
+
+  it('gives a different file with the same name a new name', async () => {
+    const file = new File([csv], 'gdp.csv');
+    const sameSize = (await bytesOf(file)).replace('4.38', '4.39');
+    const contents = folderWith(sameSize);
+    const uploaded = await uploadFile(contents, file, 'work', {
+      maxBytes: 1000,
+      trans
+    });
+    expect(uploaded).toMatchObject({
+      path: 'work/gdp (1).csv',
+      renamedFrom: 'gdp.csv'
+    });
+    expect(uploaded.reused).toBeUndefined();
+    expect(contents.files.get('work/gdp.csv')).toBe(sameSize);
+    expect(contents.files.get('work/gdp (1).csv')).toBe(await bytesOf(file));
+  });
+
+  it('does not read a file whose size differs', async () => {
+    const contents = folderWith('a much longer file than the new one, surely');
+    await uploadFile(contents, new File([csv], 'gdp.csv'), 'work', {
+      maxBytes: 1000,
+      trans
+    });
+    expect(contents.gets.map(get => get.path)).not.toContain('work/gdp.csv');
+  });
+
+  it('finds the same bytes in a numbered copy made by an earlier upload', async () => {
+    const file = new File([csv], 'gdp.csv');
+    const contents = folderWith('older version');
+    contents.files.set('work/gdp (1).csv', await bytesOf(file));
+    const uploaded = await uploadFile(contents, file, 'work', {
+      maxBytes: 1000,
+      trans
+    });
+    expect(uploaded).toMatchObject({ path: 'work/gdp (1).csv', reused: true });
+    expect(contents.saves).toEqual([]);
+  });
+
+  it('compares the server’s hash instead of downloading the file when it has one', async () => {
+    // jsdom has no Web Crypto: a digest that the fake server computes alike.
+    const digest = (bytes: string) =>
+      Array.from(bytes, char => char.charCodeAt(0))
+        .reduce((sum, code) => (sum * 31 + code) % 0xffffffff, 7)
+        .toString(16)
+        .padStart(8, '0');
+    const subtle = {
+      digest: async (algorithm: string, data: ArrayBuffer) => {
+        expect(algorithm).toBe('SHA-256');
+        const hex = digest(String.fromCharCode(...new Uint8Array(data)));
+        return Uint8Array.from(hex.match(/../g)!, pair => parseInt(pair, 16))
+          .buffer;
+      }
+    };
+    const original = Object.getOwnPropertyDescriptor(globalThis, 'crypto');
+    Object.defineProperty(globalThis, 'crypto', {
+      value: { ...globalThis.crypto, subtle },
+      configurable: true
+    });
+    try {
+      const file = new File([csv], 'gdp.csv');
+      const contents = folderWith(await bytesOf(file));
+      contents.hashOf = digest;
+      const uploaded = await uploadFile(contents, file, 'work', {
+        maxBytes: 1000,
+        trans
+      });
+      expect(uploaded.reused).toBe(true);
+      const reads = contents.gets.filter(get => get.path === 'work/gdp.csv');
+      expect(reads.map(get => get.options)).toEqual([
+        { content: false, hash: true }
+      ]);
+    } finally {
+      Object.defineProperty(globalThis, 'crypto', original!);
+    }
   });
 });
 

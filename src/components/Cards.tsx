@@ -85,3 +85,44 @@ export function NoNotebookCard(props: INoNotebookCardProps): JSX.Element {
     </div>
   );
 }
+
+/** The command that installs a CJK font for the kernel's matplotlib. */
+export const CJK_FONT_COMMAND = "pip install 'jupyter-code-interp[zh]'";
+
+/** The Debian/Ubuntu package with a CJK font (what our CI installs is smaller). */
+export const CJK_FONT_APT_COMMAND = 'sudo apt-get install fonts-noto-cjk';
+
+/** Props of `FontHintCard`. */
+export interface IFontHintCardProps {
+  /** Translation bundle. */
+  trans: TranslationBundle;
+  /** Hide the card (it does not come back for this kernel). */
+  onDismiss: () => void;
+}
+
+/** Shown once per kernel when a plot's Chinese text rendered as boxes. */
+export function FontHintCard(props: IFontHintCardProps): JSX.Element {
+  const { trans } = props;
+  return (
+    <div className="jp-CodeInterp-card jp-CodeInterp-fontHint" role="status">
+      <h3 className="jp-CodeInterp-cardTitle">
+        {trans.__('Chinese text in plots shows as boxes')}
+      </h3>
+      <p>
+        {trans.__(
+          'The kernel’s matplotlib has no font with Chinese, Japanese or Korean characters. Install one in the kernel’s environment, then restart the kernel:'
+        )}
+      </p>
+      <pre className="jp-CodeInterp-command">{CJK_FONT_COMMAND}</pre>
+      <p>{trans.__('or, on Debian and Ubuntu:')}</p>
+      <pre className="jp-CodeInterp-command">{CJK_FONT_APT_COMMAND}</pre>
+      <button
+        type="button"
+        className="jp-Button jp-mod-styled jp-mod-minimal jp-CodeInterp-dismissHint"
+        onClick={props.onDismiss}
+      >
+        {trans.__('Dismiss')}
+      </button>
+    </div>
+  );
+}

@@ -1,6 +1,6 @@
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
-import React, { useEffect, useRef } from 'react';
+import React, { useEffect, useLayoutEffect, useRef, useState } from 'react';
 
 import type { ApprovalChoice } from '../approvals';
 import { ConversationEntry, INoticeEntry, IStepEntry } from '../conversation';
@@ -27,6 +27,8 @@ export interface IMessagesProps {
   onApprove?: (step: IStepEntry, choice: ApprovalChoice) => void;
   /** Select a step's cell for editing before Run. */
   onEditCell?: (step: IStepEntry) => void;
+  /** Open a step's image at full size. */
+  onOpenImage?: (step: IStepEntry, index: number) => void;
   /** The turn Undo can take back, if any (no turn running). */
   undoableTurnId?: string | null;
   /** Undo a turn (the caller confirms). */
@@ -38,7 +40,11 @@ export interface IMessagesProps {
 /** What an entry needs besides itself. */
 type EntryContext = Omit<IMessagesProps, 'entries' | 'undoableTurnId'>;
 
-function noticeText(notice: INoticeEntry, trans: TranslationBundle): string {
+/** What a turn's end notice says. */
+export function noticeText(
+  notice: INoticeEntry,
+  trans: TranslationBundle
+): string {
   switch (notice.reason) {
     case 'done':
       return trans.__('Done.');
@@ -124,6 +130,7 @@ const Entry = React.memo(function Entry(
           onShowCell={onShowCell}
           onApprove={props.onApprove}
           onEditCell={props.onEditCell}
+          onOpenImage={props.onOpenImage}
         />
       );
     case 'notice':
@@ -169,45 +176,133 @@ const Entry = React.memo(function Entry(
   }
 });
 
-/** The conversation, kept scrolled to the end while the user is there. */
+/** How close to the end (px) still counts as "at the end". */
+const END_SLACK = 48;
+
+/**
+ * The conversation. It follows the end while the user is there: on a new
+ * instruction, as the answer streams, as markdown and images render late and
+ * when the panel is shown again or resized. Once the user scrolls up it stays
+ * where they put it and offers a "Jump to latest" button.
+ */
 export function Messages(props: IMessagesProps): JSX.Element {
   const { entries, trans, undoableTurnId, ...context } = props;
   const listRef = useRef<HTMLDivElement>(null);
-  const stick = useRef(true);
+  const contentRef = useRef<HTMLDivElement>(null);
+  const follow = useRef(true);
+  const lastTop = useRef(0);
+  const [away, setAway] = useState(false);
+  const lastUser = lastUserEntryId(entries);
+  const scrollToEnd = (list: HTMLElement) => {
+    list.scrollTop = list.scrollHeight;
+    lastTop.current = list.scrollTop;
+  };
+  const seenUser = useRef(lastUser);
 
-  useEffect(() => {
+  // A new instruction: follow the conversation again, from that message on.
+  if (lastUser !== seenUser.current) {
+    seenUser.current = lastUser;
+    follow.current = true;
+    if (away) {
+      setAway(false);
+    }
+  }
+
+  useLayoutEffect(() => {
     const list = listRef.current;
-    if (list && stick.current) {
-      list.scrollTop = list.scrollHeight;
+    if (list && follow.current) {
+      scrollToEnd(list);
     }
   });
 
+  useEffect(() => {
+    const list = listRef.current;
+    const content = contentRef.current;
+    if (!list || !content || typeof ResizeObserver === 'undefined') {
+      return;
+    }
+    // Rendered markdown, loaded images, a shown or resized panel change sizes
+    // after React rendered: keep the end in view while following.
+    const observer = new ResizeObserver(() => {
+      if (follow.current) {
+        scrollToEnd(list);
+      }
+    });
+    observer.observe(list);
+    observer.observe(content);
+    return () => observer.disconnect();
+  }, []);
+
+  // Scroll events arrive a frame late, when streaming may already have added
+  // lines below: only a move up (or the end) says what the user wants.
   const onScroll = () => {
     const list = listRef.current;
-    if (list) {
-      stick.current =
-        list.scrollHeight - list.scrollTop - list.clientHeight < 48;
+    if (!list || list.clientHeight === 0) {
+      return; // hidden: nothing was scrolled by the user
+    }
+    const top = list.scrollTop;
+    const atEnd = list.scrollHeight - top - list.clientHeight < END_SLACK;
+    if (atEnd) {
+      follow.current = true;
+    } else if (top < lastTop.current - 1) {
+      follow.current = false;
+    }
+    lastTop.current = top;
+    setAway(!follow.current);
+  };
+
+  const jump = () => {
+    follow.current = true;
+    setAway(false);
+    if (listRef.current) {
+      scrollToEnd(listRef.current);
     }
   };
 
   return (
-    <div className="jp-CodeInterp-messages" ref={listRef} onScroll={onScroll}>
-      {entries.length === 0 && (
-        <div className="jp-CodeInterp-empty">
-          {trans.__(
-            'Describe what you want: the code interpreter writes cells into this notebook, runs them in its kernel and explains the results.'
+    <div className="jp-CodeInterp-messagesFrame">
+      <div className="jp-CodeInterp-messages" ref={listRef} onScroll={onScroll}>
+        <div className="jp-CodeInterp-messagesContent" ref={contentRef}>
+          {entries.length === 0 && (
+            <div className="jp-CodeInterp-empty">
+              {trans.__(
+                'Describe what you want: the code interpreter writes cells into this notebook, runs them in its kernel and explains the results.'
+              )}
+            </div>
           )}
+          {entries.map(entry => (
+            <Entry
+              key={entry.id}
+              entry={entry}
+              trans={trans}
+              undoable={
+                entry.kind === 'notice' && entry.turnId === undoableTurnId
+              }
+              {...context}
+            />
+          ))}
         </div>
+      </div>
+      {away && (
+        <button
+          type="button"
+          className="jp-Button jp-mod-styled jp-CodeInterp-jumpLatest"
+          title={trans.__('Scroll to the end of the conversation')}
+          onClick={jump}
+        >
+          {trans.__('↓ Jump to latest')}
+        </button>
       )}
-      {entries.map(entry => (
-        <Entry
-          key={entry.id}
-          entry={entry}
-          trans={trans}
-          undoable={entry.kind === 'notice' && entry.turnId === undoableTurnId}
-          {...context}
-        />
-      ))}
     </div>
   );
+}
+
+/** The id of the conversation's last instruction, if any. */
+function lastUserEntryId(entries: readonly ConversationEntry[]): string | null {
+  for (let index = entries.length - 1; index >= 0; index--) {
+    if (entries[index].kind === 'user') {
+      return entries[index].id;
+    }
+  }
+  return null;
 }

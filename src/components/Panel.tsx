@@ -1,5 +1,6 @@
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
+import { downloadIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import type { ApprovalChoice } from '../approvals';
@@ -7,7 +8,7 @@ import { IConversation, IStepEntry } from '../conversation';
 import type { IConversationsFrame, IConversationSummary } from '../protocol';
 import type { IStatusState } from '../store';
 import type { ConnectionStatus } from '../socket';
-import { NoNotebookCard, SetupCard } from './Cards';
+import { FontHintCard, NoNotebookCard, SetupCard } from './Cards';
 import { Composer } from './Composer';
 import { ConversationMenu } from './Conversations';
 import { Messages } from './Messages';
@@ -70,6 +71,14 @@ export interface IPanelViewProps {
   newNotebookFolder?: string | null;
   /** A notebook is being created for the instruction just sent. */
   creatingNotebook?: boolean;
+  /** Open a step's image at full size (absent: a click reveals the cell). */
+  onOpenImage?: (step: IStepEntry, index: number) => void;
+  /** Export the conversation as Markdown (absent: no button). */
+  onExport?: () => void;
+  /** Show the card saying plots lack a CJK font, with the fix. */
+  fontHint?: boolean;
+  /** Hide that card. */
+  onDismissFontHint?: () => void;
 }
 
 /** The notebook's stored conversations for the header menu. */
@@ -146,6 +155,20 @@ export function PanelView(props: IPanelViewProps): JSX.Element {
             onDelete={props.conversations.onDelete}
           />
         )}
+        {usable && props.onExport && (
+          <button
+            type="button"
+            className="jp-Button jp-mod-styled jp-mod-minimal jp-CodeInterp-export"
+            disabled={!conversation?.entries.length}
+            title={trans.__(
+              'Export this conversation as Markdown, with its code, outputs and images, next to the notebook'
+            )}
+            aria-label={trans.__('Export as Markdown')}
+            onClick={props.onExport}
+          >
+            <downloadIcon.react tag="span" />
+          </button>
+        )}
         {usable && (
           <button
             type="button"
@@ -199,6 +222,7 @@ export function PanelView(props: IPanelViewProps): JSX.Element {
       {usable && conversation && (
         <>
           <Messages
+            key={conversation.notebook}
             entries={conversation.entries}
             rendermime={props.rendermime}
             trans={trans}
@@ -209,7 +233,11 @@ export function PanelView(props: IPanelViewProps): JSX.Element {
             undoableTurnId={busy ? null : conversation.undoableTurnId}
             onUndo={props.onUndo}
             onRetry={props.onRetryTurn}
+            onOpenImage={props.onOpenImage}
           />
+          {props.fontHint && props.onDismissFontHint && (
+            <FontHintCard trans={trans} onDismiss={props.onDismissFontHint} />
+          )}
           {conversation.turn?.remote && (
             <div className="jp-CodeInterp-remoteTurn">
               {trans.__(

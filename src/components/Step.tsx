@@ -18,15 +18,22 @@ export interface IStepProps {
   onApprove?: (step: IStepEntry, choice: ApprovalChoice) => void;
   /** Select the step's cell in edit mode, to change it before Run. */
   onEditCell?: (step: IStepEntry) => void;
+  /** Open one of the step's images at full size (absent: a click reveals the cell). */
+  onOpenImage?: (step: IStepEntry, index: number) => void;
 }
 
-/** How a step's cell is named: `[execution count]`, else `[position]`. */
+/**
+ * How a step's cell is named, as the notebook's prompt names it: `[n]` once
+ * the cell has an execution count, `[*]` while it runs; null when the cell
+ * has no number (not run, skipped). Never the cell's position, which the
+ * notebook does not show and which disagrees with the execution count.
+ */
 export function cellLabel(step: IStepEntry): string | null {
   if (step.executionCount !== null && step.executionCount !== undefined) {
     return `[${step.executionCount}]`;
   }
-  if (step.cellIndex !== null && step.cellIndex !== undefined) {
-    return `[${step.cellIndex + 1}]`;
+  if (step.status === 'running' && !step.awaiting && !step.skipped) {
+    return step.cellId ? '[*]' : null;
   }
   return null;
 }
@@ -39,7 +46,8 @@ export function stepViewStatus(step: IStepEntry): string {
   return step.skipped ? 'skipped' : step.status;
 }
 
-function stepText(step: IStepEntry, trans: TranslationBundle): string {
+/** What a step entry says: its cell and status. */
+export function stepText(step: IStepEntry, trans: TranslationBundle): string {
   const label = cellLabel(step);
   if (step.awaiting) {
     return label
@@ -136,13 +144,26 @@ function ApprovalButtons(props: {
   );
 }
 
-/** Thumbnails of a step's images; a click reveals the cell. */
+/** The name of a step's image, after its cell. */
+export function imageTitle(
+  step: IStepEntry,
+  index: number,
+  trans: TranslationBundle
+): string {
+  const label = cellLabel(step);
+  return label
+    ? trans.__('Image %1 of cell %2', index + 1, label)
+    : trans.__('Image %1 of the cell', index + 1);
+}
+
+/** Thumbnails of a step's images; a click opens the image (else reveals the cell). */
 function StepImages(props: {
   step: IStepEntry;
   trans: TranslationBundle;
   onShowCell: (step: IStepEntry) => void;
+  onOpenImage?: (step: IStepEntry, index: number) => void;
 }): JSX.Element | null {
-  const { step, trans, onShowCell } = props;
+  const { step, trans, onShowCell, onOpenImage } = props;
   if (!step.images?.length) {
     return null;
   }
@@ -153,12 +174,18 @@ function StepImages(props: {
           key={index}
           type="button"
           className="jp-CodeInterp-stepImage"
-          title={trans.__('Show the cell of this image')}
-          onClick={() => onShowCell(step)}
+          title={
+            onOpenImage
+              ? trans.__('Open this image at full size')
+              : trans.__('Show the cell of this image')
+          }
+          onClick={() =>
+            onOpenImage ? onOpenImage(step, index) : onShowCell(step)
+          }
         >
           <img
             src={`data:${image.mime};base64,${image.data}`}
-            alt={trans.__('Image %1 of step %2', index + 1, step.step)}
+            alt={imageTitle(step, index, trans)}
           />
         </button>
       ))}
@@ -169,6 +196,7 @@ function StepImages(props: {
 /** One code run, compact; clicking it reveals the cell. */
 export function Step(props: IStepProps): JSX.Element {
   const { step, trans, onShowCell, onApprove } = props;
+  const label = cellLabel(step);
   const detail =
     step.status === 'error' && step.evalue && !step.skipped
       ? step.evalue
@@ -179,7 +207,11 @@ export function Step(props: IStepProps): JSX.Element {
         type="button"
         className="jp-CodeInterp-stepMain"
         title={revealHidden(step.code)}
-        aria-label={trans.__('Show the cell of step %1', step.step)}
+        aria-label={
+          label
+            ? trans.__('Show cell %1 in the notebook', label)
+            : trans.__('Show the cell in the notebook')
+        }
         onClick={() => onShowCell(step)}
       >
         <StepTags step={step} trans={trans} />
@@ -197,7 +229,12 @@ export function Step(props: IStepProps): JSX.Element {
           onEditCell={props.onEditCell}
         />
       )}
-      <StepImages step={step} trans={trans} onShowCell={onShowCell} />
+      <StepImages
+        step={step}
+        trans={trans}
+        onShowCell={onShowCell}
+        onOpenImage={props.onOpenImage}
+      />
     </div>
   );
 }

@@ -30,6 +30,8 @@ export interface IAttachment extends IAttachmentRef {
   message: string | null;
   /** The original name when a name collision made the upload take another. */
   renamedFrom: string | null;
+  /** The same bytes were already in the folder: that file is attached, nothing uploaded. */
+  reused?: boolean;
 }
 
 let counter = 0;
@@ -84,12 +86,14 @@ export class AttachmentStore {
     id: string,
     path: string,
     name: string,
-    renamedFrom: string | null
+    renamedFrom: string | null,
+    reused = false
   ): void {
     this._update(id, {
       path,
       name,
-      renamedFrom,
+      renamedFrom: reused ? null : renamedFrom,
+      reused,
       state: 'ready',
       progress: 1
     });

@@ -173,7 +173,8 @@ export class FilesManager implements ICodeInterpreterFiles {
         id,
         this._contents.localPath(uploaded.path),
         uploaded.name,
-        uploaded.renamedFrom
+        uploaded.renamedFrom,
+        uploaded.reused
       );
     } catch (reason) {
       const detail =

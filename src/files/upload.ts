@@ -1,7 +1,8 @@
 /**
  * Uploads through JupyterLab's Contents API, as the lab's own file browser
  * does (base64, 1 MB chunks numbered 1, 2, … and -1 for the last), but never
- * overwriting: a taken name becomes `name (1).ext`, `name (2).ext`, …
+ * overwriting: a taken name becomes `name (1).ext`, `name (2).ext`, … — unless
+ * that file already holds the same bytes, which is then reused as it is.
  */
 
 import { PathExt } from '@jupyterlab/coreutils';
@@ -38,6 +39,8 @@ export interface IUploaded {
   name: string;
   /** The original name when the file had to be renamed. */
   renamedFrom: string | null;
+  /** The same bytes were already there under this name: nothing was uploaded. */
+  reused?: boolean;
 }
 
 /** An upload that cannot be done; its message is shown to the user. */
@@ -62,6 +65,85 @@ export function freeName(
     const candidate = `${stem} (${index})${extension}`;
     if (!taken(candidate)) {
       return candidate;
+    }
+  }
+}
+
+/** Web Crypto names of the hash algorithms the Contents API may report. */
+const DIGESTS: Record<string, string> = {
+  sha1: 'SHA-1',
+  sha256: 'SHA-256',
+  sha384: 'SHA-384',
+  sha512: 'SHA-512'
+};
+
+/** Lower-case hex of a digest. */
+function hex(buffer: ArrayBuffer): string {
+  return Array.from(new Uint8Array(buffer), byte =>
+    byte.toString(16).padStart(2, '0')
+  ).join('');
+}
+
+/**
+ * Whether the file at `path` holds exactly the bytes of `file`: the server's
+ * hash of it (Contents API `hash=1`, jupyter_server ≥ 2.11) against ours,
+ * else its bytes against ours.
+ */
+export async function sameContent(
+  contents: IUploadContents,
+  path: string,
+  file: Blob
+): Promise<boolean> {
+  let model: Contents.IModel;
+  try {
+    model = await contents.get(path, { content: false, hash: true });
+  } catch {
+    return false;
+  }
+  if (model.type !== 'file' || (model.size ?? file.size) !== file.size) {
+    return false;
+  }
+  const algorithm = DIGESTS[model.hash_algorithm ?? ''];
+  const subtle = globalThis.crypto?.subtle;
+  if (model.hash && algorithm && subtle) {
+    const digest = await subtle.digest(algorithm, await file.arrayBuffer());
+    return hex(digest) === model.hash.toLowerCase();
+  }
+  const stored = await contents.get(path, {
+    type: 'file',
+    format: 'base64',
+    content: true
+  });
+  return (
+    typeof stored.content === 'string' &&
+    stored.content.replace(/\s/g, '') === (await blobToBase64(file))
+  );
+}
+
+/**
+ * A file of the folder listing that holds the same bytes as `file` under its
+ * name or one of its numbered copies (`name (1).ext`, …), if any.
+ */
+async function sameFileIn(
+  contents: IUploadContents,
+  directory: string,
+  items: readonly Contents.IModel[],
+  file: File
+): Promise<string | null> {
+  const sizes = new Map(items.map(item => [item.name, item.size]));
+  const [stem, extension] = splitName(file.name);
+  for (let index = 0; ; index++) {
+    const name = index ? `${stem} (${index})${extension}` : file.name;
+    if (!sizes.has(name)) {
+      return null;
+    }
+    const size = sizes.get(name);
+    const path = directory ? PathExt.join(directory, name) : name;
+    if (
+      (size === undefined || size === null || size === file.size) &&
+      (await sameContent(contents, path, file))
+    ) {
+      return name;
     }
   }
 }
@@ -130,8 +212,10 @@ export interface IUploadOptions {
 }
 
 /**
- * Upload `file` into `directory` (created if missing) under a free name.
- * Rejects with an UploadError whose message the user can read.
+ * Upload `file` into `directory` (created if missing) under a free name, or
+ * reuse the file there that already holds the same bytes under its name (or
+ * a numbered copy of it). Rejects with an UploadError whose message the user
+ * can read.
  */
 export async function uploadFile(
   contents: IUploadContents,
@@ -152,11 +236,20 @@ export async function uploadFile(
   }
   await ensureDirectory(contents, directory, trans);
   const listing = await contents.get(directory, { content: true });
-  const names = new Set<string>(
-    Array.isArray(listing.content)
-      ? (listing.content as Contents.IModel[]).map(item => item.name)
-      : []
-  );
+  const items = Array.isArray(listing.content)
+    ? (listing.content as Contents.IModel[])
+    : [];
+  const same = await sameFileIn(contents, directory, items, file);
+  if (same !== null) {
+    options.onProgress?.(1);
+    return {
+      path: directory ? PathExt.join(directory, same) : same,
+      name: same,
+      renamedFrom: same === file.name ? null : file.name,
+      reused: true
+    };
+  }
+  const names = new Set<string>(items.map(item => item.name));
   const name = freeName(file.name, candidate => names.has(candidate));
   const path = directory ? PathExt.join(directory, name) : name;
   options.onProgress?.(0);

@@ -68,3 +68,18 @@ export function deleteCells(
   }
   return indices.length;
 }
+
+/** The outputs of the code cell with this id, or null when there is no such code cell. */
+export function cellOutputs(
+  model: INotebookModel | null | undefined,
+  cellId: string | null
+): nbformat.IOutput[] | null {
+  const index = cellIndex(model, cellId);
+  if (!model || index === -1) {
+    return null;
+  }
+  const cell = model.sharedModel.getCell(index).toJSON();
+  return cell.cell_type === 'code'
+    ? ((cell as nbformat.ICodeCell).outputs ?? [])
+    : null;
+}

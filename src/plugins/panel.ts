@@ -3,15 +3,21 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { downloadIcon } from '@jupyterlab/ui-components';
 
 import { CodeInterpreterController, ITurnSettings } from '../controller';
+import { errorMessage } from '../errors';
+import { exportConversation } from '../export/save';
+import { createImageView } from '../imageView';
+import { cellOutputs } from '../notebook/cells';
 import { translateSettings } from '../i18n';
 import { codeInterpreterIcon } from '../icons';
 import { filesUrl } from '../files/manager';
@@ -34,6 +40,8 @@ import { CodeInterpreterPanel, INewNotebook } from '../widget';
 namespace CommandIDs {
   /** Show the side panel. */
   export const open = 'code-interp:open';
+  /** Export the current notebook's conversation as Markdown. */
+  export const exportMarkdown = 'code-interp:export-markdown';
 }
 
 /** The turn settings in the panel's settings (bounds and defaults from the schema). */
@@ -65,7 +73,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     IDocumentManager,
     ICodeInterpreterFiles,
     IModelProviders,
-    IDefaultFileBrowser
+    IDefaultFileBrowser,
+    IStateDB
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -79,7 +88,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     docManager: IDocumentManager | null,
     files: ICodeInterpreterFiles | null,
     providers: IModelProviders | null,
-    browser: IDefaultFileBrowser | null
+    browser: IDefaultFileBrowser | null,
+    state: IStateDB | null
   ) => {
     const trans = (translator ?? nullTranslator).load('jupyter_code_interp');
     // The server's messages (setup card, provider errors, how turns end) come in this language.
@@ -194,10 +204,25 @@ const plugin: JupyterFrontEndPlugin<void> = {
       newNotebook,
       files,
       providers,
-      setAutoRun
+      setAutoRun,
+      state,
+      openImage: (image, title) => {
+        app.shell.add(createImageView(image, title), 'main', {
+          mode: 'split-right'
+        });
+      },
+      exportConversation: () =>
+        void app.commands.execute(CommandIDs.exportMarkdown)
     });
     app.shell.add(widget, 'right', { rank: 650 });
     restorer?.add(widget, 'jupyter-code-interp');
+    // The shell restores the sidebars' sizes of the last session after the
+    // plugins started: the panel's own width goes on top of them.
+    void app.restored.then(() => {
+      if (widget.isVisible) {
+        widget.restoreWidth();
+      }
+    });
 
     app.commands.addCommand(CommandIDs.open, {
       label: trans.__('Open Code Interpreter'),
@@ -208,6 +233,54 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     palette?.addItem({
       command: CommandIDs.open,
+      category: trans.__('Code Interpreter')
+    });
+
+    const shownEntries = () => {
+      const path = tracker.currentWidget?.context.path;
+      return path === undefined ? [] : store.get(path).entries;
+    };
+    app.commands.addCommand(CommandIDs.exportMarkdown, {
+      label: trans.__('Export Conversation as Markdown'),
+      caption: trans.__(
+        'Save the active notebook’s conversation as a Markdown file next to it, with its code, outputs and images'
+      ),
+      icon: args => (args['isPalette'] ? undefined : downloadIcon),
+      describedBy: { args: { type: 'object', properties: {} } },
+      isEnabled: () => shownEntries().length > 0,
+      execute: async () => {
+        const panel = tracker.currentWidget;
+        if (!panel) {
+          return null;
+        }
+        try {
+          const path = await exportConversation({
+            contents: app.serviceManager.contents,
+            notebook: panel.context.path,
+            entries: store.get(panel.context.path).entries,
+            outputsOf: step => cellOutputs(panel.content.model, step.cellId),
+            trans
+          });
+          Notification.success(trans.__('Conversation exported to %1', path), {
+            autoClose: 5000
+          });
+          if (docManager) {
+            docManager.openOrReveal(path, 'Markdown Preview');
+          }
+          return path;
+        } catch (reason) {
+          Notification.error(
+            trans.__(
+              'The conversation could not be exported: %1',
+              errorMessage(reason)
+            )
+          );
+          return null;
+        }
+      }
+    });
+    palette?.addItem({
+      command: CommandIDs.exportMarkdown,
       category: trans.__('Code Interpreter')
     });
 

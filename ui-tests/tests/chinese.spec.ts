@@ -1,14 +1,10 @@
-import {
-  expect,
-  galata,
-  IJupyterLabPageFixture,
-  test
-} from '@jupyterlab/galata';
+import { expect, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
 import {
+  CHINESE_UI,
   errorReply,
   notebookCells,
   openNotebook,
@@ -45,21 +41,7 @@ ax.set_ylabel("万亿元")
 plt.show()`;
 
 test.describe('the Chinese user interface (zh_CN language pack)', () => {
-  test.use({
-    mockSettings: {
-      ...galata.DEFAULT_SETTINGS,
-      '@jupyterlab/translation-extension:plugin': { locale: 'zh_CN' }
-    },
-    // Galata waits for a tab named "Launcher"; in Chinese it is 启动页.
-    waitForApplication: async ({}, use) => {
-      await use(async (page, helpers) => {
-        await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
-        await helpers.waitForCondition(() =>
-          helpers.activity.isTabActive('启动页')
-        );
-      });
-    }
-  });
+  test.use(CHINESE_UI);
 
   test('panel, cards, settings and a Chinese plot, all in Chinese', async ({
     page,
@@ -133,6 +115,8 @@ test.describe('the Chinese user interface (zh_CN language pack)', () => {
       /<\/notebook_context>\s+画出四个直辖市的 GDP 柱状图$/
     );
 
+    // The notebook beside the panel at its default width, without the file browser.
+    await page.evaluate(() => (window as any).jupyterapp.shell.collapseLeft());
     await page.waitForTimeout(300); // let the inline image settle
     const shot = await page.screenshot();
     await testInfo.attach('panel-zh_CN', {

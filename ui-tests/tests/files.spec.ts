@@ -85,6 +85,48 @@ test.describe('files', () => {
     expect(user).not.toContain('<file path=\\"统计 (1).csv\\">');
   });
 
+  test('the same file again (same name, same bytes) is reused, a changed one gets a new name', async ({
+    page,
+    tmpPath
+  }) => {
+    await page.notebook.createNew('again.ipynb');
+    await openPanel(page);
+    const panel = page.locator(PANEL);
+    const input = panel.locator('input.jp-CodeInterp-attach');
+    const chips = panel.locator('.jp-CodeInterp-composer .jp-CodeInterp-chip');
+    const upload = async (text: string) =>
+      input.setInputFiles({
+        name: '统计.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from(text, 'utf-8')
+      });
+
+    await upload(GDP);
+    await expect(chips.first()).toHaveAttribute('data-state', 'ready');
+    await upload(GDP);
+    await expect(chips.nth(1)).toHaveAttribute('data-state', 'ready');
+    await expect(chips.nth(1)).toContainText(
+      'already in the folder: the same file is reused'
+    );
+    await expect(chips.nth(1)).toHaveAttribute(
+      'data-path',
+      `${tmpPath}/统计.csv`
+    );
+    expect(await page.contents.fileExists(`${tmpPath}/统计 (1).csv`)).toBe(
+      false
+    );
+
+    // Same size, different bytes: a new name.
+    await upload(GDP.replace('43760.7', '43760.8'));
+    await expect(chips.nth(2)).toHaveAttribute('data-state', 'ready');
+    await expect(chips.nth(2)).toContainText(
+      'saved as 统计 (1).csv: 统计.csv already exists'
+    );
+    expect(await page.contents.fileExists(`${tmpPath}/统计 (1).csv`)).toBe(
+      true
+    );
+  });
+
   test('“Ask Code Interpreter” in the file browser attaches the file and @ completes paths', async ({
     page,
     tmpPath

@@ -1,5 +1,10 @@
-import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
-import type { APIRequestContext } from '@playwright/test';
+import {
+  expect,
+  galata,
+  IJupyterLabPage,
+  IJupyterLabPageFixture
+} from '@jupyterlab/galata';
+import type { APIRequestContext, Page } from '@playwright/test';
 
 /** Base URL of the scripted OpenAI-compatible server started by playwright.config.js. */
 export const LLM = `http://127.0.0.1:${process.env.CODE_INTERP_LLM_PORT ?? 8765}`;
@@ -127,23 +132,27 @@ export function errorReply(status: number, message: string): Reply {
 }
 
 /**
- * Write a Python notebook with these code cells at `filePath` and open it
- * (Galata's own helper renames an Untitled notebook after its session
- * started, and goes through English menu labels).
+ * Write a Python notebook with these cells at `filePath` and open it (a string
+ * is a code cell); Galata's own helper renames an Untitled notebook after its
+ * session started, and goes through English menu labels.
  */
 export async function openNotebook(
   page: IJupyterLabPageFixture,
   filePath: string,
-  codeCells: string[] = []
+  cells: Array<string | Record<string, unknown>> = []
 ): Promise<void> {
   const notebook = {
-    cells: codeCells.map(source => ({
-      cell_type: 'code',
-      source,
-      metadata: {},
-      outputs: [],
-      execution_count: null
-    })),
+    cells: cells.map(cell =>
+      typeof cell === 'string'
+        ? {
+            cell_type: 'code',
+            source: cell,
+            metadata: {},
+            outputs: [],
+            execution_count: null
+          }
+        : cell
+    ),
     metadata: {
       kernelspec: {
         name: 'python3',
@@ -193,3 +202,38 @@ export async function isDirty(page: IJupyterLabPageFixture): Promise<boolean> {
     () => (window as any).jupyterapp.shell.currentWidget.context.model.dirty
   );
 }
+
+/** The width (px) of the right sidebar area that holds the panel. */
+export async function panelWidth(
+  page: IJupyterLabPageFixture
+): Promise<number> {
+  return page.locator('#jp-code-interp-panel').evaluate(node => {
+    let area: HTMLElement | null = node as HTMLElement;
+    while (area && area.parentElement?.id !== 'jp-main-split-panel') {
+      area = area.parentElement;
+    }
+    return Math.round((area ?? (node as HTMLElement)).offsetWidth);
+  });
+}
+
+/** Test options of JupyterLab in Chinese (the zh_CN language pack). */
+export const CHINESE_UI = {
+  mockSettings: {
+    ...galata.DEFAULT_SETTINGS,
+    '@jupyterlab/translation-extension:plugin': { locale: 'zh_CN' }
+  },
+  // Galata waits for a tab named "Launcher"; in Chinese it is 启动页.
+  waitForApplication: async (
+    {}: Record<string, never>,
+    use: (
+      wait: (page: Page, helpers: IJupyterLabPage) => Promise<void>
+    ) => Promise<void>
+  ) => {
+    await use(async (page, helpers) => {
+      await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
+      await helpers.waitForCondition(() =>
+        helpers.activity.isTabActive('启动页')
+      );
+    });
+  }
+};

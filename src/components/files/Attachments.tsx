@@ -58,6 +58,11 @@ export function AttachmentChips(props: IAttachmentChipsProps): JSX.Element {
                 )}
               </span>
             )}
+            {chip?.reused && (
+              <span className="jp-CodeInterp-chipNote">
+                {trans.__('already in the folder: the same file is reused')}
+              </span>
+            )}
             {chip?.message && (
               <span className="jp-CodeInterp-chipError" role="alert">
                 {chip.message}

@@ -75,7 +75,11 @@ export function ModelPicker(props: IModelPickerProps): JSX.Element {
     <select
       className="jp-CodeInterp-modelPicker"
       aria-label={trans.__('Model')}
-      title={trans.__('Model for this notebook’s conversation')}
+      title={
+        value
+          ? trans.__('Model for this notebook’s conversation: %1', value.model)
+          : trans.__('Model for this notebook’s conversation')
+      }
       value={known ? current : ''}
       disabled={props.disabled || groups.length === 0}
       onChange={event => {
