@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..conversations.model import Conversation
 from ..i18n import _
 from ..limits import (
-    COMPUTE_FIGURES,
-    CONTEXT_BUDGET,
-    MAX_FIX_ATTEMPTS,
-    MAX_OUTPUT_TOKENS,
     MAX_STEPS,
     OUTPUT_LIMIT,
 )
 from ..providers.client import ChatProvider, ProviderError, ToolsUnsupported
-from ..providers.events import Finish, ReasoningDelta, TextDelta, ToolCallEvent, Usage
 from .codeblocks import BlockCut, code_rule
 from .exchange import (
     Job,
@@ -39,6 +32,7 @@ from .messages import (
     build_context,
     request_messages,
 )
+from .outcome import TurnOptions, TurnOutcome
 from .outputs import downscale_image, format_outputs_for_model, step_images
 from .prompts import (
     COMPACT_BELOW,
@@ -50,8 +44,9 @@ from .prompts import (
     new_cell_note,
     system_prompt,
 )
+from .reading import ReplyReader
 from .repair import FixTracker, approval_feedback
-from .snapshot import NotebookContext, NotebookSnapshot, kernel_summary
+from .snapshot import NotebookSnapshot, kernel_summary
 from .usage import UsageMeter, estimate_messages, estimate_tokens
 
 __all__ = ["RUN_CODE_TOOL", "TurnOptions", "TurnOutcome", "request_messages", "run_turn"]
@@ -63,44 +58,6 @@ MAX_INVALID_ROUNDS = 3
 TOOL_SCHEMA_TOKENS = estimate_tokens(str(RUN_CODE_TOOL)) + 20
 STEP_IMAGES = 3
 """Images per step shown as thumbnails (`step_finished.images`)."""
-
-
-@dataclass
-class TurnOptions:
-    """The limits and inputs of one turn besides the conversation and the model."""
-
-    max_steps: int = MAX_STEPS.default
-    output_limit: int = OUTPUT_LIMIT.default
-    max_fix_attempts: int = MAX_FIX_ATTEMPTS.default
-    context_budget: int = CONTEXT_BUDGET
-    """Prompt tokens a request may use (already capped by the model's context window)."""
-    max_output_tokens: int = MAX_OUTPUT_TOKENS
-    """Tokens one reply may have (`max_tokens`; 0: no cap sent)."""
-    vision: bool = False
-    """The model reads image parts: step images are sent to it."""
-    notebook: NotebookContext | None = None
-    """The notebook and kernel as the turn starts (None: unknown)."""
-    turn_id: str | None = None
-    compute_figures: bool = COMPUTE_FIGURES
-    """A turn about files that ends without a single step is asked once to compute the figures."""
-    attached: bool = False
-    """Files were attached to the instruction (the turn is about files)."""
-
-
-@dataclass
-class TurnOutcome:
-    """How a turn ended."""
-
-    reason: Literal["done", "max_steps", "error", "stopped", "gave_up"]
-    message: str | None = None
-    steps: int = 0
-    usage: dict[str, int] = field(
-        default_factory=lambda: {"promptTokens": 0, "completionTokens": 0}
-    )
-    usage_estimated: bool = False
-    """True when some request's tokens were estimated (the provider reported no usage)."""
-    learned_fenced: bool = False
-    """The model (in `auto` mode) answered a tools request with a fenced block this turn."""
 
 
 class _Turn:
@@ -311,38 +268,15 @@ class _Turn:
             max_tokens=cap,
             stop=FENCE_STOP if reply.stop_sent else None,
         )
-        reported: tuple[int, int] | None = None
-        thinking_since: float | None = None
+        reader = ReplyReader(reply, self.emit, cut)
         try:
-            async for event in events:
-                if isinstance(event, ReasoningDelta):
-                    thinking_since = thinking_since or time.monotonic()
-                    reply.reasoning += event.text
-                    await self.emit({"type": "reasoning", "delta": event.text})
-                    continue
-                if thinking_since is not None:  # the answer starts: the thinking took this long
-                    seconds = round(time.monotonic() - thinking_since, 1)
-                    await self.emit({"type": "reasoning", "delta": "", "seconds": seconds})
-                    thinking_since = None
-                if isinstance(event, TextDelta):
-                    text = cut.feed(event.text) if cut is not None else event.text
-                    reply.text += text
-                    if text:
-                        await self.emit({"type": "text", "delta": text})
-                    if cut is not None and cut.done:
-                        reply.cut = True
-                        break  # what follows the block was written before any output was seen
-                elif isinstance(event, ToolCallEvent):
-                    reply.tool_calls.append(event)
-                elif isinstance(event, Usage):
-                    reported = (event.prompt_tokens, event.completion_tokens)
-                elif isinstance(event, Finish):
-                    reply.finish_reason, reply.reasoning_field = event.reason, event.reasoning_field
+            await reader.read(events)
         finally:
             close = getattr(events, "aclose", None)
             if close is not None:
                 await close()
             # A request that got an answer (even one cut by Stop) was billed; one refused was not.
+            reported = reader.reported
             if reported is not None or reply.text or reply.tool_calls or reply.reasoning:
                 calls = "".join(call.name + call.arguments_json for call in reply.tool_calls)
                 self.meter.record(reported, messages, reply.reasoning + reply.text + calls)

@@ -133,7 +133,7 @@ def prepare_folder(task: Task, tasks_dir: Path) -> Path:
 
 async def with_attachments(folder: Path, notebook: str, task: Task) -> str:
     """The task's question followed by the previews of its data files, as the panel sends them."""
-    files = open_turn_files(FileAccess.at(folder), notebook, list(task.files))
+    files = await open_turn_files(FileAccess.at(folder), notebook, list(task.files))
     return task.question + (await files.attachment_section() if files else "")
 
 

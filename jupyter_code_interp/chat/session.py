@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import traceback
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from ..agent.executor import ExecutionResult, Executor
@@ -20,7 +18,7 @@ from ..agent.usage import UsageMeter
 from ..config import CodeInterpreter
 from ..conversations.store import ConversationStore
 from ..files.paths import FileAccess
-from ..i18n import N_, _, set_locale
+from ..i18n import _, set_locale
 from ..kernel.control import InterruptKernel
 from ..providers.client import ProviderError
 from ..providers.redaction import redact
@@ -36,7 +34,7 @@ from .frames import (
     parse_notebook_context,
     validate_notebook_path,
 )
-from .turn_end import CONNECTION_LOST_MESSAGE, STOPPED_MESSAGE, interrupt_cell
+from .turn_end import RunningTurn, TurnLimits, cancelled_ending, describe_error, interrupt_cell
 from .turn_files import AttachmentRefused, FileTrackingExecutor, TurnFiles, open_turn_files
 from .turn_model import (
     ChoiceError,
@@ -51,32 +49,6 @@ from .turn_setup import turn_options
 
 SendFrame = Callable[[dict[str, Any]], Awaitable[None]]
 MayRead = Callable[[str], Awaitable[bool]]
-TOO_LONG = N_(
-    "The turn took longer than {seconds} s, the most one turn may take "
-    "(c.CodeInterpreter.turn_time_limit), so it was stopped."
-)
-
-
-@dataclass
-class _Limits:
-    """The limits a `turn` frame asked for (None: the server's setting)."""
-
-    max_steps: int | None
-    output_limit: int | None
-    fix_attempts: int | None
-    compute_figures: bool | None = None
-
-
-@dataclass
-class _RunningTurn:
-    """A turn whose task is still running."""
-
-    turn_id: str
-    notebook: str
-    task: asyncio.Task[None]
-    kernel_id: str | None = None
-    """The notebook's kernel (from the `turn` frame): interrupted if the socket closes mid-cell."""
-    locale: str | None = None
 
 
 class ChatSession:
@@ -113,7 +85,7 @@ class ChatSession:
         self._registry = registry
         self._store = store
         self._log = log
-        self._turns: dict[str, _RunningTurn] = {}
+        self._turns: dict[str, RunningTurn] = {}
         self._pending: dict[str, PendingExecution] = {}
         self._closed = False
         self._cleanup: asyncio.Task[None] | None = None
@@ -220,13 +192,13 @@ class ChatSession:
                 notebook,
                 instruction,
                 choice,
-                _Limits(max_steps, output_limit, fix_attempts, compute_figures),
+                TurnLimits(max_steps, output_limit, fix_attempts, compute_figures),
                 files,
                 context,
                 locale or self._locale,
             )
         )
-        self._turns[turn_id] = _RunningTurn(
+        self._turns[turn_id] = RunningTurn(
             turn_id, notebook, task, kernel_id or None, locale or self._locale
         )
         self._store.mark_running(notebook, turn_id)  # every socket sees it (history, undo)
@@ -238,7 +210,7 @@ class ChatSession:
         notebook: str,
         instruction: str,
         choice: ModelChoice | None,
-        limits: _Limits,
+        limits: TurnLimits,
         files: TurnFiles | None = None,
         context: NotebookContext | None = None,
         locale: str | None = None,
@@ -265,18 +237,7 @@ class ChatSession:
             conversation = self._store.get(notebook)
             recorder.begin(conversation)
             choice = choice or conversation_model(self._registry, conversation)
-            await self._record(
-                recorder,
-                {
-                    "type": "turn_started",
-                    "turnId": turn_id,
-                    "notebook": notebook,
-                    "provider": choice.provider,
-                    "model": choice.model,
-                    "instruction": recorder.instruction,
-                    "attachments": recorder.attachments,
-                },
-            )
+            await self._record(recorder, recorder.started_frame(notebook, choice))
             provider = await open_model(self._registry, conversation, choice)
             choice = await self._registry.learn_window(choice)
             runner: Executor = executor
@@ -313,21 +274,20 @@ class ChatSession:
             if outcome.learned_fenced:
                 finished["toolModeLearned"] = True
         except asyncio.CancelledError:
-            if turn_id in self._expired:  # c.CodeInterpreter.turn_time_limit, not the user
-                finished.update(
-                    reason="error",
-                    message=_(TOO_LONG, seconds=f"{self._settings.turn_time_limit:g}"),
+            finished.update(
+                cancelled_ending(
+                    expired_after=self._settings.turn_time_limit
+                    if turn_id in self._expired
+                    else None,
+                    closed=self._closed,
+                    close_message=self._close_messages.get(turn_id),
                 )
-            elif self._closed:  # not the user's Stop: the stored record says what happened
-                why = self._close_messages.get(turn_id) or _(CONNECTION_LOST_MESSAGE)
-                finished.update(reason="error", message=why)
-            else:
-                finished.update(reason="stopped", message=_(STOPPED_MESSAGE))
+            )
         except ProviderError as error:
             finished.update(reason="error", message=str(error))
         except Exception as error:  # noqa: BLE001 - a turn must always end with turn_finished
             self._log.error(
-                "code-interp turn %s failed:\n%s", turn_id, self._redact(_describe(error))
+                "code-interp turn %s failed:\n%s", turn_id, self._redact(describe_error(error))
             )
             finished.update(
                 reason="error",
@@ -439,7 +399,7 @@ class ChatSession:
         kernels = [t for t in self._turns.values() if t.turn_id in running]
         self._cleanup = asyncio.ensure_future(self._release(kernels))
 
-    async def _release(self, running_cells: list[_RunningTurn]) -> None:
+    async def _release(self, running_cells: list[RunningTurn]) -> None:
         """Interrupt the kernels of cells still running, then end the turns and wait for them.
 
         The kernels first: the turn's stored outcome says whether its cell was interrupted.
@@ -482,8 +442,3 @@ class ChatSession:
     def _redact(self, text: str) -> str:
         """`text` without any API key or URL credential the server knows."""
         return redact(text, self._registry.secrets())
-
-
-def _describe(error: BaseException) -> str:
-    """The traceback of `error` as text."""
-    return "".join(traceback.format_exception(type(error), error, error.__traceback__))

@@ -15,6 +15,7 @@ from ..conversations.model import Conversation, TurnRecord, utc_now
 from ..conversations.store import ConversationStore
 
 if TYPE_CHECKING:
+    from ..providers.choosing import ModelChoice
     from .turn_files import TurnFiles
 
 _SAVE_AFTER = frozenset({"turn_started", "step_started", "step_finished", "turn_finished"})
@@ -51,6 +52,18 @@ class TurnRecorder:
         self._reported = False
         self._requested: str | None = None
         """The id of the new cell the panel was asked for, until its step_finished names it."""
+
+    def started_frame(self, notebook: str, choice: ModelChoice) -> dict[str, Any]:
+        """The turn's `turn_started` frame (with what a replay needs to show the instruction)."""
+        return {
+            "type": "turn_started",
+            "turnId": self.record.turn_id,
+            "notebook": notebook,
+            "provider": choice.provider,
+            "model": choice.model,
+            "instruction": self.instruction,
+            "attachments": self.attachments,
+        }
 
     def begin(self, conversation: Conversation) -> None:
         """The turn starts in `conversation`: remember where its messages will begin."""

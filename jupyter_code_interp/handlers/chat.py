@@ -25,13 +25,13 @@ from ..chat.frames import (
     peek_field,
     utf8_size,
 )
+from ..kernel.control import kernel_interrupter
 from ..limits import (
     CHAT_SOCKETS,
     CHAT_SOCKETS_PER_USER,
     OFF_LOOP_FRAME_BYTES,
     TRANSPORT_LIMIT_BYTES,
 )
-from ..kernel.control import kernel_interrupter
 from ..services import Services
 from .base import AUTH_RESOURCE
 

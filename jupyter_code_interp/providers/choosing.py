@@ -177,9 +177,7 @@ def problem(registry: ProviderRegistry) -> str | None:
     known = [found for found in problems if found]
     if known:
         return " ".join(known)
-    return _(
-        "No model is configured: list the models of a provider (c.CodeInterpreter.models)."
-    )
+    return _("No model is configured: list the models of a provider (c.CodeInterpreter.models).")
 
 
 def _no_models(registry: ProviderRegistry, spec: ProviderSpec) -> str | None:

@@ -6,8 +6,6 @@ extension must load fast.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -18,8 +16,8 @@ from .errors import (
     ToolsUnsupported,
     default_key_hint,
     describe_failure,
-    provider_message,
     one_line,
+    provider_message,
 )
 from .events import (
     ChunkReader,
@@ -58,12 +56,9 @@ PLACEHOLDER_KEY = "not-needed"
 """Sent when only a base_url is configured: the SDK insists on a key, local servers ignore it."""
 
 
-
 def display_url(base_url: str | None) -> str:
     """An endpoint as it may be shown: the default filled in, credentials in the URL masked."""
     return redact_url(base_url or DEFAULT_BASE_URL)
-
-
 
 
 class ChatProvider:
@@ -266,5 +261,3 @@ class ChatProvider:
             )
         for event in reader.finish():
             yield event
-
-

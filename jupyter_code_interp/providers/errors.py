@@ -159,8 +159,7 @@ def describe_failure(
             else ""
         )
         error = ProviderError(
-            _("Rate limited by the provider (429): {detail}.", detail=provider_message(exc))
-            + wait,
+            _("Rate limited by the provider (429): {detail}.", detail=provider_message(exc)) + wait,
             "rate_limited",
         )
     elif isinstance(exc, (openai.BadRequestError, openai.UnprocessableEntityError)):
@@ -200,9 +199,7 @@ def describe_failure(
             )
     elif isinstance(exc, openai.APITimeoutError) and received is not None:
         # The read timeout of a reply that had started: connected, but the data stopped.
-        where = (
-            _("in the middle of the reply") if received else _("after accepting the request")
-        )
+        where = _("in the middle of the reply") if received else _("after accepting the request")
         error = ProviderError(
             _(
                 "The provider stopped sending: nothing came from {url} for {seconds} s {where} "

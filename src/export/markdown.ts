@@ -251,6 +251,9 @@ export function conversationToMarkdown(
         writer.block('---');
         break;
       }
+      case 'reasoning':
+        // The model's thinking is not part of its answer: the export leaves it out.
+        break;
       default:
         writer.block(`**${trans.__('Error: %1', entry.message)}**`);
         break;
