@@ -367,8 +367,8 @@ export class CodeInterpreterPanel extends ReactWidget {
     const panel = this._options.tracker.currentWidget;
     if (panel) {
       this._options.controller.retry(panel, turnId);
-      }
-    };
+    }
+  };
   private _onOpenImage = (step: IStepEntry, index: number): void => {
     const panel = this._options.tracker.find(
       p => p.context.path === this._conversationPath()
