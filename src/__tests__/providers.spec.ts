@@ -265,9 +265,10 @@ describe('ModelProviders service', () => {
     controller.startTurn(pathPanel('b.ipynb'), 'two');
     await new Promise(resolve => setTimeout(resolve, 0));
     const sent = ws.frames.map(frame => [frame.provider, frame.model]);
+    // b.ipynb has no choice of its own: it starts on the model used last.
     expect(sent).toEqual([
       ['deepseek', 'deepseek-chat'],
-      ['openai', 'gpt-4o-mini']
+      ['deepseek', 'deepseek-chat']
     ]);
     fake.dispose();
   });
