@@ -28,8 +28,8 @@ from .console import TurnConsole
 from .conversations.model import Conversation
 from .files.paths import FileAccess
 from .kernel.headless import KernelExecutor
+from .providers.choosing import ChoiceError, NoModel, checked_choice
 from .providers.client import ProviderError
-from .providers.registry import ChoiceError
 from .services import build_services
 
 EXIT_DONE = 0
@@ -159,15 +159,12 @@ async def run_headless(
     settings = load_settings()
     registry = build_services(settings, persist=False).registry
     notebook, created = read_notebook(path)
-    # The model is checked against what the endpoints list before any kernel starts.
-    await registry.refresh_models()
     files = await attached_files(path, attach or [])
-    problem = registry.problem()
-    if problem is not None:
-        print(f"error: {problem}", file=sys.stderr)
-        return EXIT_FAILED
     try:
-        choice = await registry.learn_window(registry.choose(provider_name, model))
+        choice = await checked_choice(registry, provider_name, model)
+    except NoModel as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
     except ChoiceError as error:
         raise UsageError(str(error)) from None
     provider = await registry.client(choice.provider)

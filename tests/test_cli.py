@@ -339,8 +339,11 @@ def test_attach_gives_the_model_the_panels_previews_and_no_kernel_noise(
     assert "encoding='gb18030'" in sent and "北京 | 43760.7" in sent
     assert "43760.7" in scripted_llm.requests[1]["messages"][-1]["content"]  # read it right
     # Only the CLI's own lines: no "[IPKernelApp] WARNING | Kernel is running over TCP ...".
-    assert completed.stderr.splitlines() == ["[step 1] running…", "[step 1] ✓"]
-    assert nbformat.read(path, as_version=4).cells[0].outputs  # the step ran in the notebook
+    lines = completed.stderr.splitlines()
+    assert lines[0] == "[step 1] running…" and lines[1].startswith("[step 1] ✓"), lines
+    assert len(lines) == 3 and lines[2].startswith("[turn] 1 step"), lines
+    code = [cell for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"]
+    assert code[0].outputs  # the step ran in the notebook
 
 
 @pytest.mark.parametrize(

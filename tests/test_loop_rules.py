@@ -6,6 +6,7 @@ the CLI on data questions (issue 12, "Real models, not only real endpoints").
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -214,6 +215,11 @@ async def test_an_endpoint_that_refuses_stop_sequences_is_asked_without(
     assert (outcome.reason, outcome.steps, kernel.codes) == ("done", 1, ["print(2)"])
     assert "stop" in scripted_llm.requests[0] and "stop" not in scripted_llm.requests[1]
     assert "It prints 3" not in recorder.text  # cut on receipt instead
+    # The server sees the hang-up at its next write after the client closed the stream.
+    for _ in range(50):
+        if scripted_llm.disconnects:
+            break
+        await asyncio.sleep(0.1)
     assert scripted_llm.disconnects == 1
 
 

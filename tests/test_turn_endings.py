@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 import pytest
-from scripted_llm import ScriptedLLM, error_reply, repeated, text_reply, tool_reply
+from scripted_llm import ScriptedLLM, error_reply, text_reply, tool_reply
 from wire_client import ChatClient, Fetch, on_server_loop, turn
 
 from jupyter_code_interp.chat.turn_end import CELL_INTERRUPTED_MESSAGE
@@ -107,7 +107,11 @@ async def test_a_zh_CN_panel_gets_the_server_messages_in_chinese(
     assert frames[-1]["message"].startswith("提供方拒绝了 API 密钥（401）。"), frames[-1]
     assert "Incorrect API key provided." not in frames[-1]["message"]  # the key hint, translated
 
-    code_interp_server.push(repeated(tool_reply("x = 1")))
+    # New code each time (identical code is answered with its earlier output, not run again),
+    # then the final answer the loop asks for at the step cap.
+    code_interp_server.push(
+        tool_reply("x = 1"), tool_reply("x = 2"), tool_reply("x = 3"), text_reply("x 是 2。")
+    )
     frames = await chinese.run_turn(turn("t2", "一直算", maxSteps=2))
     assert frames[-1]["reason"] == "max_steps"
     assert frames[-1]["message"].startswith("已执行 2 步，达到单轮上限，已停止。"), frames[-1]

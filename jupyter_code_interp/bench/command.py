@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..providers.choosing import ChoiceError, NoModel, checked_choice
 from ..providers.client import ProviderError
 from ..services import build_services
 from .builtin import write_builtin
@@ -181,11 +182,14 @@ async def run_bench(arguments: argparse.Namespace, settings: CodeInterpreter) ->
     """The whole run: tasks, model, units, results, scorecard; returns the exit code."""
     check_arguments(arguments)
     registry = build_services(settings, persist=False).registry
-    problem = registry.problem()
-    if problem is not None:
-        print(f"error: {problem}", file=sys.stderr)
+    try:
+        choice = await checked_choice(registry, arguments.provider, arguments.model)
+    except NoModel as error:
+        print(f"error: {error}", file=sys.stderr)
         return EXIT_FAILED
-    choice = registry.choose(arguments.provider, arguments.model)
+    except ChoiceError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     meta = {
         "provider": choice.provider,
         "model": choice.model,

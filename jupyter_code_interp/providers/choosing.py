@@ -31,6 +31,10 @@ class ChoiceError(ProviderError):
     """A provider/model the server cannot use; the message says why and what exists."""
 
 
+class NoModel(ChoiceError):
+    """No provider has a usable model: there is nothing to choose from (the message says why)."""
+
+
 @dataclass(frozen=True)
 class ModelChoice:
     """The provider and model a turn runs with."""
@@ -193,3 +197,16 @@ def _no_models(registry: ProviderRegistry, spec: ProviderSpec) -> str | None:
         "or name one with OPENAI_MODEL.",
         url=url,
     )
+
+
+async def checked_choice(
+    registry: ProviderRegistry, provider: str | None, model: str | None
+) -> ModelChoice:
+    """The model of a headless turn (CLI, bench), checked against what the endpoints list
+    before any kernel starts, its context window learned: NoModel when no model can run,
+    ChoiceError when the one asked for is not offered."""
+    await registry.refresh_models()
+    problem = registry.problem()
+    if problem is not None:
+        raise NoModel(problem)
+    return await registry.learn_window(registry.choose(provider, model))
