@@ -147,6 +147,26 @@ async def test_auto_mode_runs_a_fenced_answer_to_a_tools_request_and_remembers(
     assert "write one ```python block for the next step" in _last_user(second)
 
 
+async def test_an_auto_model_that_calls_tools_keeps_example_blocks_in_its_answer(
+    scripted_llm: ScriptedLLM, kernel: KernelExecutor
+) -> None:
+    # GPT-4o and DeepSeek end answers with usage examples in ```python blocks: once the model
+    # has made a real tool call, such a block is part of the answer, not code to run.
+    answer = "All tests pass. Use it so:\n```python\nlimit = Bucket(5)\ncall_the_api()\n```\nDone."
+    scripted_llm.push(tool_reply("print(6 * 7)"), text_reply(answer))
+    provider = _provider(scripted_llm, None)
+    outcome, recorder, conversation = await _turn(scripted_llm, kernel, None, provider=provider)
+    assert (outcome.reason, outcome.steps, kernel.codes) == ("done", 1, ["print(6 * 7)"])
+    assert provider.tool_mode(MODEL) == "auto" and not outcome.learned_fenced
+    assert recorder.text.endswith("Done.")  # the answer is whole, not cut after the block
+    assert conversation.messages[-1]["content"] == answer
+
+    # A later turn whose answer holds an example block, with no tool call in that turn.
+    scripted_llm.push(text_reply("Like this:\n```python\nprint('example')\n```"))
+    outcome, _, _ = await _turn(scripted_llm, kernel, None, provider=provider)
+    assert (outcome.reason, outcome.steps) == ("done", 0) and kernel.codes == ["print(6 * 7)"]
+
+
 async def test_a_model_set_to_tools_stays_strict(
     scripted_llm: ScriptedLLM, kernel: KernelExecutor
 ) -> None:

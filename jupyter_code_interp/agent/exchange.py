@@ -147,12 +147,16 @@ def printed_job(call: PrintedCall) -> Job:
     return job
 
 
-def jobs_of(reply: Reply, rule: CodeRule, *, strict_tools: bool = False) -> list[Job]:
+def jobs_of(
+    reply: Reply, rule: CodeRule, *, strict_tools: bool = False, calls_tools: bool = False
+) -> list[Job]:
     """The code a reply asks to run, by the one rule (codeblocks.py), in order.
 
     A runnable fenced block ends the reply: `reply.text` is cut after it (what a model writes
     after its code, before it saw any output, is invented). `strict_tools`: the model is set to
-    `tools`, so a fenced block answering a tools request is refused, not run.
+    `tools`, so a fenced block answering a tools request is refused, not run. `calls_tools`: an
+    `auto` model seen making real tool calls: a fenced block in its answer to a tools request is
+    an example for the reader (e.g. how to use what it wrote), part of the answer, not code to run.
     """
     if reply.mode == "answer":
         return []
@@ -162,7 +166,7 @@ def jobs_of(reply: Reply, rule: CodeRule, *, strict_tools: bool = False) -> list
     if printed:
         return [printed_job(call) for call in printed]
     block = first_runnable(reply.text, rule)
-    if block is None:
+    if block is None or (reply.mode == "tools" and calls_tools and not strict_tools):
         return []
     reply.text = reply.text[: block.end]
     if reply.mode == "tools" and strict_tools:

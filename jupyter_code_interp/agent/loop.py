@@ -218,7 +218,10 @@ class _Turn:
         """The code the reply runs; a fenced block answering a tools request marks `auto` fenced."""
         configured = self.provider.tool_mode(self.model)
         rule = code_rule(self.language, fenced=reply.mode == "fenced")
-        jobs = jobs_of(reply, rule, strict_tools=configured == "tools")
+        if reply.mode == "tools" and reply.tool_calls:
+            self.provider.note_tool_call(self.model)
+        calls_tools = self.provider.calls_tools(self.model)
+        jobs = jobs_of(reply, rule, strict_tools=configured == "tools", calls_tools=calls_tools)
         if reply.mode == "tools" and jobs and jobs[0].source == "fenced" and configured == "auto":
             self.provider.remember_fenced(self.model)
             self.learned_fenced = True

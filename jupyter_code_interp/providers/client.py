@@ -91,6 +91,7 @@ class ChatProvider:
         self.key_hint = key_hint or default_key_hint
         self._fenced_models = fenced_models if fenced_models is not None else set()
         self._on_fenced = on_fenced
+        self._tool_callers: set[str] = set()
         self.quirks = Quirks()
         """Optional request fields this endpoint refused, per model."""
         self._client: AsyncOpenAI | None = None
@@ -117,6 +118,15 @@ class ChatProvider:
         if mode == "tools":
             return "tools"
         return "fenced" if mode == "fenced" else "auto"
+
+    def note_tool_call(self, model: str) -> None:
+        """Remember that `model` made a real tool call (this server's lifetime): its fenced
+        blocks are examples in its answers from then on, not code to run."""
+        self._tool_callers.add(model)
+
+    def calls_tools(self, model: str) -> bool:
+        """Whether `model` was seen making a real tool call."""
+        return model in self._tool_callers
 
     def remember_fenced(self, model: str) -> None:
         """Remember that `model` (in auto mode) does not call tools, so later turns skip trying."""
