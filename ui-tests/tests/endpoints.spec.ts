@@ -55,6 +55,7 @@ test.describe('models and reasoning from the endpoint', () => {
     await expect(listed).toHaveText([
       'scripted-model',
       'scripted-fenced',
+      'scripted-auto',
       'qwen2.5-coder:7b',
       'deepseek-r1:1.5b'
     ]);
