@@ -12,6 +12,7 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 import {
+  openNotebook,
   openPanel,
   script,
   send,
@@ -92,7 +93,8 @@ test('submit → first generated cell executing (instant scripted model)', async
   page,
   request
 }) => {
-  await page.notebook.createNew('submit-bench.ipynb');
+  // Opened with its kernel ready: the probes hook the kernel's messages.
+  await openNotebook(page, 'submit-bench.ipynb');
   await openPanel(page);
   const toRequest: number[] = [];
   const toPrompt: number[] = [];
