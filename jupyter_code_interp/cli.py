@@ -162,9 +162,8 @@ async def run_headless(
     files = await attached_files(path, attach or [])
     try:
         choice = await checked_choice(registry, provider_name, model)
-    except NoModel as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_FAILED
+    except NoModel:
+        raise  # a ProviderError: main() says it and exits 1
     except ChoiceError as error:
         raise UsageError(str(error)) from None
     provider = await registry.client(choice.provider)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from ..conversations.model import Conversation
@@ -44,14 +43,13 @@ from .prompts import (
     new_cell_note,
     system_prompt,
 )
-from .reading import ReplyReader
+from .reading import Emit, ReplyReader
 from .repair import FixTracker, approval_feedback
 from .snapshot import NotebookSnapshot, kernel_summary
 from .usage import UsageMeter, estimate_messages, estimate_tokens
 
 __all__ = ["RUN_CODE_TOOL", "TurnOptions", "TurnOutcome", "request_messages", "run_turn"]
 
-Emit = Callable[[dict[str, Any]], Awaitable[None]]
 
 MAX_INVALID_ROUNDS = 3
 """Replies in a row whose tool calls could not be run before the turn gives up."""

@@ -184,12 +184,10 @@ async def run_bench(arguments: argparse.Namespace, settings: CodeInterpreter) ->
     registry = build_services(settings, persist=False).registry
     try:
         choice = await checked_choice(registry, arguments.provider, arguments.model)
-    except NoModel as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_FAILED
+    except NoModel:
+        raise  # a ProviderError: main() says it and exits 1
     except ChoiceError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        raise BenchUsageError(str(error)) from None
     meta = {
         "provider": choice.provider,
         "model": choice.model,
