@@ -255,7 +255,7 @@ def system_prompt(
         )
     elif not spoken.is_python:
         prompt += (
-            f"\nThe notebook's kernel runs {spoken.display}, not Python: write every cell in "
+            f"\nThe notebook's kernel runs {spoken.display}: write every cell in "
             f"{spoken.display}.\n"
         )
     if rules:
