@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from ..conversations.model import Conversation
 from ..i18n import _
@@ -48,6 +48,8 @@ __all__ = ["TurnOptions", "TurnOutcome", "request_messages", "run_turn"]
 MAX_INVALID_ROUNDS = 3
 """Replies in a row whose tool calls could not be run before the turn gives up."""
 TOOL_SCHEMA_TOKENS = estimate_tokens(str(tool_schemas())) + 20
+"""Prompt tokens the tool schemas take (all tools; the compact prompt sends run_code only)."""
+COMPACT_TOOL_TOKENS = estimate_tokens(str(tool_schemas()[:1])) + 20
 
 
 class _Turn:
@@ -254,7 +256,7 @@ class _Turn:
         reply = Reply(mode, producer=self.provider.source(self.model))
         self.mode = mode
         messages = self.request(mode).messages
-        tools = tool_schemas(self.language) if mode == "tools" else None
+        tools = self.tools() if mode == "tools" else None
         cap = self.options.max_output_tokens or None
         cut = BlockCut(code_rule(self.language, fenced=True)) if mode == "fenced" else None
         reply.stop_sent = cut is not None and self.use_stop
@@ -278,13 +280,28 @@ class _Turn:
                 calls = "".join(call.name + call.arguments_json for call in reply.tool_calls)
                 self.meter.record(reported, messages, reply.reasoning + reply.text + calls)
             if reported is not None:
-                estimated = estimate_messages(messages) + (TOOL_SCHEMA_TOKENS if tools else 0)
+                estimated = estimate_messages(messages) + (self.tool_tokens if tools else 0)
                 known, guessed = self.calibration
                 self.calibration = (known + reported[0], guessed + estimated)
         stopped_early = cut_reply_error(reply.finish_reason, cap)
         if stopped_early is not None:
             raise stopped_early
         return reply
+
+    @property
+    def compact(self) -> bool:
+        """A small context window: the short prompt, and run_code as the only tool."""
+        return self.options.context_budget < COMPACT_BELOW
+
+    def tools(self) -> list[dict[str, Any]]:
+        """The tools of a tools-mode request (their descriptions in the kernel's language)."""
+        schemas = tool_schemas(self.language)
+        return schemas[:1] if self.compact else schemas
+
+    @property
+    def tool_tokens(self) -> int:
+        """The prompt tokens `tools()` takes."""
+        return COMPACT_TOOL_TOKENS if self.compact else TOOL_SCHEMA_TOKENS
 
     @property
     def ratio(self) -> float:
@@ -301,7 +318,7 @@ class _Turn:
                 mode,
                 self.kernel,
                 self.options.vision,
-                compact=self.options.context_budget < COMPACT_BELOW,
+                compact=self.compact,
             ),
             self.conversation.messages,
             current_start=self.start,
@@ -310,7 +327,7 @@ class _Turn:
             mode=mode,
             vision=self.options.vision,
             ratio=self.ratio,
-            reserve=TOOL_SCHEMA_TOKENS if mode == "tools" else 0,
+            reserve=self.tool_tokens if mode == "tools" else 0,
             producer=self.provider.source(self.model),
         )
         message = self.conversation.messages[self.start]
