@@ -89,7 +89,9 @@ def test_a_tools_turn_runs_bash_in_a_bash_kernel(scripted_llm: ScriptedLLM, tmp_
 
     assert completed.returncode == 0, completed.stderr
     first = scripted_llm.requests[0]
-    assert "run_code" in {tool["function"]["name"] for tool in first["tools"]}
+    [run_code] = [tool for tool in first["tools"] if tool["function"]["name"] == "run_code"]
+    assert "Run Bash code" in run_code["function"]["description"]
+    assert "python" not in str(first["tools"]).lower()
     system = first["messages"][0]["content"]
     assert "call the `run_code` tool with the Bash code of one cell" in system
     assert "python" not in system.lower()
