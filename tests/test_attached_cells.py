@@ -68,9 +68,17 @@ CELLS: list[dict[str, Any]] = [
 ]
 
 
+def open_session(llm: ScriptedLLM) -> tuple[Recorder, ChatSession]:
+    """A socket stand-in and a session on the scripted LLM."""
+    recorder = Recorder()
+    store, log = ConversationStore(), logging.getLogger("test-attached")
+    return recorder, new_session(recorder.send, make_settings(llm), store, log)
+
+
 async def test_attached_cells_reach_the_model_as_data_and_turn_started_echoes_them(
-    session: ChatSession, recorder: Recorder, scripted_llm: ScriptedLLM
+    scripted_llm: ScriptedLLM,
 ) -> None:
+    recorder, session = open_session(scripted_llm)
     scripted_llm.push(text_reply("The cell divides by zero."))
     await session.handle(
         turn_frame("t1", instruction="Fix the error in cell [3].", attachedCells=CELLS)
@@ -139,12 +147,9 @@ async def test_attached_cells_reach_the_model_as_data_and_turn_started_echoes_th
     ],
 )
 async def test_malformed_attached_cells_get_an_error_naming_the_field(
-    session: ChatSession,
-    recorder: Recorder,
-    scripted_llm: ScriptedLLM,
-    value: Any,
-    message: str,
+    scripted_llm: ScriptedLLM, value: Any, message: str
 ) -> None:
+    recorder, session = open_session(scripted_llm)
     await session.handle(turn_frame("t1", attachedCells=value))
     error = await recorder.next("error")
     assert error["turnId"] == "t1"
@@ -180,20 +185,3 @@ def test_attached_cells_count_in_the_budget_older_ones_go_first_the_current_is_c
     assert "old output line" not in str(tight.messages)
     assert estimate_messages(tight.messages) <= 3000
     assert messages[2]["_attached"] == current  # the conversation keeps the whole block
-
-
-@pytest.fixture
-def recorder() -> Recorder:
-    """A fresh socket stand-in."""
-    return Recorder()
-
-
-@pytest.fixture
-def session(scripted_llm: ScriptedLLM, recorder: Recorder) -> ChatSession:
-    """A session on the scripted LLM."""
-    return new_session(
-        recorder.send,
-        make_settings(scripted_llm),
-        ConversationStore(),
-        logging.getLogger("test-attached"),
-    )

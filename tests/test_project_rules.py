@@ -124,14 +124,9 @@ async def test_rules_reach_the_system_message_and_turn_started_in_history(
 
 
 async def test_a_turn_without_rules_has_none(scripted_llm: ScriptedLLM, tmp_path: Path) -> None:
-    recorder = Recorder()
-    session = new_session(
-        recorder.send,
-        make_settings(scripted_llm),
-        ConversationStore(),
-        logging.getLogger("t"),
-        FileAccess.at(tmp_path),
-    )
+    recorder, store, log = Recorder(), ConversationStore(), logging.getLogger("t")
+    settings, access = make_settings(scripted_llm), FileAccess.at(tmp_path)
+    session = new_session(recorder.send, settings, store, log, access)
     scripted_llm.push(text_reply("Done."))
     await session.handle(turn_frame("t1"))
     started = await recorder.next("turn_started")

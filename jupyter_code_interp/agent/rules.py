@@ -25,6 +25,7 @@ from ..files.paths import FileAccess, PathRefused
 from ..limits import RULES_LIMIT
 
 RULES_FILE = "AGENTS.md"
+"""The name of a project's rules file (agents.md)."""
 _READ_BYTES = RULES_LIMIT * 4 + 4
 """Bytes read of a rules file: enough for RULES_LIMIT characters of any UTF-8 text."""
 _LOG = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ class ProjectRules:
             where = (
                 'from="administrator"'
                 if source.source == "config"
-                else f'from="{RULES_FILE}" path="{source.path}"'
+                else f'from="{RULES_FILE}" path="{str(source.path).replace(chr(34), "%22")}"'
             )
             body = _defused(source.text)
             cut = "\n[… cut: the rules are longer than the limit]" if source.truncated else ""

@@ -416,4 +416,35 @@ describe('notebookContext', () => {
     });
     jest.restoreAllMocks();
   });
+
+  it('names the language of a non-Python notebook whose kernel cannot answer yet', async () => {
+    const starting = new FakeKernel('bash');
+    starting.info = new Promise(() => undefined); // bash_kernel takes seconds to start
+    const notebook = makeNotebook(['echo start']);
+    notebook.model!.setMetadata('kernelspec', {
+      name: 'bash',
+      display_name: 'Bash',
+      language: 'bash'
+    });
+    const { panel } = makePanel({ notebook, kernel: starting });
+    const inspector = new KernelInspector(async () => CODE, { timeout: 50 });
+    const context = await notebookContext(panel, {
+      outputLimit: 100,
+      inspector
+    });
+    expect(context.kernel).toEqual({
+      language: 'bash',
+      state: null,
+      error: null
+    });
+
+    // A Python notebook without a kernel still has no kernel part.
+    const python = makeNotebook(['x = 1']);
+    python.model!.setMetadata('language_info', { name: 'python' });
+    const stopped = makePanel({ notebook: python }).panel;
+    (stopped.sessionContext as unknown as { session: null }).session = null;
+    expect(
+      (await notebookContext(stopped, { outputLimit: 100, inspector })).kernel
+    ).toBeNull();
+  });
 });

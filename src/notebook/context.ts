@@ -145,6 +145,23 @@ export interface INotebookContextOptions {
   maxBytes?: number;
 }
 
+/**
+ * The notebook's kernel language as saved in its metadata (`language_info`,
+ * else the kernelspec's), or null.
+ */
+export function notebookLanguage(panel: NotebookPanel): string | null {
+  const model = panel.content.model;
+  const info = model?.getMetadata?.('language_info') as
+    { name?: unknown } | undefined;
+  const spec = model?.getMetadata?.('kernelspec') as
+    { language?: unknown } | undefined;
+  // A new notebook's model has an empty `language_info.name`.
+  const found = [info?.name, spec?.language].find(
+    name => typeof name === 'string' && name
+  );
+  return (found as string | undefined) ?? null;
+}
+
 /** Snapshot of a notebook panel and its kernel as a turn starts. */
 export async function notebookContext(
   panel: NotebookPanel,
@@ -163,6 +180,12 @@ export async function notebookContext(
     kernel = await options.inspector.inspect(
       panel.sessionContext.session?.kernel
     );
+  }
+  // A kernel still starting (or not answering) cannot say its language: the
+  // notebook's metadata can, so that the model is not told to write Python.
+  const language = notebookLanguage(panel);
+  if (!kernel && language && language.toLowerCase() !== 'python') {
+    kernel = { language, state: null, error: null };
   }
   return capContext({ cells, activeIndex, kernel }, options.maxBytes);
 }

@@ -143,6 +143,7 @@ export class KernelInspector {
     if (!language) {
       return null;
     }
+    seen.language = language;
     let code: KernelInspectCode;
     try {
       code = await this._code.get();
@@ -157,7 +158,6 @@ export class KernelInspector {
     if (!spec) {
       return { language, state: null, error: null };
     }
-    seen.language = language;
     return { language, ...(await this._evaluate(kernel, spec.expression)) };
   }
 
