@@ -267,3 +267,31 @@ def test_undo_restore_data_survives_a_restart_and_stays_out_of_history(tmp_path:
     reopened = ConversationStore(tmp_path / "conversations.db").get("nb.ipynb")
     assert reopened.records[0].restores == record.restores
     assert "restores" not in reopened.records[0].wire(undoable=True)
+
+
+async def test_run_code_fixes_a_cell_of_an_earlier_turn_in_place(
+    session: ChatSession, recorder: Recorder, scripted_llm: ScriptedLLM
+) -> None:
+    scripted_llm.push(tool_reply("x = 1"), text_reply("x set."))
+    await session.handle(turn_frame("t1"))
+    first = await recorder.next("execute_request")
+    await session.handle(
+        {**ok_result(first["requestId"], ""), "result": {"cellId": first["cellId"]}}
+    )
+    await recorder.next("turn_finished", "t1")
+
+    fix = {"code": "x = 2", "cell_id": first["cellId"]}
+    scripted_llm.push(
+        {"text": "", "tool_calls": [{"name": "run_code", "arguments": json.dumps(fix)}]},
+        text_reply("x is 2."),
+    )
+    await session.handle(turn_frame("t2"))
+    again = await recorder.next("execute_request")
+    assert again["replaceCellId"] == first["cellId"] and "cellId" not in again
+    await session.handle(
+        {**ok_result(again["requestId"], ""), "result": {"cellId": first["cellId"]}}
+    )
+    await recorder.next("turn_finished", "t2")
+    await session.handle({"type": "undo", "notebook": "nb.ipynb", "turnId": "t2"})
+    undone = await recorder.next("undone")
+    assert undone["removeCellIds"] == []  # the cell belongs to turn 1: its Undo removes it
