@@ -73,16 +73,22 @@ def session(scripted_llm: ScriptedLLM, recorder: Recorder, store: ConversationSt
     )
 
 
+async def write_a_cell(session: ChatSession, recorder: Recorder, llm: ScriptedLLM) -> str:
+    """Turn t1 runs `x = 1` in a new cell; the cell's id (the server chose it)."""
+    llm.push(tool_reply("x = 1"), text_reply("x set."))
+    await session.handle(turn_frame("t1"))
+    request = await recorder.next("execute_request")
+    written: str = request["cellId"]
+    await session.handle({**ok_result(request["requestId"], ""), "result": {"cellId": written}})
+    await recorder.next("turn_finished", "t1")
+    return written
+
+
 async def test_review_is_asked_for_user_cells_not_for_cells_the_conversation_wrote(
     session: ChatSession, recorder: Recorder, scripted_llm: ScriptedLLM
 ) -> None:
     # Turn 1 writes a cell; turn 2 edits it (no review) and a user cell (review, rejected).
-    scripted_llm.push(tool_reply("x = 1"), text_reply("x set."))
-    await session.handle(turn_frame("t1"))
-    request = await recorder.next("execute_request")
-    written = request["cellId"]
-    await session.handle({**ok_result(request["requestId"], ""), "result": {"cellId": written}})
-    await recorder.next("turn_finished", "t1")
+    written = await write_a_cell(session, recorder, scripted_llm)
 
     scripted_llm.push(
         call("edit_cell", cell_id=written, source="x = 2"),
@@ -272,25 +278,16 @@ def test_undo_restore_data_survives_a_restart_and_stays_out_of_history(tmp_path:
 async def test_run_code_fixes_a_cell_of_an_earlier_turn_in_place(
     session: ChatSession, recorder: Recorder, scripted_llm: ScriptedLLM
 ) -> None:
-    scripted_llm.push(tool_reply("x = 1"), text_reply("x set."))
-    await session.handle(turn_frame("t1"))
-    first = await recorder.next("execute_request")
-    await session.handle(
-        {**ok_result(first["requestId"], ""), "result": {"cellId": first["cellId"]}}
-    )
-    await recorder.next("turn_finished", "t1")
-
-    fix = {"code": "x = 2", "cell_id": first["cellId"]}
+    written = await write_a_cell(session, recorder, scripted_llm)
+    fix = {"code": "x = 2", "cell_id": written}
     scripted_llm.push(
         {"text": "", "tool_calls": [{"name": "run_code", "arguments": json.dumps(fix)}]},
         text_reply("x is 2."),
     )
     await session.handle(turn_frame("t2"))
     again = await recorder.next("execute_request")
-    assert again["replaceCellId"] == first["cellId"] and "cellId" not in again
-    await session.handle(
-        {**ok_result(again["requestId"], ""), "result": {"cellId": first["cellId"]}}
-    )
+    assert again["replaceCellId"] == written and "cellId" not in again
+    await session.handle({**ok_result(again["requestId"], ""), "result": {"cellId": written}})
     await recorder.next("turn_finished", "t2")
     await session.handle({"type": "undo", "notebook": "nb.ipynb", "turnId": "t2"})
     undone = await recorder.next("undone")
