@@ -297,3 +297,31 @@ async def test_edit_headers_in_reasoning_or_a_text_example_never_act(
     outcome = await turn(scripted_llm, notebook_kernel, Recorder(), mode="fenced", trust_edits=True)
     assert (outcome.reason, outcome.steps) == ("done", 0)
     assert sources(notebook_kernel)[1] == "1 / 0"
+
+
+async def test_notebook_steps_count_against_the_step_cap_and_plans_alone_come_to_an_end(
+    scripted_llm: ScriptedLLM, notebook_kernel: KernelExecutor
+) -> None:
+    scripted_llm.push(
+        {
+            "text": "",
+            "tool_calls": [
+                {"name": "read_output", "arguments": '{"cell_id": "a"}'},
+                {"name": "read_output", "arguments": '{"cell_id": "c"}'},
+            ],
+        },
+        text_reply("Capped."),
+    )
+    conversation = Conversation("nb.ipynb")
+    outcome = await turn(
+        scripted_llm, notebook_kernel, Recorder(), conversation=conversation, max_steps=1
+    )
+    assert (outcome.reason, outcome.steps) == ("max_steps", 1)
+    tool_messages = [m["content"] for m in conversation.messages if m["role"] == "tool"]
+    assert tool_messages[-1] == "Not run: the step limit of this turn was reached."
+
+    plan = call("update_plan", items=[{"text": "think", "done": False}])
+    scripted_llm.push(plan, plan, plan, text_reply("Nothing to do."))
+    outcome = await turn(scripted_llm, notebook_kernel, Recorder())
+    assert (outcome.reason, outcome.steps) == ("done", 0)
+    assert "tools" not in scripted_llm.requests[-1]  # the answer request, after three plans
