@@ -243,7 +243,8 @@ function markdown(
     ...(id ? { id } : {})
   });
   const cellId = model.cells.get(index).id;
-  ctx.changed(cellId);
+  // Placed where the turn writes: its next code cell goes after it.
+  ctx.changed(frame.afterCellId ? undefined : cellId);
   const widget = widgetOf(ctx.panel, cellId);
   if (widget instanceof MarkdownCell) {
     widget.rendered = true;
