@@ -255,7 +255,11 @@ export class CodeInterpreterController {
   }
 
   /** Accept or reject the change a step shows for review. */
-  decideReview(turnId: string, step: number, decision: IReviewDecision): boolean {
+  decideReview(
+    turnId: string,
+    step: number,
+    decision: IReviewDecision
+  ): boolean {
     return this.reviews.decide(turnId, step, decision);
   }
 
@@ -381,7 +385,11 @@ export class CodeInterpreterController {
       });
       return { type: 'notebook_result', requestId, result };
     } catch (reason) {
-      return { type: 'notebook_result', requestId, error: errorMessage(reason) };
+      return {
+        type: 'notebook_result',
+        requestId,
+        error: errorMessage(reason)
+      };
     }
   }
 

@@ -153,7 +153,11 @@ export interface INotebookActionResult {
 
 /** Client → server: answer to a `notebook_request`. */
 export type INotebookResultFrame =
-  | { type: 'notebook_result'; requestId: string; result: INotebookActionResult }
+  | {
+      type: 'notebook_result';
+      requestId: string;
+      result: INotebookActionResult;
+    }
   | { type: 'notebook_result'; requestId: string; error: string };
 
 /** Client → server: cancel a running turn. */

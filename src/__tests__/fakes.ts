@@ -343,7 +343,11 @@ export class FakeExecutor implements INotebookExecutor {
   }
 
   /** Actions asked for, with their options; they settle when the test settles `acting`. */
-  acts: { turnId: string; frame: INotebookActionFrame; options: INotebookActionOptions }[] = [];
+  acts: {
+    turnId: string;
+    frame: INotebookActionFrame;
+    options: INotebookActionOptions;
+  }[] = [];
   acting: PromiseDelegate<INotebookActionResult>[] = [];
   /** Cells each undo restored. */
   restored: [NotebookPanel | string, readonly IRestoreCell[]][] = [];

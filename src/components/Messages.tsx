@@ -3,11 +3,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import React, { useEffect, useLayoutEffect, useRef, useState } from 'react';
 
 import type { ApprovalChoice } from '../approvals';
-import {
-  ConversationEntry,
-  INoticeEntry,
-  IStepEntry
-} from '../conversation';
+import { ConversationEntry, INoticeEntry, IStepEntry } from '../conversation';
 import { AttachmentChips } from './files/Attachments';
 import { FileCards, IFileActions } from './files/FileCards';
 import { Markdown } from './Markdown';

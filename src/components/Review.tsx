@@ -200,9 +200,7 @@ export function ReviewCard(props: {
           several={props.several}
         />
       )}
-      {verdict && (
-        <div className="jp-CodeInterp-reviewVerdict">{verdict}</div>
-      )}
+      {verdict && <div className="jp-CodeInterp-reviewVerdict">{verdict}</div>}
     </div>
   );
 }

@@ -34,11 +34,9 @@ const SESSION_READY_TIMEOUT = 60000;
 function kernelLanguage(panel: NotebookPanel): string {
   const model = panel.content.model;
   const info = model?.getMetadata('language_info') as
-    | { name?: unknown }
-    | undefined;
+    { name?: unknown } | undefined;
   const spec = model?.getMetadata('kernelspec') as
-    | { language?: unknown }
-    | undefined;
+    { language?: unknown } | undefined;
   const name = info?.name ?? spec?.language;
   return typeof name === 'string' && name ? name : 'python';
 }
