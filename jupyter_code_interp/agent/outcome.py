@@ -37,13 +37,16 @@ class TurnOptions:
     """A turn about files that ends without a single step is asked once to compute the figures."""
     attached: bool = False
     """Files were attached to the instruction (the turn is about files)."""
+    trust_edits: bool = False
+    """Edits of cells this conversation did not write need no review (deletions still do)."""
 
 
 @dataclass
 class TurnOutcome:
     """How a turn ended."""
 
-    reason: Literal["done", "max_steps", "error", "stopped", "gave_up"]
+    reason: Literal["done", "max_steps", "error", "stopped", "gave_up", "question"]
+    """`question`: the model asked the user something (ask_user) and waits for the answer."""
     message: str | None = None
     steps: int = 0
     usage: dict[str, int] = field(

@@ -34,10 +34,12 @@ async def turn_options(
     workdir: Path | None = None,
     attached: bool = False,
     compute_figures: bool | None = None,
+    trust_edits: bool = False,
 ) -> TurnOptions:
     """TurnOptions for a turn; `workdir` (the notebook's directory) adds its listing to `context`.
 
-    `attached`: files came with the instruction; `compute_figures` None: the server's setting.
+    `attached`: files came with the instruction; `compute_figures` None: the server's setting;
+    `trust_edits`: edits of cells the conversation did not write are not reviewed.
     """
     spec = choice.spec
     window = spec.context_window if spec else None
@@ -60,4 +62,5 @@ async def turn_options(
         turn_id=turn_id,
         compute_figures=settings.compute_figures if compute_figures is None else compute_figures,
         attached=attached,
+        trust_edits=trust_edits,
     )
