@@ -120,9 +120,7 @@ test.describe('review of edits', () => {
     await expect(page.locator(`${PANEL} .jp-CodeInterp-step`)).toContainText(
       'Edited cell [2]'
     );
-    await expect(review.locator('.jp-CodeInterp-reviewAccept')).toHaveCount(
-      0
-    );
+    await expect(review.locator('.jp-CodeInterp-reviewAccept')).toHaveCount(0);
   });
 
   test('Reject leaves the cell unchanged and the model hears why', async ({
