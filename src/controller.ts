@@ -6,7 +6,7 @@ import { UUID } from '@lumino/coreutils';
 import { ApprovalChoice, Approvals } from './approvals';
 import { conversationCells } from './conversation';
 import { ConversationSync } from './conversationSync';
-import { IReviewDecision, Reviews } from './notebook/review';
+import { Reviews } from './notebook/review';
 import type { IAttachmentRef } from './files/attachments';
 import type { IModelChoice } from './providers/types';
 import { ConversationStore } from './store';
@@ -252,21 +252,6 @@ export class CodeInterpreterController {
   /** Answer a cell waiting for Run or Skip (auto-run off). */
   approve(turnId: string, choice: ApprovalChoice): boolean {
     return this._approvals.answer(turnId, choice);
-  }
-
-  /** Accept or reject the change a step shows for review. */
-  decideReview(
-    turnId: string,
-    step: number,
-    decision: IReviewDecision
-  ): boolean {
-    return this.reviews.decide(turnId, step, decision);
-  }
-
-  /** Accept every change that waits for review in a notebook's running turn. */
-  acceptAllReviews(notebook: string): number {
-    const turn = this.store.get(notebook).turn;
-    return turn ? this.reviews.acceptAll([turn.turnId]) : 0;
   }
 
   /** Detach from the socket. */

@@ -26,7 +26,7 @@ import type { IModelProviders } from './providers/tokens';
 import type { AnswerRendermime } from './render/sanitizer';
 import { IImageData, imagesOf } from './imageView';
 import { cellOutputs } from './notebook/cells';
-import { undoSummary } from './notebook/review';
+import { undoDialogText } from './notebook/review';
 import { SidebarWidth } from './sidebarWidth';
 
 /** DOM id of the side panel. */
@@ -284,34 +284,9 @@ export class CodeInterpreterPanel extends ReactWidget {
   /** Undo a turn after the user confirmed (kernel side effects stay). */
   private async _undo(notebook: string, turnId: string): Promise<void> {
     const { trans, controller } = this._options;
-    const { remove, restore } = undoSummary(
-      controller.store.get(notebook),
-      turnId
-    );
-    const does = [
-      trans._n(
-        'The %1 cell this turn inserted is deleted from the notebook.',
-        'The %1 cells this turn inserted are deleted from the notebook.',
-        remove,
-        remove
-      ),
-      ...(restore > 0
-        ? [
-            trans._n(
-              'The %1 cell it edited or deleted is put back as it was, with the outputs saved before the turn.',
-              'The %1 cells it edited or deleted are put back as they were, with the outputs saved before the turn.',
-              restore,
-              restore
-            )
-          ]
-        : []),
-      trans.__(
-        'The turn leaves the conversation. What the code did in the kernel is not undone: variables, imported modules and written files stay, and cells that ran again are not run back.'
-      )
-    ];
     const result = await showDialog({
       title: trans.__('Undo the last turn?'),
-      body: does.join(' '),
+      body: undoDialogText(controller.store.get(notebook), turnId, trans),
       buttons: [
         Dialog.cancelButton({ label: trans.__('Cancel') }),
         Dialog.warnButton({ label: trans.__('Undo') })
@@ -394,15 +369,8 @@ export class CodeInterpreterPanel extends ReactWidget {
   /** Accept / Reject / Accept all of the changes under review, and their highlighting. */
   private _reviewActions = (): IReviewActions => ({
     decide: (step, decision) =>
-      this._options.controller.decideReview(step.turnId, step.step, decision),
-    acceptAll: step => {
-      const notebook = this._options.controller.store.notebookOfTurn(
-        step.turnId
-      );
-      if (notebook !== undefined) {
-        this._options.controller.acceptAllReviews(notebook);
-      }
-    },
+      this._options.controller.reviews.decide(step.turnId, step.step, decision),
+    acceptAll: step => this._options.controller.reviews.acceptAll(step.turnId),
     highlight: this._options.highlight
   });
   private _onRetryTurn = (turnId: string): void => {

@@ -9,6 +9,7 @@ import { emptyConversation } from '../conversation';
 import {
   IProposedChange,
   pendingReviews,
+  undoDialogText,
   undoSummary
 } from '../notebook/review';
 import type { ITurnRecord } from '../protocol';
@@ -122,14 +123,14 @@ describe('review of the model’s changes', () => {
     expect(stepText(stepOf(1), trans)).toBe(
       'Proposed change to cell [4]: review it'
     );
-    expect(fake.controller.decideReview(turnId, 1, { accepted: true })).toBe(
+    expect(fake.controller.reviews.decide(turnId, 1, { accepted: true })).toBe(
       true
     );
     await expect(decision).resolves.toEqual({ accepted: true });
     expect(marks).toEqual(['on:Change pending review', 'off']);
     expect(stepOf(1).review?.state).toBe('accepted');
     // Deciding twice does nothing.
-    expect(fake.controller.decideReview(turnId, 1, { accepted: false })).toBe(
+    expect(fake.controller.reviews.decide(turnId, 1, { accepted: false })).toBe(
       false
     );
     fake.executor.acting[0].resolve({
@@ -148,7 +149,7 @@ describe('review of the model’s changes', () => {
   it('pending → rejected with a comment; an action that fails answers with its error', async () => {
     const turnId = await turnWithEdits([1]);
     const decision = fake.executor.acts[0].options.review!(change());
-    fake.controller.decideReview(turnId, 1, {
+    fake.controller.reviews.decide(turnId, 1, {
       accepted: false,
       comment: '  keep the division  '
     });
@@ -171,12 +172,12 @@ describe('review of the model’s changes', () => {
     });
   });
 
-  it('accept all accepts every change waiting in the notebook’s turn', async () => {
-    await turnWithEdits([1, 2]);
+  it('accept all accepts every change waiting in the turn', async () => {
+    const turnId = await turnWithEdits([1, 2]);
     const first = fake.executor.acts[0].options.review!(change());
     const second = fake.executor.acts[1].options.review!(change());
     expect(pendingReviews(fake.store.get('a.ipynb'))).toBe(2);
-    expect(fake.controller.acceptAllReviews('a.ipynb')).toBe(2);
+    expect(fake.controller.reviews.acceptAll(turnId)).toBe(2);
     await expect(first).resolves.toEqual({ accepted: true });
     await expect(second).resolves.toEqual({ accepted: true });
     expect(pendingReviews(fake.store.get('a.ipynb'))).toBe(0);
@@ -309,6 +310,12 @@ describe('reviewed steps in the conversation', () => {
     await unmount(widget);
     // Undo removes the new cell and restores the edited one, not the rejected deletion.
     expect(undoSummary(conv, 't1')).toEqual({ remove: 1, restore: 1 });
+    const said = undoDialogText(conv, 't1', trans);
+    expect(said).toContain('The 1 cell this turn inserted is deleted');
+    expect(said).toContain('The 1 cell it edited or deleted is put back');
+    expect(said).toContain(
+      'variables, imported modules and written files stay'
+    );
   });
 
   it('shows the side-by-side diff with Accept / Reject (with comment) / Accept all', async () => {

@@ -33,8 +33,17 @@ export interface IActionContext {
   insertionIndex: () => number;
   /** The turn changed the notebook (saved at its end); `lastId`: new cells go after it. */
   changed: (lastId?: string) => void;
-  /** The kernel's language, for the diff's highlighting. */
-  language: string;
+}
+
+/** The kernel's language (from its spec, else Python's). */
+function kernelLanguage(panel: NotebookPanel): string {
+  const model = panel.content.model;
+  const info = model?.getMetadata('language_info') as
+    { name?: unknown } | undefined;
+  const spec = model?.getMetadata('kernelspec') as
+    { language?: unknown } | undefined;
+  const name = info?.name ?? spec?.language;
+  return typeof name === 'string' && name ? name : 'python';
 }
 
 /** A cell as it is now: what Undo needs to put it back. */
@@ -106,7 +115,7 @@ async function reviewed(
   }
   return ctx.review({
     ...change,
-    language: ctx.language,
+    language: kernelLanguage(ctx.panel),
     mark: marker(ctx.panel, change.cellId)
   });
 }

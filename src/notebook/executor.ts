@@ -1,6 +1,5 @@
 import { CodeCell } from '@jupyterlab/cells';
 import type { NotebookPanel } from '@jupyterlab/notebook';
-import type { Kernel } from '@jupyterlab/services';
 
 import { notebookAction, restoreCells } from './actions';
 import { cellIndex, deleteCells, replaceSource } from './cells';
@@ -9,7 +8,14 @@ import type { KernelInspector } from './inspector';
 import type { KernelSetup } from './kernelSetup';
 import { KernelWarmup } from './kernelWarmup';
 import { saveNotebook, SelectionMemory, turnAnchor } from './placement';
-import { CellRunner, ICellRunOutcome, outputsForModel, runCellIn } from './run';
+import {
+  CellRunner,
+  ICellRunOutcome,
+  kernelOf,
+  outputsForModel,
+  readySession,
+  runCellIn
+} from './run';
 import type {
   IExecutionResult,
   INotebookActionFrame,
@@ -23,23 +29,8 @@ import type {
   INotebookExecutor,
   ITurnPlacement
 } from './tokens';
-import { withTimeout } from '../timeout';
 
 export type { CellRunner } from './run';
-
-/** How long to wait for a notebook's session to be ready, in ms. */
-const SESSION_READY_TIMEOUT = 60000;
-
-/** The kernel's language (from its spec, else Python's). */
-function kernelLanguage(panel: NotebookPanel): string {
-  const model = panel.content.model;
-  const info = model?.getMetadata('language_info') as
-    { name?: unknown } | undefined;
-  const spec = model?.getMetadata('kernelspec') as
-    { language?: unknown } | undefined;
-  const name = info?.name ?? spec?.language;
-  return typeof name === 'string' && name ? name : 'python';
-}
 
 /** The notebook a turn works in and where it inserts cells. */
 interface ITurnTarget {
@@ -179,7 +170,6 @@ export class NotebookExecutor implements INotebookExecutor {
       {
         panel,
         outputLimit: options.outputLimit,
-        language: kernelLanguage(panel),
         run: async cell => {
           this._checkRunning(turnId);
           return this._run(turnId, target, cell);
@@ -271,16 +261,7 @@ export class NotebookExecutor implements INotebookExecutor {
     notebook: NotebookPanel | string,
     cellIds: readonly string[]
   ): number {
-    const panel =
-      typeof notebook === 'string' ? this._panelAt(notebook) : notebook;
-    const model = panel && !panel.isDisposed ? panel.content.model : null;
-    const deleted = model ? deleteCells(model, cellIds) : 0;
-    if (panel && deleted > 0) {
-      // The selection moved because cells went away, not because the user moved it.
-      this._selections.remember(panel);
-      void saveNotebook(panel);
-    }
-    return deleted;
+    return this.undoCells(notebook, cellIds, []).removed;
   }
 
   /** The notebook and its kernel as a turn starts; never rejects. */
@@ -317,26 +298,7 @@ export class NotebookExecutor implements INotebookExecutor {
     if (!target) {
       throw new Error('This turn has no target notebook any more.');
     }
-    const { panel } = target;
-    const path = panel.context.path;
-    const closed = `The notebook ${path} was closed.`;
-    if (panel.isDisposed) {
-      throw new Error(closed);
-    }
-    const sessionContext = panel.sessionContext;
-    const ready = await withTimeout(
-      sessionContext.ready,
-      SESSION_READY_TIMEOUT,
-      'timeout' as const
-    );
-    if (panel.isDisposed || sessionContext.isDisposed) {
-      throw new Error(closed);
-    }
-    this._checkRunning(turnId);
-    if (ready === 'timeout') {
-      throw new Error(`The kernel session of ${path} did not become ready.`);
-    }
-    this._kernelOf(panel);
+    await readySession(target.panel, () => this._checkRunning(turnId));
     return target;
   }
 
@@ -347,7 +309,7 @@ export class NotebookExecutor implements INotebookExecutor {
     cell: CodeCell
   ): Promise<ICellRunOutcome> {
     const { panel } = target;
-    const kernel = this._kernelOf(panel);
+    const kernel = kernelOf(panel);
     if (this._setup) {
       await this._setup.prepare(kernel);
       this._checkRunning(turnId);
@@ -442,22 +404,6 @@ export class NotebookExecutor implements INotebookExecutor {
     if (!this._turns.has(turnId)) {
       throw new Error('The turn ended before the code could run.');
     }
-  }
-
-  private _kernelOf(panel: NotebookPanel): Kernel.IKernelConnection {
-    const path = panel.context.path;
-    const kernel = panel.sessionContext.session?.kernel;
-    if (!kernel) {
-      throw new Error(
-        `The notebook ${path} has no kernel. Ask the user to select a kernel for it.`
-      );
-    }
-    if (kernel.status === 'dead') {
-      throw new Error(
-        `The kernel of ${path} is dead. Ask the user to restart it.`
-      );
-    }
-    return kernel;
   }
 
   private _panelAt(path: string): NotebookPanel | null {

@@ -111,11 +111,11 @@ export class Reviews {
     );
   }
 
-  /** Accept every change that waits in these turns; returns how many. */
-  acceptAll(turnIds: readonly string[]): number {
+  /** Accept every change that waits in a turn; returns how many. */
+  acceptAll(turnId: string): number {
     let accepted = 0;
     for (const [key, pending] of [...this._pending]) {
-      if (turnIds.includes(pending.turnId)) {
+      if (pending.turnId === turnId) {
         this._settle(key, { accepted: true }, 'accepted');
         accepted += 1;
       }
@@ -190,4 +190,38 @@ export function undoSummary(
   // A cell the turn inserted and then edited goes away: nothing to restore.
   restored.forEach(id => removed.has(id) && restored.delete(id));
   return { remove: removed.size, restore: restored.size };
+}
+
+/**
+ * What the Undo confirmation says: the cells it removes and restores, and
+ * what it cannot undo (the kernel's state, new runs of restored cells).
+ */
+export function undoDialogText(
+  conv: Pick<IConversation, 'entries'>,
+  turnId: string,
+  trans: TranslationBundle
+): string {
+  const { remove, restore } = undoSummary(conv, turnId);
+  const does = [
+    trans._n(
+      'The %1 cell this turn inserted is deleted from the notebook.',
+      'The %1 cells this turn inserted are deleted from the notebook.',
+      remove,
+      remove
+    ),
+    ...(restore > 0
+      ? [
+          trans._n(
+            'The %1 cell it edited or deleted is put back as it was, with the outputs saved before the turn.',
+            'The %1 cells it edited or deleted are put back as they were, with the outputs saved before the turn.',
+            restore,
+            restore
+          )
+        ]
+      : []),
+    trans.__(
+      'The turn leaves the conversation. What the code did in the kernel is not undone: variables, imported modules and written files stay, and cells that ran again are not run back.'
+    )
+  ];
+  return does.join(' ');
 }

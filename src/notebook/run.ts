@@ -7,11 +7,16 @@
 import type { ISessionContext } from '@jupyterlab/apputils';
 import type { CodeCell } from '@jupyterlab/cells';
 import type * as nbformat from '@jupyterlab/nbformat';
+import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { Kernel, KernelMessage } from '@jupyterlab/services';
 
 import { errorMessage } from '../errors';
+import { withTimeout } from '../timeout';
 import { downscaleImages } from './images';
 import { compactOutputs } from './outputs';
+
+/** How long to wait for a notebook's session to be ready, in ms. */
+const SESSION_READY_TIMEOUT = 60000;
 
 /** Runs a cell in a session (CodeCell.execute; tests give their own). */
 export type CellRunner = (
@@ -109,4 +114,50 @@ export async function outputsForModel(
   outputLimit: number
 ): Promise<nbformat.IOutput[]> {
   return compactOutputs(await downscaleImages(outputs), { outputLimit });
+}
+
+/** The notebook's kernel, or an error for the model (none, dead). */
+export function kernelOf(panel: NotebookPanel): Kernel.IKernelConnection {
+  const path = panel.context.path;
+  const kernel = panel.sessionContext.session?.kernel;
+  if (!kernel) {
+    throw new Error(
+      `The notebook ${path} has no kernel. Ask the user to select a kernel for it.`
+    );
+  }
+  if (kernel.status === 'dead') {
+    throw new Error(
+      `The kernel of ${path} is dead. Ask the user to restart it.`
+    );
+  }
+  return kernel;
+}
+
+/**
+ * Wait for a notebook's kernel session, then check it has a live kernel;
+ * `check` throws when the turn ended meanwhile. Rejects with a message for the model.
+ */
+export async function readySession(
+  panel: NotebookPanel,
+  check: () => void
+): Promise<void> {
+  const path = panel.context.path;
+  const closed = `The notebook ${path} was closed.`;
+  if (panel.isDisposed) {
+    throw new Error(closed);
+  }
+  const sessionContext = panel.sessionContext;
+  const ready = await withTimeout(
+    sessionContext.ready,
+    SESSION_READY_TIMEOUT,
+    'timeout' as const
+  );
+  if (panel.isDisposed || sessionContext.isDisposed) {
+    throw new Error(closed);
+  }
+  check();
+  if (ready === 'timeout') {
+    throw new Error(`The kernel session of ${path} did not become ready.`);
+  }
+  kernelOf(panel);
 }
