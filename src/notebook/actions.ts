@@ -101,23 +101,57 @@ function marker(panel: NotebookPanel, cellId: string) {
   };
 }
 
-/** Ask for review when the request says so (deletions always); null when not asked. */
-async function reviewed(
+/** Where a change to a cell stands once the user decided (or no review was asked). */
+interface IDecided {
+  model: INotebookModel;
+  /** The cell's index now (it may have moved while the user decided). */
+  index: number;
+  /** `{accepted: true}` after a review, `{}` without one. */
+  verdict: { accepted?: boolean };
+  /** The result to send when the user rejected the change (else null). */
+  rejected: INotebookActionResult | null;
+}
+
+/**
+ * Show a change of `cellId` (its source to become `after`; '' for a
+ * deletion) for review when `asked`, and wait for the user's decision.
+ */
+async function decide(
   ctx: IActionContext,
-  change: Omit<IProposedChange, 'mark' | 'language'>,
+  kind: IProposedChange['kind'],
+  cellId: string,
+  after: string,
   asked: boolean
-): Promise<IReviewDecision | null> {
-  if (!asked) {
-    return null;
+): Promise<IDecided> {
+  const model = modelOf(ctx.panel);
+  const at = requireCell(ctx.panel, cellId);
+  let decision: IReviewDecision | null = null;
+  if (asked) {
+    if (!ctx.review) {
+      throw new Error('The panel cannot show this change for review.');
+    }
+    const shown = cellBefore(model, at);
+    decision = await ctx.review({
+      kind,
+      cellId,
+      cellIndex: at,
+      cellType: shown.cellType,
+      before: shown.source,
+      after,
+      executionCount: shown.executionCount,
+      language: kernelLanguage(ctx.panel),
+      mark: marker(ctx.panel, cellId)
+    });
   }
-  if (!ctx.review) {
-    throw new Error('The panel cannot show this change for review.');
+  // The user may have moved or deleted the cell while it waited.
+  const index = requireCell(ctx.panel, cellId);
+  const verdict = decision ? { accepted: decision.accepted } : {};
+  if (!decision || decision.accepted) {
+    return { model, index, verdict, rejected: null };
   }
-  return ctx.review({
-    ...change,
-    language: kernelLanguage(ctx.panel),
-    mark: marker(ctx.panel, change.cellId)
-  });
+  const comment = decision.comment ? { comment: decision.comment } : {};
+  const rejected = { cellId, cellIndex: index, accepted: false, ...comment };
+  return { model, index, verdict, rejected };
 }
 
 /** The code cell widget with this id (the notebook renders every cell it has). */
@@ -148,29 +182,16 @@ async function edit(
   frame: INotebookActionFrame
 ): Promise<INotebookActionResult> {
   const cellId = frame.cellId ?? '';
-  const asked = requireCell(ctx.panel, cellId);
-  const model = modelOf(ctx.panel);
   const source = frame.source ?? '';
-  const shown = cellBefore(model, asked);
-  const decision = await reviewed(
+  const { model, index, verdict, rejected } = await decide(
     ctx,
-    {
-      kind: 'edit',
-      cellId,
-      cellIndex: asked,
-      cellType: shown.cellType,
-      before: shown.source,
-      after: source,
-      executionCount: shown.executionCount
-    },
+    'edit',
+    cellId,
+    source,
     frame.review === true
   );
-  // The user may have moved or deleted the cell while it waited.
-  const index = requireCell(ctx.panel, cellId);
-  const verdict = decision ? { accepted: decision.accepted } : {};
-  if (decision && !decision.accepted) {
-    const comment = decision.comment ? { comment: decision.comment } : {};
-    return { cellId, cellIndex: index, ...verdict, ...comment };
+  if (rejected) {
+    return rejected;
   }
   const before = cellBefore(model, index);
   replaceSource(model, index, source);
@@ -266,27 +287,16 @@ async function remove(
   frame: INotebookActionFrame
 ): Promise<INotebookActionResult> {
   const cellId = frame.cellId ?? '';
-  const asked = requireCell(ctx.panel, cellId);
-  const model = modelOf(ctx.panel);
-  const shown = cellBefore(model, asked);
   // Deletions are always reviewed, whatever the request says.
-  const decision = (await reviewed(
+  const { model, index, rejected } = await decide(
     ctx,
-    {
-      kind: 'delete',
-      cellId,
-      cellIndex: asked,
-      cellType: shown.cellType,
-      before: shown.source,
-      after: '',
-      executionCount: shown.executionCount
-    },
+    'delete',
+    cellId,
+    '',
     true
-  )) as IReviewDecision;
-  const index = requireCell(ctx.panel, cellId);
-  if (!decision.accepted) {
-    const comment = decision.comment ? { comment: decision.comment } : {};
-    return { cellId, cellIndex: index, accepted: false, ...comment };
+  );
+  if (rejected) {
+    return rejected;
   }
   const before = cellBefore(model, index);
   deleteCells(model, [cellId]);
