@@ -16,6 +16,17 @@ function idAt(notebook: Notebook, index: number): string {
   return notebook.model!.cells.get(index).id;
 }
 
+/** The model's fix of cell `cellId` (`x = 1`, run), reviewed. */
+function reviewedFix(cellId: string): INotebookActionFrame {
+  return request({
+    action: 'edit',
+    cellId,
+    source: 'x = 1',
+    run: true,
+    review: true
+  });
+}
+
 /** A request of step 1 of turn t1. */
 function request(
   change: Partial<INotebookActionFrame> & Pick<INotebookActionFrame, 'action'>
@@ -249,25 +260,15 @@ describe('notebook actions (notebook_request)', () => {
     const { notebook } = setUp(['x = 1/0']);
     const cellId = idAt(notebook, 0);
     const asked: IProposedChange[] = [];
-    const result = await executor.act(
-      't1',
-      request({
-        action: 'edit',
-        cellId,
-        source: 'x = 1',
-        run: true,
-        review: true
-      }),
-      {
-        outputLimit: 600,
-        review: async change => {
-          asked.push(change);
-          // Not applied while the user decides.
-          expect(sources(notebook)).toEqual(['x = 1/0']);
-          return { accepted: false, comment: 'keep it' };
-        }
+    const result = await executor.act('t1', reviewedFix(cellId), {
+      outputLimit: 600,
+      review: async change => {
+        asked.push(change);
+        // Not applied while the user decides.
+        expect(sources(notebook)).toEqual(['x = 1/0']);
+        return { accepted: false, comment: 'keep it' };
       }
-    );
+    });
     expect(asked).toEqual([
       expect.objectContaining({
         kind: 'edit',
@@ -290,17 +291,10 @@ describe('notebook actions (notebook_request)', () => {
   it('applies and runs an accepted edit', async () => {
     const { notebook } = setUp(['x = 1/0']);
     const cellId = idAt(notebook, 0);
-    const result = await executor.act(
-      't1',
-      request({
-        action: 'edit',
-        cellId,
-        source: 'x = 1',
-        run: true,
-        review: true
-      }),
-      { outputLimit: 600, review: async () => ({ accepted: true }) }
-    );
+    const result = await executor.act('t1', reviewedFix(cellId), {
+      outputLimit: 600,
+      review: async () => ({ accepted: true })
+    });
     expect(result.accepted).toBe(true);
     expect(result.before?.source).toBe('x = 1/0');
     expect(sources(notebook)).toEqual(['x = 1']);

@@ -219,6 +219,27 @@ describe('review of the model’s changes', () => {
   });
 });
 
+/** A step whose change waits for review: `kind` of a cell from `before` to `after`. */
+function pendingStep(
+  kind: 'edit' | 'delete',
+  before: string,
+  after = ''
+): IStepEntry {
+  return stepEntry({
+    action: kind,
+    cellId: 'c1',
+    executionCount: 4,
+    review: {
+      kind,
+      cellType: 'code',
+      before,
+      after,
+      language: 'python',
+      state: 'pending'
+    }
+  });
+}
+
 describe('reviewed steps in the conversation', () => {
   /** A stored turn: a new cell, an accepted edit, a rejected deletion. */
   const record: ITurnRecord = {
@@ -321,19 +342,7 @@ describe('reviewed steps in the conversation', () => {
   it('shows the side-by-side diff with Accept / Reject (with comment) / Accept all', async () => {
     const decide = jest.fn();
     const acceptAll = jest.fn();
-    const step = stepEntry({
-      action: 'edit',
-      cellId: 'c1',
-      executionCount: 4,
-      review: {
-        kind: 'edit',
-        cellType: 'code',
-        before: 'x = 1/0',
-        after: 'x = 1',
-        language: 'python',
-        state: 'pending'
-      }
-    });
+    const step = pendingStep('edit', 'x = 1/0', 'x = 1');
     const widget = await mount(
       <Step
         step={step}
@@ -370,17 +379,7 @@ describe('reviewed steps in the conversation', () => {
   });
 
   it('shows the cell a deletion would remove', async () => {
-    const step = stepEntry({
-      action: 'delete',
-      review: {
-        kind: 'delete',
-        cellType: 'code',
-        before: 'del_me = 1',
-        after: '',
-        language: 'python',
-        state: 'pending'
-      }
-    });
+    const step = pendingStep('delete', 'del_me = 1');
     const widget = await mount(
       <Step
         step={step}

@@ -63,21 +63,33 @@ async function scriptFix(
   );
 }
 
+/**
+ * The user's failing cell, the model's fix of it sent for review: returns the step's review
+ * once its diff shows.
+ */
+async function reviewedFix(
+  page: IJupyterLabPageFixture,
+  request: APIRequestContext,
+  name: string
+) {
+  const cellId = await failingCell(page, name);
+  await page.evaluate(() => (window as any).jupyterapp.shell.collapseLeft());
+  await openPanel(page);
+  await scriptFix(request, cellId);
+  await send(page, 'Fix the error in my cell');
+  const review = page.locator(`${PANEL} .jp-CodeInterp-review`);
+  await expect(review.locator('.cm-mergeView')).toBeVisible({
+    timeout: 30000
+  });
+  return review;
+}
+
 test.describe('review of edits', () => {
   test('a fix of the user’s cell waits behind a diff; Accept applies and runs it', async ({
     page,
     request
   }, testInfo) => {
-    const cellId = await failingCell(page, 'review-accept.ipynb');
-    await page.evaluate(() => (window as any).jupyterapp.shell.collapseLeft());
-    await openPanel(page);
-    await scriptFix(request, cellId);
-    await send(page, 'Fix the error in my cell');
-
-    const review = page.locator(`${PANEL} .jp-CodeInterp-review`);
-    await expect(review.locator('.cm-mergeView')).toBeVisible({
-      timeout: 30000
-    });
+    const review = await reviewedFix(page, request, 'review-accept.ipynb');
     await expect(review).toContainText('1/0');
     await expect(review).toContainText('1/1');
     // The notebook cell is marked and not changed yet.
@@ -127,15 +139,7 @@ test.describe('review of edits', () => {
     page,
     request
   }) => {
-    const cellId = await failingCell(page, 'review-reject.ipynb');
-    await openPanel(page);
-    await scriptFix(request, cellId);
-    await send(page, 'Fix the error in my cell');
-
-    const review = page.locator(`${PANEL} .jp-CodeInterp-review`);
-    await expect(review.locator('.cm-mergeView')).toBeVisible({
-      timeout: 30000
-    });
+    const review = await reviewedFix(page, request, 'review-reject.ipynb');
     await review
       .locator('.jp-CodeInterp-reviewComment')
       .fill('the division by zero is on purpose');
