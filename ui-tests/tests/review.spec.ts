@@ -133,6 +133,21 @@ test.describe('review of edits', () => {
       'Edited cell [2]'
     );
     await expect(review.locator('.jp-CodeInterp-reviewAccept')).toHaveCount(0);
+
+    // Undo puts the user's cell back as it was, with its saved error output.
+    await page.locator(`${PANEL} .jp-CodeInterp-undo`).click();
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog).toContainText(
+      'The 1 cell it edited or deleted is put back as it was'
+    );
+    await expect(dialog).toContainText('written files stay');
+    await dialog.locator('.jp-mod-accept.jp-mod-warn').click();
+    await expect
+      .poll(async () => (await notebookCells(page))[0]?.source)
+      .toBe('1/0');
+    const [restored] = await notebookCells(page);
+    expect(restored.executionCount).toBe(1);
+    expect(JSON.stringify(restored.outputs)).toContain('ZeroDivisionError');
   });
 
   test('Reject leaves the cell unchanged and the model hears why', async ({
