@@ -84,14 +84,18 @@ export interface IStepEntry {
 
 /** A change to a cell shown for the user's Accept or Reject. */
 export interface IStepReview {
+  /** A new source for the cell, or its deletion. */
   kind: 'edit' | 'delete';
+  /** The cell's type (code, markdown, raw). */
   cellType: string;
   /** The cell's source now, and as the change would make it ('' for a deletion). */
   before: string;
   after: string;
   /** The kernel's language, for highlighting. */
   language: string;
+  /** Waiting, decided, or ended unapplied with the turn. */
   state: 'pending' | 'accepted' | 'rejected' | 'cancelled';
+  /** What the user typed with Reject. */
   comment?: string;
 }
 

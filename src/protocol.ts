@@ -100,9 +100,13 @@ export type NotebookAction = 'edit' | 'run' | 'read' | 'markdown' | 'delete';
 /** Server → client: act on existing cells of the turn's notebook. */
 export interface INotebookActionFrame {
   type: 'notebook_request';
+  /** The turn asking. */
   turnId: string;
+  /** Echoed by the `notebook_result`. */
   requestId: string;
+  /** The step this action is (its entry in the panel). */
   step: number;
+  /** What to do. */
   action: NotebookAction;
   /** The cell acted on (`markdown`: the new cell's id). */
   cellId?: string;
@@ -120,24 +124,35 @@ export interface INotebookActionFrame {
 
 /** A cell as it was before an edit or deletion: what Undo restores. */
 export interface ICellBefore {
+  /** The cell's type. */
   cellType: 'code' | 'markdown' | 'raw';
+  /** Its source. */
   source: string;
+  /** Its outputs, as saved (none for Markdown and raw cells). */
   outputs: nbformat.IOutput[];
+  /** Its prompt's number. */
   executionCount: number | null;
+  /** Its index (0-based). */
   index: number;
 }
 
 /** One cell a `run` action ran. */
 export interface ICellRun {
+  /** The cell that ran. */
   cellId: string;
+  /** Its index (0-based). */
   cellIndex: number;
+  /** Its outputs, compacted like execute results. */
   outputs: nbformat.IOutput[];
+  /** Its prompt's number. */
   executionCount: number | null;
 }
 
 /** What the panel reports after a notebook action. */
 export interface INotebookActionResult {
+  /** The cell acted on (`run`: the last that ran; `markdown`: the new one). */
   cellId: string;
+  /** Its index (0-based). */
   cellIndex: number;
   /** A reviewed change: whether the user accepted it. */
   accepted?: boolean;
@@ -145,7 +160,9 @@ export interface INotebookActionResult {
   comment?: string;
   /** The cell before an applied edit or deletion. */
   before?: ICellBefore;
+  /** The cell's outputs (edit with run, run: compacted; read: in full). */
   outputs?: nbformat.IOutput[];
+  /** The cell's prompt number after it ran (or as it is, for read). */
   executionCount?: number | null;
   /** The cells a `run` ran, in order. */
   runs?: ICellRun[];
@@ -367,8 +384,11 @@ export interface IConversationsFrame {
 
 /** A cell an undone turn changed: restore it as it was. */
 export interface IRestoreCell {
+  /** The cell. */
   cellId: string;
+  /** What the turn did to it. */
   action: 'edit' | 'delete';
+  /** The cell as it was before. */
   before: ICellBefore;
 }
 

@@ -12,9 +12,13 @@ import type { ConversationStore } from '../store';
 
 /** A change the model asked for, shown before it is applied. */
 export interface IProposedChange {
+  /** A new source for the cell, or its deletion. */
   kind: 'edit' | 'delete';
+  /** The cell changed. */
   cellId: string;
+  /** Its index now (0-based). */
   cellIndex: number;
+  /** Its type (code, markdown, raw). */
   cellType: string;
   /** The cell's source now. */
   before: string;
@@ -30,6 +34,7 @@ export interface IProposedChange {
 
 /** The user's answer to a proposed change. */
 export interface IReviewDecision {
+  /** Apply the change (false: leave the cell as it is). */
   accepted: boolean;
   /** What the user typed with Reject. */
   comment?: string;
