@@ -461,3 +461,29 @@ def test_progress_on_a_terminal_is_one_updating_line_that_never_cuts_the_answer(
     assert "Answer line one" in lines and "answer line two" in lines, lines
     assert "[step 1] ✓" in lines, lines  # no figures: the live line shows them
     assert re.fullmatch(r"\[turn\] 1 step · \d+s · [\d,]+ tokens", lines[-1]), lines
+
+
+def test_trust_edits_lets_the_model_edit_a_user_cell_and_a_question_exits_4(
+    scripted_llm: ScriptedLLM, tmp_path: Path
+) -> None:
+    path = tmp_path / "edits.ipynb"
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("1 / 0")
+    cell.id = "users"
+    notebook.cells = [cell]
+    nbformat.write(notebook, path)
+    edit = json.dumps({"cell_id": "users", "source": "print(2 ** 5)"})
+    ask = json.dumps({"question": "Keep going?", "choices": ["yes", "no"]})
+    scripted_llm.push(
+        {"text": "", "tool_calls": [{"name": "edit_cell", "arguments": edit}]},
+        {"text": "", "tool_calls": [{"name": "ask_user", "arguments": ask}]},
+    )
+    completed = run_cli(
+        scripted_llm, tmp_path, "run", str(path), "fix it", "--trust-edits", "--no-markdown"
+    )
+
+    assert completed.returncode == 4, completed.stderr
+    assert "Keep going?\n  - yes\n  - no" in completed.stdout
+    saved = nbformat.read(path, as_version=4)
+    assert [c.source for c in saved.cells] == ["print(2 ** 5)"]
+    assert saved.cells[0].outputs[0]["text"] == "32\n"

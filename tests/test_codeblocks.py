@@ -13,6 +13,7 @@ from jupyter_code_interp.agent.codeblocks import (
     code_rule,
     fenced_blocks,
     first_runnable,
+    header_action,
     language_tags,
     looks_like_python,
     mask_reasoning,
@@ -232,3 +233,63 @@ def test_a_turn_is_about_files_when_the_instruction_names_one() -> None:
     assert names_a_file("what does NOTES.TXT say", files)
     assert not names_a_file("hello, how are you?", files)
     assert not names_a_file("read the README", files)  # a name without a suffix is a word
+
+
+@pytest.mark.parametrize(
+    ("fence", "action", "arguments"),
+    [
+        (
+            "```python edit=c1\nprint(1)\n```",
+            "edit",
+            {"cell_id": "c1", "source": "print(1)", "run": True},
+        ),
+        (
+            "```python edit=c1 run=no\nx = 1\n```",
+            "edit",
+            {"cell_id": "c1", "source": "x = 1", "run": False},
+        ),
+        ("```run c1 c2\n```", "run", {"cell_ids": ["c1", "c2"]}),
+        ("```read c1 3\n```", "read", {"cell_id": "c1", "page": 3}),
+        ("```read c1\n```", "read", {"cell_id": "c1", "page": 1}),
+        (
+            "```markdown insert after=c1\n# Notes\n```",
+            "markdown",
+            {"source": "# Notes", "after_cell_id": "c1"},
+        ),
+        (
+            "```markdown insert\n# Notes\n```",
+            "markdown",
+            {"source": "# Notes", "after_cell_id": None},
+        ),
+        ("```delete c1\n```", "delete", {"cell_id": "c1"}),
+        (
+            "```plan\n- [x] load\n- [ ] plot\n```",
+            "plan",
+            {"items": [{"text": "load", "done": True}, {"text": "plot", "done": False}]},
+        ),
+    ],
+)
+def test_fence_headers_are_notebook_actions(
+    fence: str, action: str, arguments: dict[str, object]
+) -> None:
+    block = first_runnable(fence, FENCED)
+    assert block is not None
+    found = header_action(block, FENCED)
+    assert found is not None and (found.action, found.arguments) == (action, arguments)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "```markdown\n# just Markdown\n```",  # no `insert`: an example
+        "```run\n```",  # no cell ids
+        "```delete\n```",
+        "```plan\nnot a checklist\n```",
+        "```text\n```python edit=c1\nprint(1)\n```\n```",
+        "<think>```python edit=c1\nprint(1)\n```</think>",
+        "```bash edit=c1\nls\n```",  # not the kernel's language
+    ],
+)
+def test_other_headers_never_act(text: str) -> None:
+    block = first_runnable(text, FENCED)
+    assert block is None or header_action(block, FENCED) is None

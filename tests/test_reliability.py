@@ -273,6 +273,29 @@ async def test_an_oversized_result_fails_its_step_instead_of_hanging(
     assert "frames may be at most 8 MiB" in frames[-1]["message"]
 
 
+@on_server_loop
+async def test_an_oversized_notebook_result_fails_its_step_too(
+    code_interp_server: ScriptedLLM, jp_ws_fetch: Fetch
+) -> None:
+    run = {"name": "run_cells", "arguments": json.dumps({"cell_ids": ["a"]})}
+    code_interp_server.push({"text": "", "tool_calls": [run]}, text_reply("too big, sorry"))
+    client = await ChatClient.open(jp_ws_fetch)
+    await client.send(turn("t1", "run cell a"))
+    request = (await client.until("notebook_request"))[-1]
+    huge = {"output_type": "stream", "name": "stdout", "text": "x" * (8 * 1024 * 1024 + 300 * 1024)}
+    await client.send(
+        {
+            "type": "notebook_result",
+            "requestId": request["requestId"],
+            "result": {"cellId": "a", "runs": [{"cellId": "a", "outputs": [huge]}]},
+        }
+    )
+    frames = await client.until("turn_finished")
+    client.close()
+    assert frames[-1]["reason"] == "error"
+    assert "'notebook_result' frames may be at most 8 MiB" in frames[-1]["message"]
+
+
 @pytest.mark.parametrize(
     ("method", "parts", "params", "body", "status", "expected"),
     [

@@ -46,7 +46,8 @@ __all__ = ["TurnOptions", "TurnOutcome", "request_messages", "run_turn"]
 
 
 MAX_INVALID_ROUNDS = 3
-"""Replies in a row whose tool calls could not be run before the turn gives up."""
+"""Replies in a row whose tool calls could not be run before the turn gives up (or that only
+update the plan, before the turn is asked for its answer)."""
 TOOL_SCHEMA_TOKENS = estimate_tokens(str(tool_schemas())) + 20
 """Prompt tokens the tool schemas take (all tools; the compact prompt sends run_code only)."""
 COMPACT_TOOL_TOKENS = estimate_tokens(str(tool_schemas()[:1])) + 20
@@ -131,7 +132,7 @@ class _Turn:
 
     async def loop(self) -> TurnOutcome:
         """Loop until the model answers without code, a limit is hit or something fails."""
-        invalid_rounds = 0
+        invalid_rounds = plan_rounds = 0
         while True:
             if self.steps >= self.max_steps:
                 return await self.final_answer(
@@ -156,8 +157,14 @@ class _Turn:
             stop = await self.run_jobs(reply, jobs)
             if stop is not None:
                 return stop
-            if any(job.step is not None or job.acted for job in jobs):
-                invalid_rounds, self.repeats.rounds = 0, 0
+            if any(job.step is not None for job in jobs):
+                invalid_rounds, self.repeats.rounds, plan_rounds = 0, 0, 0
+                continue
+            if any(job.acted for job in jobs):
+                # Plans without steps: a model that only ever re-plans must still come to an end.
+                plan_rounds += 1
+                if plan_rounds >= MAX_INVALID_ROUNDS:
+                    return await self.final_answer("done")
                 continue
             if all(job.repeat for job in jobs):
                 self.repeats.rounds += 1
