@@ -1,4 +1,3 @@
-import { MergeView } from '@codemirror/merge';
 import { EditorState, Extension } from '@codemirror/state';
 import { EditorView } from '@codemirror/view';
 import { jupyterTheme } from '@jupyterlab/codemirror';
@@ -70,14 +69,24 @@ export function DiffView(props: {
       });
       return () => view.destroy();
     }
-    const merge = new MergeView({
-      parent,
-      a: { doc: review.before, extensions },
-      b: { doc: review.after, extensions },
-      collapseUnchanged: { margin: 3, minSize: 6 },
-      gutter: true
+    // Loaded when a diff is first shown, not with the panel.
+    let merge: { destroy(): void } | null = null;
+    let live = true;
+    void import('@codemirror/merge').then(({ MergeView }) => {
+      if (live) {
+        merge = new MergeView({
+          parent,
+          a: { doc: review.before, extensions },
+          b: { doc: review.after, extensions },
+          collapseUnchanged: { margin: 3, minSize: 6 },
+          gutter: true
+        });
+      }
     });
-    return () => merge.destroy();
+    return () => {
+      live = false;
+      merge?.destroy();
+    };
   }, [language, review.kind, review.before, review.after]);
   return (
     <div className="jp-CodeInterp-diff" data-kind={review.kind}>
