@@ -6,6 +6,7 @@ import { UUID } from '@lumino/coreutils';
 import { ApprovalChoice, Approvals } from './approvals';
 import { conversationCells } from './conversation';
 import { ConversationSync } from './conversationSync';
+import { Reviews } from './notebook/review';
 import type { IAttachmentRef } from './files/attachments';
 import type { IModelChoice } from './providers/types';
 import { ConversationStore } from './store';
@@ -13,6 +14,7 @@ import {
   ClientFrame,
   IExecuteRequestFrame,
   IExecutionResult,
+  INotebookActionFrame,
   INotebookContext,
   IServerStatus,
   ITurnFrame,
@@ -54,6 +56,8 @@ export interface ITurnSettings {
   maxFixAttempts?: number;
   /** Ask once for computed figures when a turn about files ends without code. */
   computeFigures?: boolean;
+  /** Apply the model's edits of cells without review (deletions are still reviewed). */
+  trustEdits?: boolean;
 }
 
 /**
@@ -79,6 +83,7 @@ export class CodeInterpreterController {
       options.fetchStatus ??
       (() => requestAPI<IServerStatus>(statusQuery, serverSettings));
     this._approvals = new Approvals(this.store);
+    this.reviews = new Reviews(this.store, this._trans);
     this.conversations = new ConversationSync({
       store: this.store,
       send: frame => this._send(frame),
@@ -95,6 +100,9 @@ export class CodeInterpreterController {
 
   /** Stored conversations: history, list, open, delete, undo. */
   readonly conversations: ConversationSync;
+
+  /** Changes to cells that wait for the user's Accept or Reject. */
+  readonly reviews: Reviews;
 
   /** Open the chat connection (no-op when already open). */
   connect(): void {
@@ -156,6 +164,7 @@ export class CodeInterpreterController {
       outputLimit: settings.outputLimit,
       maxFixAttempts: settings.maxFixAttempts,
       computeFigures: settings.computeFigures,
+      trustEdits: settings.trustEdits,
       ...this._modelFields(notebook, settings),
       ...(attachments.length
         ? { attachments: attachments.map(file => file.path) }
@@ -216,6 +225,7 @@ export class CodeInterpreterController {
       return;
     }
     this._approvals.cancel(turn.turnId);
+    this.reviews.cancel(turn.turnId);
     void this._executor.interrupt(turn.turnId).catch(() => undefined);
     if (!this._send({ type: 'stop', turnId: turn.turnId })) {
       this.store.endTurn(turn.turnId, 'stopped', '');
@@ -301,7 +311,10 @@ export class CodeInterpreterController {
     }
     this.store.apply(frame);
     if (frame.type === 'execute_request') {
-      void this._execute(frame);
+      void this._answer(frame.turnId, () => this._execute(frame));
+    }
+    if (frame.type === 'notebook_request') {
+      void this._answer(frame.turnId, () => this._act(frame));
     }
     if (frame.type === 'turn_finished' && frame.toolModeLearned) {
       void this.refreshStatus(); // the picker marks the model
@@ -312,13 +325,22 @@ export class CodeInterpreterController {
     }
   }
 
-  private async _execute(frame: IExecuteRequestFrame): Promise<void> {
+  /** Send the answer to a request of a running turn (the server abandons ended ones). */
+  private async _answer(
+    turnId: string,
+    make: () => Promise<ClientFrame>
+  ): Promise<void> {
+    const reply = await make();
+    if (this.store.runningTurns().includes(turnId)) {
+      this._send(reply);
+    }
+  }
+
+  private async _execute(frame: IExecuteRequestFrame): Promise<ClientFrame> {
     const { turnId, requestId, step } = frame;
-    let reply: ClientFrame;
     try {
       const result = await this._executor.execute(turnId, frame.code, {
-        outputLimit:
-          this._outputLimits.get(turnId) ?? this._outputLimit(this._settings()),
+        outputLimit: this._turnOutputLimit(turnId),
         replaceCellId: frame.replaceCellId ?? null,
         cellId: frame.cellId ?? null,
         onInserted: (cellId, cellIndex) =>
@@ -331,16 +353,35 @@ export class CodeInterpreterController {
             }
           : {})
       });
-      reply = { type: 'execute_result', requestId, result };
       this._noteMissingGlyphs(turnId, result.outputs);
+      return { type: 'execute_result', requestId, result };
     } catch (reason) {
-      const error = errorMessage(reason);
-      reply = { type: 'execute_result', requestId, error };
+      return { type: 'execute_result', requestId, error: errorMessage(reason) };
     }
-    // The server abandons executions of turns that ended meanwhile.
-    if (this.store.runningTurns().includes(turnId)) {
-      this._send(reply);
+  }
+
+  /** Act on existing cells; changes asked for review wait for the user. */
+  private async _act(frame: INotebookActionFrame): Promise<ClientFrame> {
+    const { turnId, requestId, step } = frame;
+    try {
+      const result = await this._executor.act(turnId, frame, {
+        outputLimit: this._turnOutputLimit(turnId),
+        review: change => this.reviews.request(turnId, step, change)
+      });
+      return { type: 'notebook_result', requestId, result };
+    } catch (reason) {
+      return {
+        type: 'notebook_result',
+        requestId,
+        error: errorMessage(reason)
+      };
     }
+  }
+
+  private _turnOutputLimit(turnId: string): number {
+    return (
+      this._outputLimits.get(turnId) ?? this._outputLimit(this._settings())
+    );
   }
 
   /** Say once per kernel that plots show boxes for Chinese text, with the fix. */
@@ -389,6 +430,7 @@ export class CodeInterpreterController {
 
   private _forget(turnId: string): void {
     this._approvals.cancel(turnId);
+    this.reviews.cancel(turnId);
     this._executor.endTurn(turnId);
     this._outputLimits.delete(turnId);
     this._sentTurns.delete(turnId);

@@ -72,6 +72,31 @@ export interface IStepEntry {
   skipped?: boolean;
   /** Auto-run is off and the cell waits for Run or Skip. */
   awaiting?: boolean;
+  /** What the step does to the notebook (absent: runs new code). */
+  action?: IStepStartedFrame['action'];
+  /** The cells a `run` step runs. */
+  cellIds?: readonly string[] | null;
+  /** The change shown for review (live only; never replayed). */
+  review?: IStepReview;
+  /** The user rejected the step's change. */
+  rejected?: boolean;
+}
+
+/** A change to a cell shown for the user's Accept or Reject. */
+export interface IStepReview {
+  /** A new source for the cell, or its deletion. */
+  kind: 'edit' | 'delete';
+  /** The cell's type (code, markdown, raw). */
+  cellType: string;
+  /** The cell's source now, and as the change would make it ('' for a deletion). */
+  before: string;
+  after: string;
+  /** The kernel's language, for highlighting. */
+  language: string;
+  /** Waiting, decided, or ended unapplied with the turn. */
+  state: 'pending' | 'accepted' | 'rejected' | 'cancelled';
+  /** What the user typed with Reject. */
+  comment?: string;
 }
 
 /** How a turn ended. */
@@ -151,7 +176,8 @@ function push(conv: IConversation, entry: ConversationEntry): IConversation {
   };
 }
 
-function updateStep(
+/** Change a turn's step entry (created, running, when it is not there yet). */
+export function updateStep(
   conv: IConversation,
   turnId: string,
   step: number,
@@ -238,6 +264,14 @@ function startStep(
 ): IConversation {
   const replaces = frame.replaceCellId ?? null;
   const attempt = frame.type === 'step_started' ? frame.attempt : null;
+  const acting =
+    frame.type === 'step_started' && frame.action && frame.action !== 'run_code'
+      ? {
+          action: frame.action,
+          ...(frame.cellId ? { cellId: frame.cellId } : {}),
+          ...(frame.cellIds?.length ? { cellIds: frame.cellIds } : {})
+        }
+      : {};
   let next = conv;
   if (replaces) {
     // The earlier step's code is gone from its cell: say so on its entry.
@@ -261,6 +295,7 @@ function startStep(
       ...e,
       code: frame.code || e.code,
       ...(attempt ? { attempt } : {}),
+      ...acting,
       ...(replaces ? { replaces, cellId: e.cellId ?? replaces } : {})
     }),
     frame.code
@@ -390,7 +425,8 @@ export function applyFrame(
         cellIndex: frame.cellIndex ?? e.cellIndex,
         awaiting: false,
         ...(frame.images?.length ? { images: frame.images } : {}),
-        ...(frame.skipped ? { skipped: true } : {})
+        ...(frame.skipped ? { skipped: true } : {}),
+        ...(frame.rejected ? { rejected: true } : {})
       }));
     case 'files':
       return push(conv, {

@@ -6,7 +6,7 @@
 
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-import type { ClientFrame, ServerFrame } from './protocol';
+import type { ClientFrame, IRestoreCell, ServerFrame } from './protocol';
 import type { ConversationStore } from './store';
 import type { INotebookExecutor } from './notebook/tokens';
 import { errorMessage } from './errors';
@@ -97,7 +97,11 @@ export class ConversationSync {
         return true;
       }
       case 'undone':
-        this._removeCells(frame.notebook, frame.removeCellIds ?? []);
+        this._undoCells(
+          frame.notebook,
+          frame.removeCellIds ?? [],
+          frame.restoreCells ?? []
+        );
         this._store.removeTurn(frame.notebook, frame.turnId);
         // The turn before may be undoable now: the server's history says.
         this.requestHistory(frame.notebook);
@@ -112,9 +116,14 @@ export class ConversationSync {
     clearTimeout(this._pollTimer);
   }
 
-  private _removeCells(notebook: string, cellIds: readonly string[]): void {
+  /** Remove the undone turn's cells and restore those it edited or deleted. */
+  private _undoCells(
+    notebook: string,
+    cellIds: readonly string[],
+    restore: readonly IRestoreCell[]
+  ): void {
     try {
-      this._executor.removeCells(notebook, cellIds);
+      this._executor.undoCells(notebook, cellIds, restore);
     } catch (reason) {
       const detail = errorMessage(reason);
       this._store.setGlobalError(

@@ -41,6 +41,8 @@ export interface ITurnFrame {
   kernelId?: string;
   /** The panel's language for the server's messages (default: the socket's). */
   locale?: string;
+  /** Apply the model's edits of cells without review (deletions are still reviewed). */
+  trustEdits?: boolean;
 }
 
 /** One notebook cell as the model sees it. */
@@ -92,6 +94,89 @@ export type IExecuteResultFrame =
   | { type: 'execute_result'; requestId: string; result: IExecutionResult }
   | { type: 'execute_result'; requestId: string; error: string };
 
+/** What a notebook action does to a cell. */
+export type NotebookAction = 'edit' | 'run' | 'read' | 'markdown' | 'delete';
+
+/** Server → client: act on existing cells of the turn's notebook. */
+export interface INotebookActionFrame {
+  type: 'notebook_request';
+  /** The turn asking. */
+  turnId: string;
+  /** Echoed by the `notebook_result`. */
+  requestId: string;
+  /** The step this action is (its entry in the panel). */
+  step: number;
+  /** What to do. */
+  action: NotebookAction;
+  /** The cell acted on (`markdown`: the new cell's id). */
+  cellId?: string;
+  /** The cells to run, in order (`run`). */
+  cellIds?: string[];
+  /** The new source (`edit`, `markdown`). */
+  source?: string;
+  /** Run the edited cell (`edit`). */
+  run?: boolean;
+  /** Wait for the user's Accept or Reject before applying (`edit`, `delete`). */
+  review?: boolean;
+  /** Insert the Markdown cell after this cell (`markdown`). */
+  afterCellId?: string | null;
+}
+
+/** A cell as it was before an edit or deletion: what Undo restores. */
+export interface ICellBefore {
+  /** The cell's type. */
+  cellType: 'code' | 'markdown' | 'raw';
+  /** Its source. */
+  source: string;
+  /** Its outputs, as saved (none for Markdown and raw cells). */
+  outputs: nbformat.IOutput[];
+  /** Its prompt's number. */
+  executionCount: number | null;
+  /** Its index (0-based). */
+  index: number;
+}
+
+/** One cell a `run` action ran. */
+export interface ICellRun {
+  /** The cell that ran. */
+  cellId: string;
+  /** Its index (0-based). */
+  cellIndex: number;
+  /** Its outputs, compacted like execute results. */
+  outputs: nbformat.IOutput[];
+  /** Its prompt's number. */
+  executionCount: number | null;
+}
+
+/** What the panel reports after a notebook action. */
+export interface INotebookActionResult {
+  /** The cell acted on (`run`: the last that ran; `markdown`: the new one). */
+  cellId: string;
+  /** Its index (0-based). */
+  cellIndex: number;
+  /** A reviewed change: whether the user accepted it. */
+  accepted?: boolean;
+  /** What the user typed with Reject. */
+  comment?: string;
+  /** The cell before an applied edit or deletion. */
+  before?: ICellBefore;
+  /** The cell's outputs (edit with run, run: compacted; read: in full). */
+  outputs?: nbformat.IOutput[];
+  /** The cell's prompt number after it ran (or as it is, for read). */
+  executionCount?: number | null;
+  /** The cells a `run` ran, in order. */
+  runs?: ICellRun[];
+}
+
+/** Client → server: answer to a `notebook_request`. */
+export type INotebookResultFrame =
+  | {
+      type: 'notebook_result';
+      requestId: string;
+      result: INotebookActionResult;
+    }
+  | { type: 'notebook_result'; requestId: string; error: string };
+
 /** Client → server: cancel a running turn. */
 export interface IStopFrame {
   type: 'stop';
@@ -128,6 +213,7 @@ export interface IUndoFrame {
 export type ClientFrame =
   | ITurnFrame
   | IExecuteResultFrame
+  | INotebookResultFrame
   | IStopFrame
   | IResetFrame
   | INotebookRequestFrame
@@ -176,6 +262,12 @@ export interface IStepStartedFrame {
   replaceCellId?: string | null;
   /** Set when the step is an automatic fix attempt. */
   attempt?: { number: number; of: number } | null;
+  /** What the step does (absent: `run_code`). */
+  action?: 'run_code' | NotebookAction;
+  /** The existing cell the step acts on. */
+  cellId?: string | null;
+  /** The existing cells the step runs (`run`). */
+  cellIds?: string[] | null;
 }
 
 /** Server → client: insert this code as a new cell and run it. */
@@ -206,6 +298,8 @@ export interface IStepFinishedFrame {
   images?: Array<{ mime: string; data: string }>;
   /** The user chose Skip (auto-run off): the cell was not run. */
   skipped?: boolean;
+  /** The user rejected the step's change (review). */
+  rejected?: boolean;
 }
 
 /** A file a step created or changed, or the answer pointed at. */
@@ -288,12 +382,24 @@ export interface IConversationsFrame {
   items: IConversationSummary[];
 }
 
-/** Server → client: a turn was undone; delete these cells. */
+/** A cell an undone turn changed: restore it as it was. */
+export interface IRestoreCell {
+  /** The cell. */
+  cellId: string;
+  /** What the turn did to it. */
+  action: 'edit' | 'delete';
+  /** The cell as it was before. */
+  before: ICellBefore;
+}
+
+/** Server → client: a turn was undone; delete these cells, restore those. */
 export interface IUndoneFrame {
   type: 'undone';
   notebook: string;
   turnId: string;
   removeCellIds: string[];
+  /** Edited and deleted cells to restore, newest change first. */
+  restoreCells?: IRestoreCell[];
 }
 
 /** Any frame the server sends. */
@@ -303,6 +409,7 @@ export type ServerFrame =
   | IReasoningFrame
   | IStepStartedFrame
   | IExecuteRequestFrame
+  | INotebookActionFrame
   | IStepFinishedFrame
   | IFilesFrame
   | ITurnFinishedFrame
@@ -335,6 +442,7 @@ const SERVER_FRAME_TYPES = new Set([
   'reasoning',
   'step_started',
   'execute_request',
+  'notebook_request',
   'step_finished',
   'files',
   'turn_finished',

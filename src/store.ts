@@ -116,7 +116,7 @@ export class ConversationStore {
     cellId: string,
     cellIndex: number
   ): void {
-    this._updateTurn(turnId, conv =>
+    this.updateConversationOfTurn(turnId, conv =>
       setStepCell(conv, turnId, step, cellId, cellIndex)
     );
   }
@@ -128,7 +128,7 @@ export class ConversationStore {
     awaiting: boolean,
     skipped = false
   ): void {
-    this._updateTurn(turnId, conv =>
+    this.updateConversationOfTurn(turnId, conv =>
       setStepAwaiting(conv, turnId, step, awaiting, skipped)
     );
   }
@@ -249,8 +249,8 @@ export class ConversationStore {
     this._changed.emit();
   }
 
-  /** Change the conversation a known turn belongs to. */
-  private _updateTurn(
+  /** Change the conversation a known turn belongs to (no-op for an unknown turn). */
+  updateConversationOfTurn(
     turnId: string,
     change: (conv: IConversation) => IConversation
   ): void {

@@ -1,3 +1,4 @@
+import type { Extension } from '@codemirror/state';
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
@@ -8,6 +9,7 @@ import type { Message } from '@lumino/messaging';
 import React from 'react';
 
 import { PanelView } from './components/Panel';
+import type { IReviewActions } from './components/Review';
 import { imageTitle } from './components/Step';
 import { panelFiles } from './components/files/PanelFiles';
 import { panelModelProps } from './components/providers/PanelModels';
@@ -24,6 +26,7 @@ import type { IModelProviders } from './providers/tokens';
 import type { AnswerRendermime } from './render/sanitizer';
 import { IImageData, imagesOf } from './imageView';
 import { cellOutputs } from './notebook/cells';
+import { undoDialogText } from './notebook/review';
 import { SidebarWidth } from './sidebarWidth';
 
 /** DOM id of the side panel. */
@@ -38,6 +41,7 @@ export class CodeInterpreterPanel extends ReactWidget {
   constructor(options: CodeInterpreterPanel.IOptions) {
     super();
     this._options = options;
+    this._review = this._reviewActions();
     const { trans, controller, tracker } = options;
     this.id = PANEL_ID;
     this.addClass('jp-CodeInterp-panel');
@@ -129,6 +133,7 @@ export class CodeInterpreterPanel extends ReactWidget {
         onShowCell={this._onShowCell}
         onEditCell={this._onEditCell}
         onApprove={this._onApprove}
+        review={this._review}
         onUndo={this._onUndo}
         onOpenImage={this._onOpenImage}
         onExport={this._options.exportConversation}
@@ -281,9 +286,7 @@ export class CodeInterpreterPanel extends ReactWidget {
     const { trans, controller } = this._options;
     const result = await showDialog({
       title: trans.__('Undo the last turn?'),
-      body: trans.__(
-        'The cells this turn inserted are deleted from the notebook and the turn leaves the conversation. What the code did in the kernel is not undone: variables, imported modules and written files stay.'
-      ),
+      body: undoDialogText(controller.store.get(notebook), turnId, trans),
       buttons: [
         Dialog.cancelButton({ label: trans.__('Cancel') }),
         Dialog.warnButton({ label: trans.__('Undo') })
@@ -363,6 +366,13 @@ export class CodeInterpreterPanel extends ReactWidget {
   private _onApprove = (step: IStepEntry, choice: ApprovalChoice): void => {
     this._options.controller.approve(step.turnId, choice);
   };
+  /** Accept / Reject / Accept all of the changes under review, and their highlighting. */
+  private _reviewActions = (): IReviewActions => ({
+    decide: (step, decision) =>
+      this._options.controller.reviews.decide(step.turnId, step.step, decision),
+    acceptAll: step => this._options.controller.reviews.acceptAll(step.turnId),
+    highlight: this._options.highlight
+  });
   private _onRetryTurn = (turnId: string): void => {
     const panel = this._options.tracker.currentWidget;
     if (panel) {
@@ -391,6 +401,7 @@ export class CodeInterpreterPanel extends ReactWidget {
   };
 
   private _options: CodeInterpreterPanel.IOptions;
+  private _review: IReviewActions;
   private _watched: NotebookPanel | null = null;
   private _watchedPath: string | null = null;
   private _drop: DropTarget | null = null;
@@ -430,6 +441,8 @@ export namespace CodeInterpreterPanel {
     openImage?: (image: IImageData, title: string) => void;
     /** Export the shown conversation as Markdown (absent: no button). */
     exportConversation?: () => void;
+    /** Syntax highlighting of a kernel language for review diffs (absent: plain). */
+    highlight?: (language: string) => Promise<Extension | null>;
   }
 }
 

@@ -119,7 +119,7 @@ describe('NotebookExecutor', () => {
     }
   );
 
-  it('refuses to replace a cell the turn did not insert', async () => {
+  it('refuses to replace a cell the conversation did not write', async () => {
     const notebook = makeNotebook(['user_code = 1']);
     const { panel } = makePanel({ notebook });
     const userCell = notebook.model!.cells.get(0).id;
@@ -129,19 +129,27 @@ describe('NotebookExecutor', () => {
         outputLimit: 1000,
         replaceCellId: userCell
       })
-    ).rejects.toThrow(/not inserted by this turn/);
+    ).rejects.toThrow(/not inserted by this conversation/);
     const own = await executor.execute('t1', 'a = 1', { outputLimit: 1000 });
     executor.endTurn('t1');
     executor.beginTurn('t2', panel);
-    // A cell of an earlier turn is not this turn's either.
+    // A cell of an earlier turn the conversation does not list is refused too.
     await expect(
       executor.execute('t2', 'b = 1', {
         outputLimit: 1000,
         replaceCellId: own.cellId
       })
-    ).rejects.toThrow(/not inserted by this turn/);
+    ).rejects.toThrow(/not inserted by this conversation/);
     expect(sources(notebook)).toEqual(['user_code = 1', 'a = 1']);
     expect(ran).toEqual(['a = 1']);
+    // One the conversation wrote in an earlier turn may be replaced (protocol, issue 15).
+    executor.endTurn('t2');
+    executor.beginTurn('t3', panel, { written: [own.cellId] });
+    await executor.execute('t3', 'c = 1', {
+      outputLimit: 1000,
+      replaceCellId: own.cellId
+    });
+    expect(sources(notebook)).toEqual(['user_code = 1', 'c = 1']);
   });
 
   it('waits for approval and runs the code as the user edited it', async () => {

@@ -26,12 +26,16 @@ import { CodeInterpreterController, ITurnSettings } from '../controller';
 import { emptyConversation, type IStepEntry } from '../conversation';
 import type {
   IExecuteOptions,
+  INotebookActionOptions,
   INotebookExecutor,
   ITurnPlacement
 } from '../notebook/tokens';
 import type {
   IExecutionResult,
+  INotebookActionFrame,
+  INotebookActionResult,
   INotebookContext,
+  IRestoreCell,
   IServerStatus
 } from '../protocol';
 import type { IProvidersClient } from '../providers/client';
@@ -336,6 +340,39 @@ export class FakeExecutor implements INotebookExecutor {
   /** No cells: nothing is inserted. */
   insertedCells(): string[] {
     return [];
+  }
+
+  /** Actions asked for, with their options; they settle when the test settles `acting`. */
+  acts: {
+    turnId: string;
+    frame: INotebookActionFrame;
+    options: INotebookActionOptions;
+  }[] = [];
+  acting: PromiseDelegate<INotebookActionResult>[] = [];
+  /** Cells each undo restored. */
+  restored: [NotebookPanel | string, readonly IRestoreCell[]][] = [];
+
+  /** Record the action; it settles when the test settles `acting`. */
+  act(
+    turnId: string,
+    frame: INotebookActionFrame,
+    options: INotebookActionOptions
+  ): Promise<INotebookActionResult> {
+    this.acts.push({ turnId, frame, options });
+    const delegate = new PromiseDelegate<INotebookActionResult>();
+    this.acting.push(delegate);
+    return delegate.promise;
+  }
+
+  /** Record the undo (its removal in `removed` too); every cell counts. */
+  undoCells(
+    notebook: NotebookPanel | string,
+    removeCellIds: readonly string[],
+    restore: readonly IRestoreCell[]
+  ): { removed: number; restored: number } {
+    this.removed.push([notebook, removeCellIds]);
+    this.restored.push([notebook, restore]);
+    return { removed: removeCellIds.length, restored: restore.length };
   }
 
   /** Record the removal; every cell counts as removed. */

@@ -8,6 +8,8 @@ import { AttachmentChips } from './files/Attachments';
 import { FileCards, IFileActions } from './files/FileCards';
 import { Markdown } from './Markdown';
 import { Reasoning } from './Reasoning';
+import { pendingReviews } from '../notebook/review';
+import type { IReviewActions } from './Review';
 import { Step } from './Step';
 import { TurnUsage } from './providers/UsageView';
 
@@ -29,6 +31,8 @@ export interface IMessagesProps {
   onEditCell?: (step: IStepEntry) => void;
   /** Open a step's image at full size. */
   onOpenImage?: (step: IStepEntry, index: number) => void;
+  /** Accept or reject changes under review (absent: no buttons). */
+  review?: IReviewActions;
   /** The turn Undo can take back, if any (no turn running). */
   undoableTurnId?: string | null;
   /** Undo a turn (the caller confirms). */
@@ -90,7 +94,11 @@ function TurnButton(props: {
  * renders only the entries that changed, not the whole conversation.
  */
 const Entry = React.memo(function Entry(
-  props: EntryContext & { entry: ConversationEntry; undoable: boolean }
+  props: EntryContext & {
+    entry: ConversationEntry;
+    undoable: boolean;
+    severalPending?: boolean;
+  }
 ): JSX.Element {
   const { entry, rendermime, trans, onShowCell, fileActions } = props;
   switch (entry.kind) {
@@ -131,6 +139,8 @@ const Entry = React.memo(function Entry(
           onApprove={props.onApprove}
           onEditCell={props.onEditCell}
           onOpenImage={props.onOpenImage}
+          review={props.review}
+          severalPending={props.severalPending}
         />
       );
     case 'notice':
@@ -187,6 +197,7 @@ const END_SLACK = 48;
  */
 export function Messages(props: IMessagesProps): JSX.Element {
   const { entries, trans, undoableTurnId, ...context } = props;
+  const several = pendingReviews({ entries }) > 1;
   const listRef = useRef<HTMLDivElement>(null);
   const contentRef = useRef<HTMLDivElement>(null);
   const follow = useRef(true);
@@ -278,6 +289,7 @@ export function Messages(props: IMessagesProps): JSX.Element {
               undoable={
                 entry.kind === 'notice' && entry.turnId === undoableTurnId
               }
+              severalPending={entry.kind === 'step' && several}
               {...context}
             />
           ))}

@@ -12,6 +12,7 @@ import { FontHintCard, NoNotebookCard, SetupCard } from './Cards';
 import { Composer } from './Composer';
 import { ConversationMenu } from './Conversations';
 import { Messages } from './Messages';
+import type { IReviewActions } from './Review';
 import { composerFileProps, IPanelFiles } from './files/PanelFiles';
 
 /** Props of `PanelView`. */
@@ -62,6 +63,8 @@ export interface IPanelViewProps {
   onEditCell?: (step: IStepEntry) => void;
   /** Undo a finished turn (the caller confirms). */
   onUndo?: (turnId: string) => void;
+  /** Accept or reject changes under review (absent: no buttons). */
+  review?: IReviewActions;
   /** Send a failed turn's instruction again (absent: no Retry button). */
   onRetryTurn?: (turnId: string) => void;
   /**
@@ -234,6 +237,7 @@ export function PanelView(props: IPanelViewProps): JSX.Element {
             onUndo={props.onUndo}
             onRetry={props.onRetryTurn}
             onOpenImage={props.onOpenImage}
+            review={props.review}
           />
           {props.fontHint && props.onDismissFontHint && (
             <FontHintCard trans={trans} onDismiss={props.onDismissFontHint} />

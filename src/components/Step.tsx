@@ -5,6 +5,7 @@ import type { ApprovalChoice } from '../approvals';
 import { IStepEntry } from '../conversation';
 import { countHidden, revealHidden } from '../render/hidden';
 import { ProposedCode } from './ProposedCode';
+import { IReviewActions, ReviewCard } from './Review';
 
 /** Props of `Step`. */
 export interface IStepProps {
@@ -20,6 +21,10 @@ export interface IStepProps {
   onEditCell?: (step: IStepEntry) => void;
   /** Open one of the step's images at full size (absent: a click reveals the cell). */
   onOpenImage?: (step: IStepEntry, index: number) => void;
+  /** Accept or reject a change under review (absent: no buttons). */
+  review?: IReviewActions;
+  /** Several changes wait for review (Accept all is shown). */
+  severalPending?: boolean;
 }
 
 /**
@@ -40,14 +45,82 @@ export function cellLabel(step: IStepEntry): string | null {
 
 /** What the step entry shows as its status: skipped and waiting cells included. */
 export function stepViewStatus(step: IStepEntry): string {
+  if (step.review?.state === 'pending') {
+    return 'review';
+  }
+  if (step.rejected || step.review?.state === 'rejected') {
+    return 'rejected';
+  }
   if (step.awaiting) {
     return 'awaiting';
   }
   return step.skipped ? 'skipped' : step.status;
 }
 
+/** What a step acting on existing cells says (edit, run, read, Markdown, delete); else null. */
+export function actionText(
+  step: IStepEntry,
+  trans: TranslationBundle
+): string | null {
+  const action = step.action;
+  if (!action || action === 'run_code') {
+    return null;
+  }
+  // The cell's number as its prompt shows it (not `[*]`: it may not run).
+  const label =
+    step.executionCount !== null && step.executionCount !== undefined
+      ? `[${step.executionCount}]`
+      : null;
+  const cell = label ? trans.__('cell %1', label) : trans.__('the cell');
+  const deletion = action === 'delete';
+  if (step.review?.state === 'pending') {
+    return deletion
+      ? trans.__('Proposed deletion of %1: review it', cell)
+      : trans.__('Proposed change to %1: review it', cell);
+  }
+  if (step.rejected || step.review?.state === 'rejected') {
+    return deletion
+      ? trans.__('✗ Deletion of %1 rejected', cell)
+      : trans.__('✗ Change to %1 rejected', cell);
+  }
+  const count = step.cellIds?.length ?? 1;
+  if (step.status === 'running') {
+    switch (action) {
+      case 'edit':
+        return trans.__('Editing %1…', cell);
+      case 'run':
+        return trans._n('Running %1 cell…', 'Running %1 cells…', count, count);
+      case 'read':
+        return trans.__('Reading the output of %1…', cell);
+      case 'markdown':
+        return trans.__('Adding a Markdown cell…');
+      default:
+        return trans.__('Deleting %1…', cell);
+    }
+  }
+  if (step.status !== 'ok') {
+    return null; // errors and aborts read like any step's
+  }
+  switch (action) {
+    case 'edit':
+      return trans.__('✓ Edited %1', cell);
+    case 'run':
+      return trans._n('✓ Ran %1 cell', '✓ Ran %1 cells', count, count);
+    case 'read':
+      return trans.__('✓ Read the output of %1', cell);
+    case 'markdown':
+      return trans.__('✓ Added a Markdown cell');
+    default:
+      return trans.__('✓ Deleted %1', cell);
+  }
+}
+
 /** What a step entry says: its cell and status. */
 export function stepText(step: IStepEntry, trans: TranslationBundle): string {
+  const acted = actionText(step, trans);
+  if (acted !== null) {
+    return acted;
+  }
   const label = cellLabel(step);
   if (step.awaiting) {
     return label
@@ -229,6 +302,12 @@ export function Step(props: IStepProps): JSX.Element {
           onEditCell={props.onEditCell}
         />
       )}
+      <ReviewCard
+        step={step}
+        trans={trans}
+        actions={props.review}
+        several={props.severalPending === true}
+      />
       <StepImages
         step={step}
         trans={trans}

@@ -1,34 +1,36 @@
-import type { ISessionContext } from '@jupyterlab/apputils';
 import { CodeCell } from '@jupyterlab/cells';
-import type * as nbformat from '@jupyterlab/nbformat';
 import type { NotebookPanel } from '@jupyterlab/notebook';
-import type { Kernel, KernelMessage } from '@jupyterlab/services';
 
+import { notebookAction, restoreCells } from './actions';
 import { cellIndex, deleteCells, replaceSource } from './cells';
 import { notebookContext } from './context';
-import { downscaleImages } from './images';
 import type { KernelInspector } from './inspector';
 import type { KernelSetup } from './kernelSetup';
 import { KernelWarmup } from './kernelWarmup';
-import { compactOutputs } from './outputs';
 import { saveNotebook, SelectionMemory, turnAnchor } from './placement';
-import type { IExecutionResult, INotebookContext } from '../protocol';
+import {
+  CellRunner,
+  ICellRunOutcome,
+  kernelOf,
+  outputsForModel,
+  readySession,
+  runCellIn
+} from './run';
+import type {
+  IExecutionResult,
+  INotebookActionFrame,
+  INotebookActionResult,
+  INotebookContext,
+  IRestoreCell
+} from '../protocol';
 import type {
   IExecuteOptions,
+  INotebookActionOptions,
   INotebookExecutor,
   ITurnPlacement
 } from './tokens';
-import { errorMessage } from '../errors';
-import { withTimeout } from '../timeout';
 
-/** How long to wait for a notebook's session to be ready, in ms. */
-const SESSION_READY_TIMEOUT = 60000;
-
-/** Runs a cell in a session (CodeCell.execute; tests give their own). */
-export type CellRunner = (
-  cell: CodeCell,
-  sessionContext: ISessionContext
-) => Promise<KernelMessage.IExecuteReplyMsg | void>;
+export type { CellRunner } from './run';
 
 /** The notebook a turn works in and where it inserts cells. */
 interface ITurnTarget {
@@ -41,6 +43,8 @@ interface ITurnTarget {
   running: Promise<unknown> | null;
   /** Cells this turn inserted, in order. */
   inserted: string[];
+  /** Cells the conversation's earlier turns wrote: run_code may replace them too. */
+  written: readonly string[];
   /** The turn inserted or rewrote a cell: the notebook is saved at its end. */
   changed: boolean;
   /** Ends a wait for the user's approval (Stop, end of turn). */
@@ -49,17 +53,6 @@ interface ITurnTarget {
 
 function cellIndexOf(panel: NotebookPanel, cellId: string | null): number {
   return cellIndex(panel.content.model, cellId);
-}
-
-/** Why a cell lost its kernel, from the statuses seen while it ran; else null. */
-function kernelLoss(seen: Set<string>): string | null {
-  if (seen.has('autorestarting') || seen.has('dead')) {
-    return 'The kernel died while the cell ran (JupyterLab restarts it); everything defined in it before is gone.';
-  }
-  if (seen.has('restarting')) {
-    return 'The kernel was restarted while the cell ran; everything defined in it before is gone.';
-  }
-  return null;
 }
 
 /**
@@ -94,6 +87,7 @@ export class NotebookExecutor implements INotebookExecutor {
       runningId: null,
       running: null,
       inserted: [],
+      written: placement.written ?? [],
       changed: false,
       cancelWait: null
     });
@@ -110,30 +104,9 @@ export class NotebookExecutor implements INotebookExecutor {
     code: string,
     options: IExecuteOptions
   ): Promise<IExecutionResult> {
-    const target = this._turns.get(turnId);
-    if (!target) {
-      throw new Error('This turn has no target notebook any more.');
-    }
+    const target = await this._readyTarget(turnId);
     const { panel } = target;
     const path = panel.context.path;
-    const closed = `The notebook ${path} was closed.`;
-    if (panel.isDisposed) {
-      throw new Error(closed);
-    }
-    const sessionContext = panel.sessionContext;
-    const ready = await withTimeout(
-      sessionContext.ready,
-      SESSION_READY_TIMEOUT,
-      'timeout' as const
-    );
-    if (panel.isDisposed || sessionContext.isDisposed) {
-      throw new Error(closed);
-    }
-    this._checkRunning(turnId);
-    if (ready === 'timeout') {
-      throw new Error(`The kernel session of ${path} did not become ready.`);
-    }
-    this._kernelOf(panel);
     const { cellId, index } = this._place(
       target,
       code,
@@ -169,69 +142,85 @@ export class NotebookExecutor implements INotebookExecutor {
     }
     // The user may have edited the cell while it waited for approval.
     const ran = cell.model.sharedModel.getSource();
-    const kernel = this._kernelOf(panel);
-    if (this._setup) {
-      await this._setup.prepare(kernel);
-      this._checkRunning(turnId);
-    }
-    target.runningId = cellId;
-    // A run can end without a reply because the kernel died or was restarted:
-    // its status says which, so that the model and the user are told.
-    const seen = new Set<string>();
-    const watch = (_: unknown, status: string): void => {
-      seen.add(status);
-    };
-    kernel.statusChanged.connect(watch);
-    let reply: KernelMessage.IExecuteReplyMsg | void;
-    try {
-      const run = this._runCell(cell, sessionContext);
-      target.running = run;
-      reply = await run;
-    } catch (reason) {
-      if (panel.isDisposed) {
-        throw new Error(closed);
-      }
-      throw new Error(
-        kernelLoss(seen) ??
-          `The execution was interrupted: ${errorMessage(reason)}`
-      );
-    } finally {
-      kernel.statusChanged.disconnect(watch);
-      target.runningId = null;
-    }
-    const lost = kernelLoss(seen);
-    if (lost) {
-      throw new Error(lost);
-    }
-    if (cell.isDisposed) {
-      throw new Error(`The cell was deleted from ${path} while it ran.`);
-    }
-    const outputs = cell.model.outputs.toJSON();
-    const content = reply ? reply.content : null;
-    if (content?.status === 'aborted') {
-      throw new Error('The kernel aborted the execution.');
-    }
-    if (
-      content?.status === 'error' &&
-      !outputs.some(o => o.output_type === 'error')
-    ) {
-      outputs.push({
-        output_type: 'error',
-        ename: content.ename,
-        evalue: content.evalue,
-        traceback: content.traceback
-      } as nbformat.IError);
-    }
-    const executionCount = cell.model.executionCount ?? null;
+    const outcome = await this._run(turnId, target, cell);
     const finalIndex = cellIndexOf(panel, cellId);
-    const scaled = await downscaleImages(outputs);
     return {
-      outputs: compactOutputs(scaled, { outputLimit: options.outputLimit }),
-      executionCount,
+      outputs: await outputsForModel(outcome.outputs, options.outputLimit),
+      executionCount: outcome.executionCount,
       cellId,
       cellIndex: finalIndex === -1 ? index : finalIndex,
       ...(ran !== code ? { code: ran } : {})
     };
+  }
+
+  /**
+   * Carry out a `notebook_request` of a turn on its notebook (edit, run,
+   * read, insert Markdown, delete; see `notebookAction`); a change asked for
+   * review waits for `options.review`. Rejects with a message for the model.
+   */
+  async act(
+    turnId: string,
+    frame: INotebookActionFrame,
+    options: INotebookActionOptions
+  ): Promise<INotebookActionResult> {
+    const target = await this._readyTarget(turnId);
+    const { panel } = target;
+    const review = options.review;
+    return notebookAction(
+      {
+        panel,
+        outputLimit: options.outputLimit,
+        run: async cell => {
+          this._checkRunning(turnId);
+          return this._run(turnId, target, cell);
+        },
+        review: review
+          ? async change => {
+              const decision = await this._waitForApproval(
+                target,
+                review(change)
+              );
+              this._checkRunning(turnId);
+              return decision;
+            }
+          : undefined,
+        insertionIndex: () => this._insertionIndex(target),
+        changed: lastId => {
+          target.changed = true;
+          if (lastId) {
+            target.lastId = lastId;
+          }
+        }
+      },
+      frame
+    );
+  }
+
+  /**
+   * Undo of a turn in a notebook (panel or path): put back the cells it
+   * edited or deleted (newest change first), delete the cells it inserted,
+   * then save once. Returns how many cells were removed and restored.
+   */
+  undoCells(
+    notebook: NotebookPanel | string,
+    removeCellIds: readonly string[],
+    restore: readonly IRestoreCell[]
+  ): { removed: number; restored: number } {
+    const panel =
+      typeof notebook === 'string' ? this._panelAt(notebook) : notebook;
+    const model = panel && !panel.isDisposed ? panel.content.model : null;
+    if (!panel || !model) {
+      return { removed: 0, restored: 0 };
+    }
+    // Restored first: the indices of deleted cells were taken with the turn's cells there.
+    const restored = restoreCells(model, restore);
+    const removed = deleteCells(model, removeCellIds);
+    if (removed + restored > 0) {
+      // The selection moved because cells changed, not because the user moved it.
+      this._selections.remember(panel);
+      void saveNotebook(panel);
+    }
+    return { removed, restored };
   }
 
   /** Interrupt the kernel if a cell of this turn runs; end a wait for approval. */
@@ -272,16 +261,7 @@ export class NotebookExecutor implements INotebookExecutor {
     notebook: NotebookPanel | string,
     cellIds: readonly string[]
   ): number {
-    const panel =
-      typeof notebook === 'string' ? this._panelAt(notebook) : notebook;
-    const model = panel && !panel.isDisposed ? panel.content.model : null;
-    const deleted = model ? deleteCells(model, cellIds) : 0;
-    if (panel && deleted > 0) {
-      // The selection moved because cells went away, not because the user moved it.
-      this._selections.remember(panel);
-      void saveNotebook(panel);
-    }
-    return deleted;
+    return this.undoCells(notebook, cellIds, []).removed;
   }
 
   /** The notebook and its kernel as a turn starts; never rejects. */
@@ -312,6 +292,47 @@ export class NotebookExecutor implements INotebookExecutor {
     this._selections.see(panel);
   }
 
+  /** The turn's target once its session is ready; rejects with a message for the model. */
+  private async _readyTarget(turnId: string): Promise<ITurnTarget> {
+    const target = this._turns.get(turnId);
+    if (!target) {
+      throw new Error('This turn has no target notebook any more.');
+    }
+    await readySession(target.panel, () => this._checkRunning(turnId));
+    return target;
+  }
+
+  /** Run a cell of the turn's notebook in its kernel, prepared first. */
+  private async _run(
+    turnId: string,
+    target: ITurnTarget,
+    cell: CodeCell
+  ): Promise<ICellRunOutcome> {
+    const { panel } = target;
+    const kernel = kernelOf(panel);
+    if (this._setup) {
+      await this._setup.prepare(kernel);
+      this._checkRunning(turnId);
+    }
+    target.runningId = cell.model.id;
+    try {
+      return await runCellIn({
+        cell,
+        sessionContext: panel.sessionContext,
+        kernel,
+        runCell: this._runCell,
+        isClosed: () => panel.isDisposed,
+        closed: `The notebook ${panel.context.path} was closed.`,
+        path: panel.context.path,
+        started: run => {
+          target.running = run;
+        }
+      });
+    } finally {
+      target.runningId = null;
+    }
+  }
+
   /** Insert a new cell, or replace the code of one this turn inserted. */
   private _place(
     target: ITurnTarget,
@@ -325,9 +346,12 @@ export class NotebookExecutor implements INotebookExecutor {
       throw new Error(`The notebook ${panel.context.path} was closed.`);
     }
     if (replaceCellId) {
-      if (!target.inserted.includes(replaceCellId)) {
+      if (
+        !target.inserted.includes(replaceCellId) &&
+        !target.written.includes(replaceCellId)
+      ) {
         throw new Error(
-          `The cell ${replaceCellId} was not inserted by this turn: only cells this turn inserted can be replaced. Run the code without cell_id to insert a new cell.`
+          `The cell ${replaceCellId} was not inserted by this conversation: only cells this conversation inserted can be replaced. Use edit_cell for other cells, or run the code without cell_id to insert a new cell.`
         );
       }
       const index = cellIndexOf(panel, replaceCellId);
@@ -357,10 +381,11 @@ export class NotebookExecutor implements INotebookExecutor {
     return { cellId, index };
   }
 
-  private async _waitForApproval(
+  /** Wait for the user's answer; the turn's Stop or end rejects the wait. */
+  private async _waitForApproval<T>(
     target: ITurnTarget,
-    decision: Promise<'run' | 'skip'>
-  ): Promise<'run' | 'skip'> {
+    decision: Promise<T>
+  ): Promise<T> {
     const stopped = new Promise<'stopped'>(resolve => {
       target.cancelWait = () => resolve('stopped');
     });
@@ -369,7 +394,7 @@ export class NotebookExecutor implements INotebookExecutor {
       if (answer === 'stopped') {
         throw new Error('The turn was stopped before the cell ran.');
       }
-      return answer;
+      return answer as T;
     } finally {
       target.cancelWait = null;
     }
@@ -379,22 +404,6 @@ export class NotebookExecutor implements INotebookExecutor {
     if (!this._turns.has(turnId)) {
       throw new Error('The turn ended before the code could run.');
     }
-  }
-
-  private _kernelOf(panel: NotebookPanel): Kernel.IKernelConnection {
-    const path = panel.context.path;
-    const kernel = panel.sessionContext.session?.kernel;
-    if (!kernel) {
-      throw new Error(
-        `The notebook ${path} has no kernel. Ask the user to select a kernel for it.`
-      );
-    }
-    if (kernel.status === 'dead') {
-      throw new Error(
-        `The kernel of ${path} is dead. Ask the user to restart it.`
-      );
-    }
-    return kernel;
   }
 
   private _panelAt(path: string): NotebookPanel | null {

@@ -1,7 +1,14 @@
 import type { NotebookPanel } from '@jupyterlab/notebook';
 import { Token } from '@lumino/coreutils';
 
-import type { IExecutionResult, INotebookContext } from '../protocol';
+import type {
+  IExecutionResult,
+  INotebookActionFrame,
+  INotebookActionResult,
+  INotebookContext,
+  IRestoreCell
+} from '../protocol';
+import type { IProposedChange, IReviewDecision } from './review';
 
 /** The user's answer to a proposed cell (auto-run off). */
 export type ApprovalDecision = 'run' | 'skip';
@@ -24,6 +31,14 @@ export interface IExecuteOptions {
    * (with its current, possibly edited code) only when it resolves `'run'`.
    */
   approve?: (cellId: string, cellIndex: number) => Promise<ApprovalDecision>;
+}
+
+/** Options of one action on existing cells (`notebook_request`). */
+export interface INotebookActionOptions {
+  /** Characters of text output kept for the model (not for `read`). */
+  outputLimit: number;
+  /** Show a change for review; resolves with the user's decision. */
+  review?: (change: IProposedChange) => Promise<IReviewDecision>;
 }
 
 /** Where a turn's conversation already wrote in the notebook. */
@@ -68,8 +83,27 @@ export interface INotebookExecutor {
    * once its cells are done, if the turn changed it.
    */
   endTurn(turnId: string): void;
+  /**
+   * Act on existing cells of the turn's notebook (edit, run, read, insert
+   * Markdown, delete); changes asked for review wait for `options.review`.
+   * Rejects with a user-readable message (e.g. an unknown cell id).
+   */
+  act(
+    turnId: string,
+    frame: INotebookActionFrame,
+    options: INotebookActionOptions
+  ): Promise<INotebookActionResult>;
   /** Ids of the cells a running turn inserted, in order. */
   insertedCells(turnId: string): string[];
+  /**
+   * Undo of a turn: restore the cells it edited or deleted (newest change
+   * first), delete those it inserted, save the notebook once.
+   */
+  undoCells(
+    notebook: NotebookPanel | string,
+    removeCellIds: readonly string[],
+    restore: readonly IRestoreCell[]
+  ): { removed: number; restored: number };
   /**
    * Delete these cells (undo of a turn) from a notebook, given as its panel
    * or its path (found among open notebooks), and save it; returns how many

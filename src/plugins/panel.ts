@@ -1,3 +1,4 @@
+import { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
 import {
   ILayoutRestorer,
   JupyterFrontEnd,
@@ -52,7 +53,8 @@ function readTurnSettings(settings: ISettingRegistry.ISettings): ITurnSettings {
     defaultModel: stringSetting(settings, 'defaultModel'),
     autoRun: settings.get('autoRun').composite !== false,
     maxFixAttempts: numberSetting(settings, 'maxFixAttempts'),
-    computeFigures: settings.get('computeFigures').composite !== false
+    computeFigures: settings.get('computeFigures').composite !== false,
+    trustEdits: settings.get('trustEdits').composite === true
   };
 }
 
@@ -74,7 +76,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     ICodeInterpreterFiles,
     IModelProviders,
     IDefaultFileBrowser,
-    IStateDB
+    IStateDB,
+    IEditorLanguageRegistry
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -89,7 +92,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     files: ICodeInterpreterFiles | null,
     providers: IModelProviders | null,
     browser: IDefaultFileBrowser | null,
-    state: IStateDB | null
+    state: IStateDB | null,
+    languages: IEditorLanguageRegistry | null
   ) => {
     const trans = (translator ?? nullTranslator).load('jupyter_code_interp');
     // The server's messages (setup card, provider errors, how turns end) come in this language.
@@ -206,6 +210,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
       providers,
       setAutoRun,
       state,
+      highlight: languages
+        ? async language =>
+            (await languages.getLanguage(language))?.support ?? null
+        : undefined,
       openImage: (image, title) => {
         app.shell.add(createImageView(image, title), 'main', {
           mode: 'split-right'
