@@ -3,11 +3,19 @@
  * by applying server frames. Plain TypeScript, no DOM.
  */
 
+import {
+  AgentEntry,
+  agentEntry,
+  rulesEntry,
+  withAgentEntry
+} from './agentEntries';
 import type { IAttachmentRef } from './files/attachments';
 import {
+  IAttachedCellRef,
   IExecuteRequestFrame,
   IFileCard,
   IStepStartedFrame,
+  ITurnStartedFrame,
   ServerFrame,
   StepStatus,
   TurnEndReason
@@ -25,6 +33,8 @@ export interface IUserEntry {
   text: string;
   /** Files attached to the instruction. */
   attachments?: readonly IAttachmentRef[];
+  /** Notebook cells attached to the instruction. */
+  cells?: readonly IAttachedCellRef[];
 }
 
 /** A run of the model's markdown answer. */
@@ -110,7 +120,8 @@ export type ConversationEntry =
   | IStepEntry
   | INoticeEntry
   | IErrorEntry
-  | IFilesEntry;
+  | IFilesEntry
+  | AgentEntry;
 
 /** The turn that runs in a conversation. */
 export interface IRunningTurn {
@@ -187,14 +198,16 @@ export function beginTurn(
   conv: IConversation,
   turnId: string,
   instruction: string,
-  attachments: readonly IAttachmentRef[] = []
+  attachments: readonly IAttachmentRef[] = [],
+  cells: readonly IAttachedCellRef[] = []
 ): IConversation {
   const withUser = push(conv, {
     kind: 'user',
     id: nextId(conv, turnId),
     turnId,
     text: instruction,
-    ...(attachments.length ? { attachments } : {})
+    ...(attachments.length ? { attachments } : {}),
+    ...(cells.length ? { cells } : {})
   });
   return { ...withUser, turn: { turnId, started: false, model: null } };
 }
@@ -319,6 +332,27 @@ export function setStepCell(
   return updateStep(conv, turnId, step, e => ({ ...e, cellId, cellIndex }));
 }
 
+/** A started turn: its rules line, and its attached cells' chips on a replay. */
+function startedTurn(
+  conv: IConversation,
+  frame: ITurnStartedFrame
+): IConversation {
+  let next = conv;
+  const cells = Array.isArray(frame.attachedCells) ? frame.attachedCells : [];
+  if (cells.length) {
+    next = {
+      ...next,
+      entries: next.entries.map(e =>
+        e.kind === 'user' && e.turnId === frame.turnId && !e.cells
+          ? { ...e, cells }
+          : e
+      )
+    };
+  }
+  const rules = rulesEntry(frame, nextId(next, frame.turnId));
+  return rules ? push(next, rules) : next;
+}
+
 /** Apply one server frame that belongs to this conversation's turn. */
 export function applyFrame(
   conv: IConversation,
@@ -329,10 +363,13 @@ export function applyFrame(
       if (conv.turn?.turnId !== frame.turnId) {
         return conv;
       }
-      return {
-        ...conv,
-        turn: { ...conv.turn, started: true, model: frame.model ?? null }
-      };
+      return startedTurn(
+        {
+          ...conv,
+          turn: { ...conv.turn, started: true, model: frame.model ?? null }
+        },
+        frame
+      );
     case 'text': {
       const last = conv.entries[conv.entries.length - 1];
       if (last?.kind === 'assistant' && last.turnId === frame.turnId) {
@@ -379,6 +416,15 @@ export function applyFrame(
     case 'step_started':
     case 'execute_request':
       return startStep(conv, frame);
+    case 'plan':
+    case 'question': {
+      const entry = agentEntry(frame, nextId(conv, frame.turnId));
+      if (!entry) {
+        return conv;
+      }
+      const { entries, added } = withAgentEntry(conv.entries, entry);
+      return added ? push(conv, entry) : { ...conv, entries };
+    }
     case 'step_finished':
       return updateStep(conv, frame.turnId, frame.step, e => ({
         ...e,

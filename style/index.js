@@ -2,3 +2,4 @@ import './base.css';
 import './files.css';
 import './providers.css';
 import './render.css';
+import './agent.css';

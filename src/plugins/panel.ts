@@ -13,6 +13,7 @@ import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { downloadIcon } from '@jupyterlab/ui-components';
 
+import { CellChips } from '../cellChips';
 import { CodeInterpreterController, ITurnSettings } from '../controller';
 import { errorMessage } from '../errors';
 import { exportConversation } from '../export/save';
@@ -34,6 +35,7 @@ import {
   watchSettings
 } from '../settings';
 import { createNotebookFile, IKernelChoice } from '../notebook/newNotebook';
+import { ICodeInterpreterPanel } from '../tokens';
 import { CodeInterpreterPanel, INewNotebook } from '../widget';
 
 /** Command ids. */
@@ -59,11 +61,12 @@ function readTurnSettings(settings: ISettingRegistry.ISettings): ITurnSettings {
 /**
  * The Code Interpreter side panel, its command and palette entry.
  */
-const plugin: JupyterFrontEndPlugin<void> = {
+const plugin: JupyterFrontEndPlugin<ICodeInterpreterPanel> = {
   id: PANEL_SETTINGS_ID,
   description:
     'A side panel where instructions become notebook cells run in the kernel.',
   autoStart: true,
+  provides: ICodeInterpreterPanel,
   requires: [INotebookTracker, IRenderMimeRegistry, INotebookExecutor],
   optional: [
     ISettingRegistry,
@@ -90,7 +93,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     providers: IModelProviders | null,
     browser: IDefaultFileBrowser | null,
     state: IStateDB | null
-  ) => {
+  ): ICodeInterpreterPanel => {
     const trans = (translator ?? nullTranslator).load('jupyter_code_interp');
     // The server's messages (setup card, provider errors, how turns end) come in this language.
     const locale = translator?.languageCode ?? '';
@@ -194,7 +197,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
         }
       : null;
 
+    const cellChips = new CellChips();
     const widget = new CodeInterpreterPanel({
+      cellChips,
+      // The AGENTS.md of a turn's rules opens like any file of the server.
+      openFile: path => void app.commands.execute('docmanager:open', { path }),
       controller,
       tracker,
       answers,
@@ -298,6 +305,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
     }
 
     void controller.refreshStatus();
+    return {
+      cellChips,
+      show: () => app.shell.activateById(widget.id),
+      ask: (panel, instruction, cellIds) =>
+        controller.startTurn(panel, instruction, [], cellIds)
+    };
   }
 };
 
