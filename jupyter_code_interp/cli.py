@@ -19,6 +19,7 @@ from jupyter_core.application import JupyterApp
 
 from .agent.executor import Executor
 from .agent.loop import TurnOutcome, run_turn
+from .agent.rules import turn_rules
 from .agent.usage import UsageMeter
 from .bench import command as bench
 from .chat.turn_files import AttachmentRefused, FileTrackingExecutor, TurnFiles, open_turn_files
@@ -111,17 +112,33 @@ def _file_mode(path: Path) -> int:
     return 0o666 & ~umask
 
 
+def project_root(path: Path) -> Path:
+    """The root of a headless run on the notebook at `path`: the working directory when the
+    notebook is inside it (its project), else the notebook's folder."""
+    folder = Path(os.path.abspath(path)).parent
+    cwd = Path.cwd()
+    return cwd if folder == cwd or cwd in folder.parents else folder
+
+
+def project_access(path: Path) -> tuple[FileAccess | None, str]:
+    """The project root of the notebook at `path` and the notebook's path in it (no root when
+    a symbolic link puts the notebook's folder outside it: no AGENTS.md is looked for)."""
+    access = FileAccess.at(project_root(path))
+    folder = Path(os.path.abspath(path)).parent.resolve()
+    if folder != access.root_dir and access.root_dir not in folder.parents:
+        return None, path.name
+    return access, access.relative(folder / path.name)
+
+
 async def attached_files(path: Path, attach: list[str]) -> TurnFiles | None:
     """The files of `--attach` (relative to the working directory), checked, or UsageError.
 
-    They must be inside the working directory when the notebook is (its project), else inside
-    the notebook's folder: the kernel runs in the notebook's folder and reads them from there.
+    They must be inside the project root (see `project_root`): the kernel runs in the
+    notebook's folder and reads them from there.
     """
     if not attach:
         return None
-    folder = Path(os.path.abspath(path)).parent
-    cwd = Path.cwd()
-    root = cwd if folder == cwd or cwd in folder.parents else folder
+    root = project_root(path)
     access = FileAccess.at(root)
     relative = []
     for name in attach:
@@ -185,12 +202,14 @@ async def run_headless(
                 file=sys.stderr,
             )
             return EXIT_FAILED
+        rules = await turn_rules(settings.rules, *project_access(path))
         options = await turn_options(
             settings,
             choice,
             max_steps=max_steps,
             context=await executor.turn_context(),
             attached=files is not None,
+            rules=rules.prompt_block(),
         )
         console.max_steps = options.max_steps
         console.start()

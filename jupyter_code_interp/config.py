@@ -17,6 +17,7 @@ from .limits import (
     MAX_OUTPUT_TOKENS,
     MAX_STEPS,
     OUTPUT_LIMIT,
+    RULES_LIMIT,
     TURN_TIME_LIMIT,
 )
 from .providers.client import TOOL_MODES
@@ -58,6 +59,13 @@ class CodeInterpreter(Configurable):
         help="How each model runs code: 'tools' (function calling), 'fenced' (```python blocks) "
         "or 'auto' (tools, falling back to fenced if the endpoint refuses tools). "
         "Models not listed use 'auto'.",
+    )
+    rules = Unicode(
+        "",
+        config=True,
+        help="Rules for the model from the administrator (e.g. 'Use polars, not pandas.'), added "
+        "to the system prompt of every turn, before the nearest AGENTS.md of the notebook's "
+        f"folder; at most {RULES_LIMIT} characters are used.",
     )
     max_steps = Int(
         MAX_STEPS.default, config=True, help="Most code cells the model may run in one turn."

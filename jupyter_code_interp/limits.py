@@ -44,6 +44,12 @@ minutes. Reasoning models count their thinking in it, hence more than a plain an
 MIN_OUTPUT_TOKENS = 256
 """The output cap is never lowered below this to fit a small context window."""
 
+RULES_LIMIT = 8000
+"""Characters of each source of project rules (the nearest AGENTS.md, c.CodeInterpreter.rules)
+added to the system prompt; the rest is left out and `turn_started.rules` says it was truncated."""
+MAX_ATTACHED_CELLS = 20
+"""Cells a `turn` frame may attach (`attachedCells`: Fix, Explain, Ask about cells)."""
+
 TURN_TIME_LIMIT = 3600.0
 """Seconds one turn may take from its start to its end (model replies, cells, approvals)."""
 

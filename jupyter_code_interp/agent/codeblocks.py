@@ -18,8 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-PYTHON_TAGS = frozenset({"python", "py", "python3", "ipython", "ipython3"})
-"""Info-string tags of fenced blocks that are Python code."""
+from .languages import PYTHON_TAGS, kernel_language
 
 RUN_CODE_NAMES = frozenset(
     {"run_code", "python", "run_python", "execute_code", "execute_python", "code_interpreter"}
@@ -89,11 +88,7 @@ class PrintedCall:
 
 def language_tags(language: str | None) -> frozenset[str]:
     """Fence tags of code in the kernel's language (Python's when the language is unknown)."""
-    name = (language or "python").strip().lower()
-    if name in PYTHON_TAGS:
-        return PYTHON_TAGS
-    aliases = {"r": {"r", "rscript"}, "julia": {"julia", "jl"}, "javascript": {"javascript", "js"}}
-    return frozenset(aliases.get(name, {name}))
+    return kernel_language(language).tags
 
 
 def code_rule(language: str | None, fenced: bool) -> CodeRule:

@@ -196,8 +196,11 @@ def finished_frame(job: Job, result: ExecutionResult) -> dict[str, Any]:
     return finished
 
 
-def record_exchange(messages: list[dict[str, Any]], reply: Reply, jobs: list[Job]) -> None:
-    """Append the assistant message and the outputs it gets back, as a valid exchange."""
+def record_exchange(
+    messages: list[dict[str, Any]], reply: Reply, jobs: list[Job], fence: str = "python"
+) -> None:
+    """Append the assistant message and the outputs it gets back, as a valid exchange (`fence`:
+    the tag of runnable blocks in the kernel's language, for the nudge of fenced models)."""
     if jobs[0].call is not None:
         messages.append(
             {
@@ -241,6 +244,7 @@ def record_exchange(messages: list[dict[str, Any]], reply: Reply, jobs: list[Job
             fenced=fenced,
             ran=any(job.step is not None for job in jobs),
             printed=reply.mode == "tools" and jobs[0].source == "printed",
+            fence=fence,
         )
     )
     feedback: dict[str, Any] = {"role": "user", "content": "\n\n".join(sections)}

@@ -24,6 +24,7 @@ from .exchange import (
 )
 from .executor import ExecutionResult, Executor, execute_safely
 from .guidance import FENCE_STOP, Repeats, names_a_file, settle_stop
+from .languages import kernel_language
 from .messages import (
     IMAGES_PER_STEP,
     BuiltContext,
@@ -35,10 +36,10 @@ from .outcome import TurnOptions, TurnOutcome
 from .outputs import downscale_image, format_outputs_for_model, step_images
 from .prompts import (
     COMPACT_BELOW,
-    CUT_REPLY,
     RUN_CODE_TOOL,
     answer_request,
     compute_request,
+    cut_reply,
     duplicate_feedback,
     new_cell_note,
     system_prompt,
@@ -93,9 +94,8 @@ class _Turn:
         """The mode of the latest request (how the model is told to fix a cell)."""
         self.calibration = (0, 0)
         """(reported, estimated) prompt tokens of this turn's requests whose usage was reported."""
-        kernel = (notebook.kernel or {}) if notebook is not None else {}
-        language = kernel.get("language")
-        self.language = language if isinstance(language, str) else None
+        self.language = notebook.language if notebook is not None else None
+        self.fence = kernel_language(self.language).fence  # fenced mode and the fix flow
         self.repeats = Repeats()
         self.use_stop = True
         """Fenced requests carry FENCE_STOP until an endpoint refuses it or it stops a reply wrongly."""
@@ -118,9 +118,10 @@ class _Turn:
         fail, and perhaps gave up on. The panel still shows the turn; Retry sends it again.
         """
         turn_id = self.options.turn_id or str(self.conversation.turns + 1)
-        self.conversation.messages.append(
-            {"role": "user", "content": instruction, "_turn": turn_id}
-        )
+        message = {"role": "user", "content": instruction, "_turn": turn_id}
+        if self.options.attached_cells:  # the builder counts it and may cut it (messages.py)
+            message["_attached"] = self.options.attached_cells
+        self.conversation.messages.append(message)
         self.conversation.turns += 1
         files = self.options.notebook.files if self.options.notebook is not None else []
         self.about_files = self.options.attached or names_a_file(instruction, files)
@@ -183,7 +184,7 @@ class _Turn:
         """After a reply without code: ask once more if it was cut wrongly or left data uncomputed."""
         fenced = reply.mode == "fenced"
         if reply.misfired:
-            note = CUT_REPLY
+            note = cut_reply(self.fence)
         elif (
             self.options.compute_figures
             and self.about_files
@@ -191,7 +192,8 @@ class _Turn:
             and not self.asked_compute
         ):
             self.asked_compute = True
-            note = compute_request(fenced or self.provider.tool_mode(self.model) == "fenced")
+            fenced = fenced or self.provider.tool_mode(self.model) == "fenced"
+            note = compute_request(fenced, self.fence)
         else:
             return False
         self.conversation.messages.append({"role": "user", "content": note})
@@ -306,6 +308,8 @@ class _Turn:
                 self.kernel,
                 self.options.vision,
                 compact=self.options.context_budget < COMPACT_BELOW,
+                language=self.language,
+                rules=self.options.rules,
             ),
             self.conversation.messages,
             current_start=self.start,
@@ -316,6 +320,7 @@ class _Turn:
             ratio=self.ratio,
             reserve=TOOL_SCHEMA_TOKENS if mode == "tools" else 0,
             producer=self.provider.source(self.model),
+            fence=self.fence,
         )
         message = self.conversation.messages[self.start]
         if built.snapshot and "_context" not in message:
@@ -327,10 +332,10 @@ class _Turn:
         """What the model reads about one step."""
         text = format_outputs_for_model(result.outputs, self.output_limit)
         text = "\n\n".join([text, *result.notes]) if result.notes else text
-        text = approval_feedback(result, job.code, text)
+        text = approval_feedback(result, job.code, text, self.fence)
         if result.status != "error" or result.skipped:
             return text
-        note = self.fixes.error_note(result.cell_id, self.mode == "tools")
+        note = self.fixes.error_note(result.cell_id, self.mode == "tools", self.fence)
         return f"The cell raised an exception.\n{text}\n\n{note}"
 
     def check_replacement(self, job: Job) -> None:
@@ -408,7 +413,7 @@ class _Turn:
             for job in jobs:
                 if job.feedback is None:
                     job.feedback = not_run
-            record_exchange(self.conversation.messages, reply, jobs)
+            record_exchange(self.conversation.messages, reply, jobs, self.fence)
         return outcome
 
 

@@ -1,15 +1,16 @@
 """The context builder: the messages of one request, fitted into one token budget.
 
 The conversation keeps everything (each turn's rendered notebook snapshot in its user message's
-private `_context`, each step's images in `_images`); private keys never leave the server. When the
-whole does not fit, the least useful parts go first:
+private `_context`, the cells attached to it in `_attached`, each step's images in `_images`);
+private keys never leave the server. When the whole does not fit, the least useful parts go first:
 
-1. the notebook snapshots of earlier turns, oldest first;
+1. the notebook snapshots of earlier turns, then their attached cells, oldest first;
 2. the outputs in the current snapshot, cells far from the active cell first;
 3. the tool outputs of earlier turns, cut to head and tail with a marker, oldest first;
 4. the tool outputs of the current turn except the latest results (the current error);
 5. the cells of the current snapshot (far ones first), then the snapshot itself;
-6. whole earlier turns, oldest first.
+6. whole earlier turns, oldest first;
+7. the middle of the current turn's attached cells (head and tail kept).
 
 The system prompt, the current instruction and the latest step results are never dropped. Tokens
 are usage.py's estimate (one per CJK character, one per 4 ASCII characters; here every non-ASCII
@@ -100,6 +101,9 @@ class _Entry:
     tokens: int
     context: str = ""
     context_tokens: int = 0
+    attached: str = ""
+    """The cells attached to the instruction (after the instruction, when the entry is kept)."""
+    attached_tokens: int = 0
     trimmable: bool = False
     kept: bool = True
     trimmed: bool = False
@@ -142,6 +146,9 @@ def _entries(messages: list[dict[str, Any]], current_start: int) -> list[_Entry]
         context = message.get("_context")
         if entry.starts_turn and index != current_start and isinstance(context, str):
             entry.context, entry.context_tokens = context, estimate_tokens(context) + 2
+        attached = message.get("_attached")
+        if entry.starts_turn and isinstance(attached, str) and attached:
+            entry.attached, entry.attached_tokens = attached, estimate_tokens(attached) + 1
         is_output = message.get("role") == "tool" or (
             message.get("role") == "user" and not entry.starts_turn
         )
@@ -181,12 +188,14 @@ def build_context(
     ratio: float = 1.0,
     reserve: int = 0,
     producer: str = "",
+    fence: str = "python",
 ) -> BuiltContext:
     """The messages of one request, within `budget` tokens as far as the never-dropped parts allow.
 
     `current_start` is the index of the current turn's user message; `snapshot` its notebook;
     `reserve` tokens are set aside (the tool schema); `ratio` calibrates the estimate;
-    `producer` (ChatProvider.source) gets back the provider fields of the replies it wrote.
+    `producer` (ChatProvider.source) gets back the provider fields of the replies it wrote;
+    `fence` tags tool calls rewritten for fenced requests (the kernel's language).
     """
     limit = int(budget / max(ratio, 0.1))
     target = limit
@@ -200,7 +209,7 @@ def build_context(
             mode,
             vision,
             ratio,
-            producer,
+            (producer, fence),
         )
         # The pass works on per-part counts (markers and joins are not in them): check the
         # request as sent, and aim lower if it is over.
@@ -220,17 +229,18 @@ def _fit(
     mode: RequestMode,
     vision: bool,
     ratio: float,
-    producer: str,
+    wanted: tuple[str, str],
 ) -> BuiltContext:
     """One pass of the builder, aiming at `limit` estimated tokens (`sizes`: limit, budget,
-    reserve)."""
+    reserve; `wanted`: the producer and the fence tag, see build_context)."""
     limit, budget, reserve = sizes
+    producer, fence = wanted
     entries = _entries(messages, current_start)
     images = _images(entries, vision)
     if snapshot is not None:
         snapshot.reset()
     total = reserve + estimate_tokens(system) + MESSAGE_OVERHEAD
-    total += sum(entry.tokens + entry.context_tokens for entry in entries)
+    total += sum(entry.tokens + entry.context_tokens + entry.attached_tokens for entry in entries)
     total += sum(len(found) for found in images.values()) * IMAGE_TOKENS
     total += snapshot.tokens if snapshot is not None else 0
     dropped: list[str] = []
@@ -248,10 +258,15 @@ def _fit(
             total -= entry.context_tokens
             entry.context, entry.context_tokens = "", 0
             dropped.append(f"snapshot of turn {entry.turn}")
+    current_turn = next((e.turn for e in entries[current_start:] if e.starts_turn), None)
+    for entry in entries:
+        if total > limit and entry.attached_tokens and entry.turn != current_turn:
+            total -= entry.attached_tokens
+            entry.attached, entry.attached_tokens = "", 0
+            dropped.append(f"attached cells of turn {entry.turn}")
     if total > limit and snapshot is not None:
         total -= snapshot.drop_outputs(total - limit)
         dropped.append(f"outputs of {len(snapshot.dropped_outputs)} snapshot cells")
-    current_turn = next((e.turn for e in entries[current_start:] if e.starts_turn), None)
     for current in (False, True):
         for position, entry in enumerate(entries):
             if total <= limit:
@@ -271,14 +286,24 @@ def _fit(
             for other in entries:
                 if other.turn == entry.turn and other.kept:
                     other.kept = False
-                    total -= other.tokens + other.context_tokens
+                    total -= other.tokens + other.context_tokens + other.attached_tokens
             dropped_turns = True
             dropped.append(f"turn {entry.turn}")
     if dropped_turns:
         system += DROPPED_TURNS_NOTE
+    for entry in entries:
+        long_enough = len(entry.attached) > TRIMMED_OUTPUT_CHARS + 100
+        if total > limit and long_enough and entry.kept:
+            kept = max(0, entry.attached_tokens - (total - limit)) / entry.attached_tokens
+            cut = truncate_middle(
+                entry.attached, max(TRIMMED_OUTPUT_CHARS, int(len(entry.attached) * kept))
+            )
+            total -= entry.attached_tokens - estimate_tokens(cut)
+            entry.attached, entry.attached_tokens = cut, estimate_tokens(cut)
+            dropped.append(f"attached cells of turn {entry.turn} cut")
     rendered = snapshot.render() if snapshot is not None else ""
     assembled = _assemble(entries, images, current_start, rendered)
-    sent = request_messages(system, assembled, mode, producer)
+    sent = request_messages(system, assembled, mode, producer, fence)
     return BuiltContext(sent, int(estimate_messages(sent) * ratio), budget, rendered, dropped)
 
 
@@ -310,9 +335,11 @@ def _assemble(
         message.update({key: entry.message[key] for key in PROVIDER_KEYS if key in entry.message})
         if entry.trimmed:
             message["content"] = entry.content
+        if entry.attached:
+            message["content"] = f"{message.get('content') or ''}{entry.attached}"
         prefix = snapshot if position == current_start else entry.context
         if prefix and entry.starts_turn:
-            message["content"] = f"{prefix}\n\n{entry.content}"
+            message["content"] = f"{prefix}\n\n{message['content']}"
         assembled.append(message)
         pending.extend(images.get(position, []))
     if pending:
@@ -320,8 +347,9 @@ def _assemble(
     return assembled
 
 
-def _as_fenced(message: dict[str, Any]) -> dict[str, Any]:
-    """A tools-mode message rewritten for a model that does not know tool messages."""
+def _as_fenced(message: dict[str, Any], fence: str = "python") -> dict[str, Any]:
+    """A tools-mode message rewritten for a model that does not know tool messages (code in
+    blocks tagged `fence`, the kernel's language)."""
     if message.get("role") == "tool":
         return {"role": "user", "content": f"Output of the code you ran:\n{message['content']}"}
     if message.get("role") == "assistant" and message.get("tool_calls"):
@@ -329,7 +357,7 @@ def _as_fenced(message: dict[str, Any]) -> dict[str, Any]:
         for call in message["tool_calls"]:
             arguments = describe_arguments(call["function"]["arguments"])
             code = arguments.get("code") if isinstance(arguments, dict) else None
-            parts.append(f"```python\n{code}\n```" if isinstance(code, str) else "")
+            parts.append(f"```{fence}\n{code}\n```" if isinstance(code, str) else "")
         return {"role": "assistant", "content": "\n\n".join(part for part in parts if part)}
     return message
 
@@ -342,14 +370,18 @@ def _parts(content: Any) -> list[dict[str, Any]]:
 
 
 def request_messages(
-    system: str, messages: list[dict[str, Any]], mode: RequestMode, producer: str = ""
+    system: str,
+    messages: list[dict[str, Any]],
+    mode: RequestMode,
+    producer: str = "",
+    fence: str = "python",
 ) -> list[dict[str, Any]]:
     """The system prompt and history as sent: fenced-compatible if needed, user runs merged, and
     the provider fields `producer` wants back (see `_give_back`)."""
     prepared: list[dict[str, Any]] = [{"role": "system", "content": system}]
     private: dict[int, dict[str, Any]] = {}
     for message in messages:
-        message = message if mode == "tools" else _as_fenced(message)
+        message = message if mode == "tools" else _as_fenced(message, fence)
         kept = {key: message[key] for key in PROVIDER_KEYS if key in message}
         message = public(message)
         previous = prepared[-1]

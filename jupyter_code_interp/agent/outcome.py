@@ -37,6 +37,10 @@ class TurnOptions:
     """A turn about files that ends without a single step is asked once to compute the figures."""
     attached: bool = False
     """Files were attached to the instruction (the turn is about files)."""
+    attached_cells: str = ""
+    """The `<attached_cells>` block of the instruction (attached.py; '' without cells)."""
+    rules: str = ""
+    """The project's rules block of the system prompt (rules.py; '' without rules)."""
 
 
 @dataclass

@@ -74,8 +74,9 @@ class FixTracker:
         """Attempts left for the current failure."""
         return max(0, self.max_attempts - self.used)
 
-    def error_note(self, cell_id: str | None, tools: bool) -> str:
-        """What the model is told after a failed step: the cell, the attempts left, how to fix."""
+    def error_note(self, cell_id: str | None, tools: bool, fence: str = "python") -> str:
+        """What the model is told after a failed step: the cell, the attempts left, how to fix
+        (`fence`: the tag of runnable blocks in the kernel's language)."""
         if self.left == 0:
             return "No automatic fix attempts are left: the turn ends here."
         where = f'The failing cell has id "{cell_id}". ' if cell_id else ""
@@ -90,7 +91,7 @@ class FixTracker:
         else:
             how = (
                 f"To fix it in place, write the corrected cell with `# cell_id: {cell_id}` as the "
-                "first line of the ```python block: the cell's code is replaced and it runs again."
+                f"first line of the ```{fence} block: the cell's code is replaced and it runs again."
             )
         return (
             f"{where}Fix attempts left: {self.left} of {self.max_attempts}. First explain the "
@@ -98,13 +99,15 @@ class FixTracker:
         )
 
 
-def approval_feedback(result: ExecutionResult, proposed: str, outputs_text: str) -> str:
+def approval_feedback(
+    result: ExecutionResult, proposed: str, outputs_text: str, fence: str = "python"
+) -> str:
     """The step's output text, preceded by what the user did to the cell (auto-run off)."""
     if result.skipped:
         return SKIPPED_FEEDBACK
     if result.edited_code is not None and result.edited_code != proposed:
         return (
             "The user edited this cell before running it; this is the code that ran:\n"
-            f"```python\n{result.edited_code}\n```\nIts output:\n{outputs_text}"
+            f"```{fence}\n{result.edited_code}\n```\nIts output:\n{outputs_text}"
         )
     return outputs_text

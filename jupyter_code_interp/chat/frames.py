@@ -13,7 +13,7 @@ from typing import Any
 from ..agent.executor import ExecutionResult
 from ..agent.snapshot import NotebookContext
 from ..files.paths import PathRefused, normalize_client_path
-from ..limits import CONTROL_FRAME_BYTES, FRAME_LIMITS, KIB, MIB
+from ..limits import CONTROL_FRAME_BYTES, FRAME_LIMITS, KIB, MAX_ATTACHED_CELLS, MIB
 
 MAX_ID_LENGTH = 200
 MAX_CONTEXT_CELLS = 5000
@@ -293,3 +293,38 @@ def parse_notebook_context(value: Any) -> NotebookContext | None:
         active_index=active,
         kernel=kernel,
     )
+
+
+def parse_attached_cells(value: Any) -> list[dict[str, Any]]:
+    """The `attachedCells` of a `turn` frame ([] when absent), each `{id, index, source,
+    outputs}` checked; FrameError naming the field when malformed."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise FrameError(
+            f"Field 'attachedCells' of a 'turn' frame must be an array, not {_json_type(value)}."
+        )
+    if len(value) > MAX_ATTACHED_CELLS:
+        raise FrameError(
+            f"'attachedCells' has {len(value)} cells; attach at most {MAX_ATTACHED_CELLS}."
+        )
+    cells: list[dict[str, Any]] = []
+    for position, cell in enumerate(value):
+        where = f"attachedCells[{position}]"
+        if not isinstance(cell, dict):
+            raise FrameError(f"'{where}' must be an object with id, index, source and outputs.")
+        cell_id, index = cell.get("id"), cell.get("index")
+        if not isinstance(cell_id, str) or not cell_id.strip() or len(cell_id) > MAX_ID_LENGTH:
+            raise FrameError(f"'{where}.id' must be a non-empty string of at most {MAX_ID_LENGTH}.")
+        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            raise FrameError(f"'{where}.index' must be an integer of at least 0.")
+        if not isinstance(cell.get("source", ""), str):
+            raise FrameError(f"'{where}.source' must be a string.")
+        outputs = cell.get("outputs") or []
+        if not isinstance(outputs, list):
+            raise FrameError(f"'{where}.outputs' must be a list of nbformat output objects.")
+        for number, output in enumerate(outputs):
+            _check_output(f"{where}.outputs[{number}]", output)
+        source = cell.get("source") or ""
+        cells.append({"id": cell_id, "index": index, "source": source, "outputs": outputs})
+    return cells

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..agent.executor import ExecutionResult, Executor
 from ..agent.loop import run_turn
+from ..agent.rules import turn_rules
 from ..agent.snapshot import NotebookContext
 from ..agent.usage import UsageMeter
 from ..config import CodeInterpreter
@@ -30,6 +31,7 @@ from .frames import (
     FrameError,
     frame_field,
     frame_identifier,
+    parse_attached_cells,
     parse_execution_result,
     parse_notebook_context,
     validate_notebook_path,
@@ -166,6 +168,7 @@ class ChatSession:
             max_steps = frame_field(frame, "maxSteps", int, required=False)
             output_limit = frame_field(frame, "outputLimit", int, required=False)
             context = parse_notebook_context(frame.get("context"))
+            cells = parse_attached_cells(frame.get("attachedCells"))
             fix_attempts = frame_field(frame, "maxFixAttempts", int, required=False)
             compute_figures = frame_field(frame, "computeFigures", bool, required=False)
             kernel_id = frame_field(frame, "kernelId", str, required=False)
@@ -194,7 +197,7 @@ class ChatSession:
                 choice,
                 TurnLimits(max_steps, output_limit, fix_attempts, compute_figures),
                 files,
-                context,
+                (context, cells),
                 locale or self._locale,
             )
         )
@@ -212,10 +215,10 @@ class ChatSession:
         choice: ModelChoice | None,
         limits: TurnLimits,
         files: TurnFiles | None = None,
-        context: NotebookContext | None = None,
+        inputs: tuple[NotebookContext | None, list[dict[str, Any]]] = (None, []),
         locale: str | None = None,
     ) -> None:
-        """Run one turn to its end and always report `turn_finished` (with the usage)."""
+        """Run one turn to its end and always report `turn_finished`; `inputs`: context, cells."""
         set_locale(locale)  # this task's messages for people are in the panel's language
         meter = UsageMeter()
         recorder = TurnRecorder(
@@ -237,7 +240,8 @@ class ChatSession:
             conversation = self._store.get(notebook)
             recorder.begin(conversation)
             choice = choice or conversation_model(self._registry, conversation)
-            await self._record(recorder, recorder.started_frame(notebook, choice))
+            rules = await turn_rules(self._settings.rules, self._files, notebook, self._log)
+            await self._record(recorder, recorder.started_frame(notebook, choice, rules, inputs[1]))
             provider = await open_model(self._registry, conversation, choice)
             choice = await self._registry.learn_window(choice)
             runner: Executor = executor
@@ -260,10 +264,12 @@ class ChatSession:
                     max_steps=limits.max_steps,
                     output_limit=limits.output_limit,
                     fix_attempts=limits.fix_attempts,
-                    context=context,
+                    context=inputs[0],
                     workdir=files.workdir if files is not None else None,
                     attached=bool(files is not None and files.attachments),
                     compute_figures=limits.compute_figures,
+                    rules=rules.prompt_block(),
+                    attached_cells=inputs[1],
                 ),
             )
             if files is not None and outcome.reason == "done":

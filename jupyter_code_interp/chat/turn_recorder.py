@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from ..agent.attached import attached_cells_frame
 from ..conversations.model import Conversation, TurnRecord, utc_now
 from ..conversations.store import ConversationStore
 
 if TYPE_CHECKING:
+    from ..agent.rules import ProjectRules
     from ..providers.choosing import ModelChoice
     from .turn_files import TurnFiles
 
@@ -53,8 +55,15 @@ class TurnRecorder:
         self._requested: str | None = None
         """The id of the new cell the panel was asked for, until its step_finished names it."""
 
-    def started_frame(self, notebook: str, choice: ModelChoice) -> dict[str, Any]:
-        """The turn's `turn_started` frame (with what a replay needs to show the instruction)."""
+    def started_frame(
+        self,
+        notebook: str,
+        choice: ModelChoice,
+        rules: ProjectRules | None = None,
+        cells: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """The turn's `turn_started` frame (with what a replay needs to show the instruction):
+        `rules` in effect (rules.py) and the attached `cells` (their ids and indexes)."""
         return {
             "type": "turn_started",
             "turnId": self.record.turn_id,
@@ -63,6 +72,8 @@ class TurnRecorder:
             "model": choice.model,
             "instruction": self.instruction,
             "attachments": self.attachments,
+            "attachedCells": attached_cells_frame(cells or []),
+            "rules": rules.frame() if rules is not None else [],
         }
 
     def begin(self, conversation: Conversation) -> None:

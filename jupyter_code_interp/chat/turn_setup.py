@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from ..agent.attached import attached_cells_block
 from ..agent.loop import TurnOptions
 from ..agent.messages import effective_budget, output_cap
 from ..agent.snapshot import MAX_LISTED_FILES, NotebookContext
@@ -34,10 +35,13 @@ async def turn_options(
     workdir: Path | None = None,
     attached: bool = False,
     compute_figures: bool | None = None,
+    rules: str = "",
+    attached_cells: list[dict[str, Any]] | None = None,
 ) -> TurnOptions:
     """TurnOptions for a turn; `workdir` (the notebook's directory) adds its listing to `context`.
 
-    `attached`: files came with the instruction; `compute_figures` None: the server's setting.
+    `attached`: files came with the instruction; `compute_figures` None: the server's setting;
+    `rules`: the project's rules block; `attached_cells`: the turn frame's (checked).
     """
     spec = choice.spec
     window = spec.context_window if spec else None
@@ -45,11 +49,11 @@ async def turn_options(
     if context is not None and workdir is not None:
         found, truncated = await asyncio.to_thread(list_files, workdir, "", MAX_LISTED_FILES)
         context = replace(context, files=found, files_truncated=truncated)
+    limit = OUTPUT_LIMIT.clamp(settings.output_limit if output_limit is None else output_limit)
+    language = context.language if context is not None else None
     return TurnOptions(
         max_steps=MAX_STEPS.clamp(settings.max_steps if max_steps is None else max_steps),
-        output_limit=OUTPUT_LIMIT.clamp(
-            settings.output_limit if output_limit is None else output_limit
-        ),
+        output_limit=limit,
         max_fix_attempts=MAX_FIX_ATTEMPTS.clamp(
             settings.max_fix_attempts if fix_attempts is None else fix_attempts
         ),
@@ -60,4 +64,6 @@ async def turn_options(
         turn_id=turn_id,
         compute_figures=settings.compute_figures if compute_figures is None else compute_figures,
         attached=attached,
+        attached_cells=attached_cells_block(attached_cells or [], limit, language),
+        rules=rules,
     )
