@@ -8,6 +8,7 @@ import type * as nbformat from '@jupyterlab/nbformat';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import {
   CellAction,
@@ -94,6 +95,20 @@ const plugin: JupyterFrontEndPlugin<void> = {
       return target ?? (panel && active ? { panel, cell: active } : null);
     };
 
+    /**
+     * Whether a menu item belongs where the user right-clicked: an output's
+     * items show on outputs, the cell's elsewhere on the cell (once each).
+     */
+    const inPlace = (args: ReadonlyPartialJSONObject): boolean => {
+      const onOutput =
+        app.contextMenuHitTest(node =>
+          node.classList.contains('jp-OutputArea-child')
+        ) !== undefined;
+      return (
+        args['area'] === undefined || (args['area'] === 'output') === onOutput
+      );
+    };
+
     const act = (target: ICellTarget | null, action: CellAction): void => {
       if (!target) {
         return;
@@ -125,7 +140,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       caption: trans.__(
         'Ask the Code Interpreter to fix the error of this cell'
       ),
-      isVisible: () => hasError(outputsOf(targetCell()?.cell)),
+      isVisible: args =>
+        inPlace(args) && hasError(outputsOf(targetCell()?.cell)),
       describedBy: { args: { type: 'object', properties: {} } },
       execute: () => act(targetCell(), 'fix')
     });
@@ -134,7 +150,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       caption: trans.__(
         'Ask the Code Interpreter to explain the output of this cell'
       ),
-      isVisible: () => outputsOf(targetCell()?.cell).length > 0,
+      isVisible: args =>
+        inPlace(args) && outputsOf(targetCell()?.cell).length > 0,
       describedBy: { args: { type: 'object', properties: {} } },
       execute: () => act(targetCell(), 'explain')
     });
@@ -162,16 +179,22 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
-    for (const [selector, rank] of [
-      ['.jp-Cell', 12],
-      ['.jp-OutputArea-child', 0]
+    // A right-click on an output matches both selectors: `area` keeps one of each.
+    for (const [selector, area, rank] of [
+      ['.jp-Cell', 'cell', 12],
+      ['.jp-OutputArea-child', 'output', 0]
     ] as const) {
-      app.contextMenu.addItem({ command: CommandIDs.fix, selector, rank });
-      app.contextMenu.addItem({
-        command: CommandIDs.explain,
-        selector,
-        rank: rank + 0.1
-      });
+      for (const [command, offset] of [
+        [CommandIDs.fix, 0],
+        [CommandIDs.explain, 0.1]
+      ] as const) {
+        app.contextMenu.addItem({
+          command,
+          selector,
+          rank: rank + offset,
+          args: { area }
+        });
+      }
     }
     app.contextMenu.addItem({
       command: CommandIDs.ask,
