@@ -113,12 +113,10 @@ test.describe('Fix, Explain and Ask about cells', () => {
     await cells.nth(1).locator('.jp-InputPrompt').click({ button: 'right' });
     // On the cell (not its output) the cell's own items show, once.
     await expect(
-      page
-        .locator('.lm-Menu')
-        .getByRole('menuitem', {
-          name: 'Explain with Code Interpreter',
-          exact: true
-        })
+      page.locator('.lm-Menu').getByRole('menuitem', {
+        name: 'Explain with Code Interpreter',
+        exact: true
+      })
     ).toHaveCount(1);
     await page
       .locator('.lm-Menu')
