@@ -4,6 +4,7 @@
  * TypeScript, no DOM; `conversation.ts` applies the frames through these.
  */
 
+import { IEntryList, nextId, push } from './entries';
 import type {
   IPlanFrame,
   IPlanItem,
@@ -43,6 +44,7 @@ export type AgentEntry = IPlanEntry | IQuestionEntry | IRulesEntry;
 /** Any entry with a kind and a turn (what the reducers look at). */
 interface IAnyEntry {
   kind: string;
+  id: string;
   turnId: string;
 }
 
@@ -97,25 +99,50 @@ export function rulesEntry(
     : null;
 }
 
+/** A conversation as these reducers see it (see `IConversation`). */
+type Entries = IEntryList<IAnyEntry>;
+
 /**
- * The entries with `entry` added; a plan replaces the turn's earlier plan in
- * place (one checklist per turn, where it first appeared).
+ * Apply a `plan` or `question` frame, or the rules and echoed attached cells
+ * of `turn_started`. A plan replaces the turn's earlier plan in place (one
+ * checklist per turn, where it first appeared); the echoed cells give a
+ * replayed instruction its chips.
  */
-export function withAgentEntry<T extends IAnyEntry>(
-  entries: readonly T[],
-  entry: AgentEntry & T
-): { entries: T[]; added: boolean } {
-  if (entry.kind === 'plan') {
-    const index = entries.findIndex(
-      e => e.kind === 'plan' && e.turnId === entry.turnId
-    );
-    if (index !== -1) {
-      const next = entries.slice();
-      next[index] = { ...entry, id: (entries[index] as T & { id: string }).id };
-      return { entries: next, added: false };
-    }
+export function applyAgentFrame<C extends Entries>(
+  conv: C,
+  frame: IPlanFrame | IQuestionFrame | ITurnStartedFrame
+): C {
+  if (frame.type === 'turn_started') {
+    const cells = Array.isArray(frame.attachedCells) ? frame.attachedCells : [];
+    const next: C = !cells.length
+      ? conv
+      : {
+          ...conv,
+          entries: conv.entries.map(e =>
+            e.kind === 'user' && e.turnId === frame.turnId && !('cells' in e)
+              ? { ...e, cells }
+              : e
+          )
+        };
+    const rules = rulesEntry(frame, nextId(next, frame.turnId));
+    return rules ? push(next, rules as C['entries'][number]) : next;
   }
-  return { entries: [...entries, entry], added: true };
+  const entry = agentEntry(frame, nextId(conv, frame.turnId));
+  if (!entry) {
+    return conv;
+  }
+  const index =
+    entry.kind === 'plan'
+      ? conv.entries.findIndex(
+          e => e.kind === 'plan' && e.turnId === entry.turnId
+        )
+      : -1;
+  if (index === -1) {
+    return push(conv, entry as C['entries'][number]);
+  }
+  const entries = conv.entries.slice();
+  entries[index] = { ...entry, id: entries[index].id };
+  return { ...conv, entries };
 }
 
 /** The turn whose question may still be answered: the conversation's last turn. */

@@ -3,19 +3,14 @@
  * by applying server frames. Plain TypeScript, no DOM.
  */
 
-import {
-  AgentEntry,
-  agentEntry,
-  rulesEntry,
-  withAgentEntry
-} from './agentEntries';
+import { AgentEntry, applyAgentFrame } from './agentEntries';
+import { nextId, push } from './entries';
 import type { IAttachmentRef } from './files/attachments';
 import {
   IAttachedCellRef,
   IExecuteRequestFrame,
   IFileCard,
   IStepStartedFrame,
-  ITurnStartedFrame,
   ServerFrame,
   StepStatus,
   TurnEndReason
@@ -148,18 +143,6 @@ export interface IConversation {
 /** An empty conversation for a notebook. */
 export function emptyConversation(notebook: string): IConversation {
   return { notebook, entries: [], turn: null };
-}
-
-function nextId(conv: IConversation, turnId: string): string {
-  return `${turnId}:${conv.seq ?? conv.entries.length}`;
-}
-
-function push(conv: IConversation, entry: ConversationEntry): IConversation {
-  return {
-    ...conv,
-    entries: [...conv.entries, entry],
-    seq: (conv.seq ?? conv.entries.length) + 1
-  };
 }
 
 function updateStep(
@@ -332,27 +315,6 @@ export function setStepCell(
   return updateStep(conv, turnId, step, e => ({ ...e, cellId, cellIndex }));
 }
 
-/** A started turn: its rules line, and its attached cells' chips on a replay. */
-function startedTurn(
-  conv: IConversation,
-  frame: ITurnStartedFrame
-): IConversation {
-  let next = conv;
-  const cells = Array.isArray(frame.attachedCells) ? frame.attachedCells : [];
-  if (cells.length) {
-    next = {
-      ...next,
-      entries: next.entries.map(e =>
-        e.kind === 'user' && e.turnId === frame.turnId && !e.cells
-          ? { ...e, cells }
-          : e
-      )
-    };
-  }
-  const rules = rulesEntry(frame, nextId(next, frame.turnId));
-  return rules ? push(next, rules) : next;
-}
-
 /** Apply one server frame that belongs to this conversation's turn. */
 export function applyFrame(
   conv: IConversation,
@@ -363,7 +325,7 @@ export function applyFrame(
       if (conv.turn?.turnId !== frame.turnId) {
         return conv;
       }
-      return startedTurn(
+      return applyAgentFrame(
         {
           ...conv,
           turn: { ...conv.turn, started: true, model: frame.model ?? null }
@@ -417,14 +379,8 @@ export function applyFrame(
     case 'execute_request':
       return startStep(conv, frame);
     case 'plan':
-    case 'question': {
-      const entry = agentEntry(frame, nextId(conv, frame.turnId));
-      if (!entry) {
-        return conv;
-      }
-      const { entries, added } = withAgentEntry(conv.entries, entry);
-      return added ? push(conv, entry) : { ...conv, entries };
-    }
+    case 'question':
+      return applyAgentFrame(conv, frame);
     case 'step_finished':
       return updateStep(conv, frame.turnId, frame.step, e => ({
         ...e,
