@@ -1,7 +1,8 @@
 """`jupyter code-interp run NOTEBOOK.ipynb "INSTRUCTION"`: one headless turn in a real kernel.
 
 Exit codes: 0 done, 1 the model or the kernel failed (or the turn gave up fixing an error), 2 bad
-arguments or an unreadable notebook, 3 the step limit was reached, 130 interrupted.
+arguments or an unreadable notebook, 3 the step limit was reached, 4 the model asks the user a
+question (printed on stdout), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ EXIT_DONE = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_MAX_STEPS = 3
+EXIT_QUESTION = 4
 EXIT_INTERRUPTED = 130
 
 
@@ -167,11 +169,13 @@ async def run_headless(
     *,
     markdown: bool = True,
     verbose: bool = False,
+    trust_edits: bool = False,
 ) -> int:
     """One turn on the notebook at `path`; returns the exit code.
 
     With `markdown` the saved notebook has the instruction and the final answer as Markdown
-    cells around the turn's code; `verbose` shows each step's code on stderr.
+    cells around the turn's code; `verbose` shows each step's code on stderr; `trust_edits` lets
+    the model edit cells it did not write (nobody can review them here).
     """
     settings = load_settings()
     registry = build_services(settings, persist=False).registry
@@ -210,6 +214,7 @@ async def run_headless(
             context=await executor.turn_context(),
             attached=files is not None,
             rules=rules.prompt_block(),
+            trust_edits=trust_edits,
         )
         console.max_steps = options.max_steps
         console.start()
@@ -230,11 +235,17 @@ async def run_headless(
         answered = outcome is not None and outcome.reason == "done"
         if markdown and (executor.inserted or answered):
             executor.add_markdown(instruction, console.answer.strip() if answered else "")
-        if executor.inserted or (created and outcome is not None and outcome.reason != "error"):
+        if (
+            executor.inserted
+            or executor.edited
+            or (created and outcome is not None and outcome.reason != "error")
+        ):
             write_notebook_atomically(notebook, path)
     assert outcome is not None  # set unless an exception left the function above
     if outcome.reason == "done":
         return EXIT_DONE
+    if outcome.reason == "question":
+        return EXIT_QUESTION
     if outcome.reason == "max_steps":
         print(f"error: step limit reached: {outcome.message}", file=sys.stderr)
         return EXIT_MAX_STEPS
@@ -248,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="jupyter code-interp",
         description="Run the code interpreter on a notebook without JupyterLab.",
         epilog="Exit codes: 0 done, 1 the model or kernel failed, 2 bad input, "
-        "3 step limit reached. Configuration: c.CodeInterpreter.* in jupyter_server_config, "
+        "3 step limit reached, 4 the model asks a question. Configuration: c.CodeInterpreter.* in jupyter_server_config, "
         "OPENAI_API_KEY, OPENAI_BASE_URL.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
@@ -278,6 +289,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="leave the instruction and the answer out of the notebook (they are added as "
         "Markdown cells around the turn's code by default)",
+    )
+    run.add_argument(
+        "--trust-edits",
+        action="store_true",
+        help="let the model change cells it did not write without review (deletions stay "
+        "refused: nobody can review them here)",
     )
     run.add_argument(
         "--verbose",
@@ -314,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
                 arguments.attach,
                 markdown=arguments.markdown,
                 verbose=arguments.verbose,
+                trust_edits=arguments.trust_edits,
             )
         )
     except UsageError as error:

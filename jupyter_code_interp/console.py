@@ -87,6 +87,13 @@ class TurnConsole:
             if self.verbose:
                 code = str(event.get("code", ""))
                 self._write_line("\n".join(f"    {line}" for line in code.splitlines()))
+        elif kind == "question":
+            choices = [str(choice) for choice in event.get("choices") or []]
+            listed = "".join(f"\n  - {choice}" for choice in choices)
+            self._write_answer(f"\n{event.get('question', '')}{listed}\n")
+        elif kind == "plan":
+            for item in event.get("items") or []:
+                self._write_line(f"[plan] [{'x' if item.get('done') else ' '}] {item.get('text')}")
         elif kind == "step_finished":
             status = event.get("status")
             if status == "ok":

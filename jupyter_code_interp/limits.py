@@ -55,9 +55,10 @@ TURN_TIME_LIMIT = 3600.0
 
 KIB = 1024
 MIB = 1024 * KIB
-FRAME_LIMITS = {"turn": 8 * MIB, "execute_result": 8 * MIB}
+FRAME_LIMITS = {"turn": 8 * MIB, "execute_result": 8 * MIB, "notebook_result": 8 * MIB}
 """Largest client frame of these types, in bytes of UTF-8: a turn with its notebook context (the
-panel sends at most ~2 MB of it), a cell's outputs (the panel keeps at most 4 MiB of images)."""
+panel sends at most ~2 MB of it), a cell's outputs (the panel keeps at most 4 MiB of images)
+(a notebook result: the outputs of the cells it ran or read, and a cell as it was)."""
 CONTROL_FRAME_BYTES = 64 * KIB
 """Largest client frame of any other type (stop, history, conversations, undo...)."""
 TRANSPORT_LIMIT_BYTES = 9 * MIB

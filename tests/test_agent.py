@@ -73,7 +73,7 @@ async def test_tools_turn_runs_code_and_answers(
     assert recorder.text == "Let me compute.The answer is 42."
     assert len(recorder.of("text")) > 2  # streamed piece by piece
     assert recorder.of("step_started") == [
-        {"type": "step_started", "step": 1, "code": "print(6 * 7)"}
+        {"type": "step_started", "step": 1, "code": "print(6 * 7)", "action": "run_code"}
     ]
     finished = recorder.of("step_finished")[0]
     assert finished["status"] == "ok" and finished["executionCount"] == 1

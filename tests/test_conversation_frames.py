@@ -126,6 +126,7 @@ async def test_undo_restores_the_exact_history_and_names_the_inserted_cells(
         "notebook": NOTEBOOK,
         "turnId": "t2",
         "removeCellIds": ["cell-a", "cell-b"],
+        "restoreCells": [],
     }
     conversation = store.get(NOTEBOOK)
     assert conversation.messages == before

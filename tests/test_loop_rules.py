@@ -270,7 +270,7 @@ async def test_a_copied_cell_id_header_runs_the_code_as_a_new_cell(
     assert kernel.codes == ["import math\nprint(math.sqrt(16))"]
     assert "replaceCellId" not in recorder.of("step_started")[0]
     feedback = _last_user(scripted_llm.requests[1])
-    assert 'Note: "0" is not a cell you ran in this turn' in feedback
+    assert 'Note: "0" is not a cell you wrote' in feedback
     assert "ran as a NEW cell" in feedback
 
 

@@ -22,7 +22,7 @@ from scripted_llm import (
     tools_unsupported_reply,
 )
 
-from jupyter_code_interp.agent.loop import RUN_CODE_TOOL
+from jupyter_code_interp.agent.tools import tool_schemas
 from jupyter_code_interp.providers.client import (
     ChatProvider,
     Finish,
@@ -98,14 +98,14 @@ async def test_provider_that_ignores_usage_is_tolerated(scripted_llm: ScriptedLL
 async def test_tool_call_is_assembled_from_deltas(scripted_llm: ScriptedLLM) -> None:
     code = "import statistics\nprint(statistics.mean([1, 2, 3, 4]))"
     scripted_llm.push(tool_reply(code, text="Computing."))
-    events = await _collect(_provider(scripted_llm.base_url), tools=[RUN_CODE_TOOL])
+    events = await _collect(_provider(scripted_llm.base_url), tools=tool_schemas()[:1])
     calls = [event for event in events if isinstance(event, ToolCallEvent)]
     assert len(calls) == 1
     assert calls[0].name == "run_code"
     assert calls[0].id
     assert json.loads(calls[0].arguments_json) == {"code": code}
     assert "".join(event.text for event in events if isinstance(event, TextDelta)) == "Computing."
-    assert scripted_llm.requests[0]["tools"] == [RUN_CODE_TOOL]
+    assert scripted_llm.requests[0]["tools"] == tool_schemas()[:1]
 
 
 async def test_several_tool_calls_keep_their_order(scripted_llm: ScriptedLLM) -> None:
@@ -114,7 +114,7 @@ async def test_several_tool_calls_keep_their_order(scripted_llm: ScriptedLLM) ->
         {"name": "run_code", "arguments": json.dumps({"code": "print(a)"}), "id": "call_b"},
     ]
     scripted_llm.push({"text": "", "tool_calls": calls})
-    events = await _collect(_provider(scripted_llm.base_url), tools=[RUN_CODE_TOOL])
+    events = await _collect(_provider(scripted_llm.base_url), tools=tool_schemas()[:1])
     assembled = [event for event in events if isinstance(event, ToolCallEvent)]
     assert [(call.id, json.loads(call.arguments_json)["code"]) for call in assembled] == [
         ("call_a", "a = 1"),
@@ -195,7 +195,7 @@ async def test_rate_limit_is_retried_by_the_client(scripted_llm: ScriptedLLM) ->
 
 async def test_bad_request_shows_the_provider_message(scripted_llm: ScriptedLLM) -> None:
     scripted_llm.push(error_reply(400, "context_length_exceeded: 9000 tokens > 8192"))
-    error = await _error_of(_provider(scripted_llm.base_url), tools=[RUN_CODE_TOOL])
+    error = await _error_of(_provider(scripted_llm.base_url), tools=tool_schemas()[:1])
     assert not isinstance(error, ToolsUnsupported)
     assert (
         str(error)
@@ -214,7 +214,7 @@ async def test_bad_request_shows_the_provider_message(scripted_llm: ScriptedLLM)
 )
 async def test_tools_unsupported_is_recognised(scripted_llm: ScriptedLLM, message: str) -> None:
     scripted_llm.push(error_reply(400, message))
-    error = await _error_of(_provider(scripted_llm.base_url), tools=[RUN_CODE_TOOL])
+    error = await _error_of(_provider(scripted_llm.base_url), tools=tool_schemas()[:1])
     assert isinstance(error, ToolsUnsupported)
     assert "fenced" in str(error)
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from scripted_llm import ScriptedLLM, error_reply, text_reply, tool_reply
 
-from jupyter_code_interp.agent.loop import RUN_CODE_TOOL
+from jupyter_code_interp.agent.tools import tool_schemas
 from jupyter_code_interp.providers.client import ChatProvider, ProviderError, TextDelta
 from jupyter_code_interp.providers.quirks import Quirks
 
@@ -20,7 +20,7 @@ async def _ask(
     provider: ChatProvider, model: str = "m", tools: bool = False, max_tokens: int | None = 512
 ) -> str:
     stream = provider.stream(
-        model, HELLO, [RUN_CODE_TOOL] if tools else None, max_tokens=max_tokens
+        model, HELLO, tool_schemas()[:1] if tools else None, max_tokens=max_tokens
     )
     return "".join([event.text async for event in stream if isinstance(event, TextDelta)])
 

@@ -3,7 +3,9 @@
 Code runs only from
 (a) a real tool call (exchange.py),
 (b) a fenced block in the visible answer whose tag is the kernel's language (in fenced mode also an
-    untagged block that parses as Python and looks like code), never inside reasoning, or
+    untagged block that parses as Python and looks like code), or a block whose info string is a
+    notebook action (`header_action`: ```python edit=<id>, ```run <id>, ```plan...), never inside
+    reasoning, or
 (c) a reply that is nothing but a printed tool call: bare JSON, one ```json block, or Hermes/Qwen
     `<tool_call>` tags, with only whitespace around.
 Reasoning (`<think>…</think>`, also unclosed, and a leading `…</think>` whose opening tag the chat
@@ -67,6 +69,8 @@ class Block:
     """Offset of the opening fence line."""
     end: int
     """Offset just after the closing fence (before the newline that may follow it)."""
+    info: str = ""
+    """The whole info string (`python edit=<id> run=no`, `run <id> <id>`...)."""
 
 
 @dataclass(frozen=True)
@@ -152,7 +156,8 @@ def fenced_blocks(text: str, *, streaming: bool = False) -> list[Block]:
         if end >= last:
             break  # an unterminated fence is still being streamed: not a block yet
         body = [_dedent(line, indent) for line in lines[index + 1 : end]]
-        blocks.append(Block(tag, "\n".join(body), offsets[index], offsets[end] + len(lines[end])))
+        stop = offsets[end] + len(lines[end])
+        blocks.append(Block(tag, "\n".join(body), offsets[index], stop, opening["info"].strip()))
         index = end + 1
     return blocks
 
@@ -176,8 +181,57 @@ def looks_like_python(code: str) -> bool:
     return any(isinstance(node, _CODE_NODES) for node in ast.walk(tree))
 
 
+HEADER_TAGS = frozenset({"run", "read", "markdown", "delete", "plan"})
+"""Fence tags of the notebook actions of fenced mode (docs/protocol.md, issue 15)."""
+_PLAN_ITEM = re.compile(r"^\s*[-*]\s*\[([ xX])\]\s*(.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class HeaderAction:
+    """A notebook action a fence's info string asks for: `action` and its tool's arguments."""
+
+    action: str
+    """`edit`, `run`, `read`, `markdown`, `delete` or `plan`."""
+    arguments: dict[str, Any]
+
+
+def header_action(block: Block, rule: CodeRule) -> HeaderAction | None:
+    """The notebook action of a block's info string, or None (plain code, or not an action).
+
+    ```python edit=<id> [run=no], ```run <id>..., ```read <id> [page], ```markdown insert
+    [after=<id>], ```delete <id>, ```plan ("- [ ] text" lines).
+    """
+    words = block.info.split()[1:]
+    options = dict(word.split("=", 1) for word in words if "=" in word)
+    plain = [word for word in words if "=" not in word]
+    if block.tag in rule.tags and options.get("edit"):
+        if not block.code.strip():
+            return None
+        run = options.get("run", "yes").lower() not in ("no", "false", "0")
+        arguments = {"cell_id": options["edit"], "source": block.code, "run": run}
+        return HeaderAction("edit", arguments)
+    if block.tag == "run" and plain and not block.code.strip():
+        return HeaderAction("run", {"cell_ids": plain})
+    if block.tag in ("read", "delete") and plain and not block.code.strip():
+        arguments = {"cell_id": plain[0]}
+        if block.tag == "read":
+            arguments["page"] = int(plain[1]) if plain[1:] and plain[1].isdigit() else 1
+        return HeaderAction(block.tag, arguments)
+    if block.tag == "markdown" and plain[:1] == ["insert"] and block.code.strip():
+        after = options.get("after") or None
+        return HeaderAction("markdown", {"source": block.code, "after_cell_id": after})
+    if block.tag == "plan" and not words:
+        items = [_PLAN_ITEM.match(line) for line in block.code.splitlines() if line.strip()]
+        if items and all(items):
+            plan = [{"text": m.group(2), "done": m.group(1) != " "} for m in items if m]
+            return HeaderAction("plan", {"items": plan})
+    return None
+
+
 def runnable(block: Block, rule: CodeRule) -> bool:
-    """Whether `block` is code that runs under `rule`."""
+    """Whether `block` is code that runs (or a notebook action that acts) under `rule`."""
+    if block.tag in HEADER_TAGS and block.tag not in rule.tags:
+        return header_action(block, rule) is not None
     if not block.code.strip():
         return False
     if block.tag in rule.tags:

@@ -13,10 +13,26 @@ from typing import Any, Literal
 
 from ..providers.client import ProviderError
 from ..providers.events import ToolCallEvent, describe_arguments
-from .codeblocks import RUN_CODE_NAMES, CodeRule, PrintedCall, first_runnable, printed_calls
+from .codeblocks import (
+    RUN_CODE_NAMES,
+    Block,
+    CodeRule,
+    PrintedCall,
+    first_runnable,
+    header_action,
+    printed_calls,
+)
 from .executor import ExecutionResult
 from .messages import IMAGES_PER_STEP, RequestMode
 from .prompts import NOT_A_TOOL_CALL, next_step_nudge
+from .tools import NOTEBOOK_TOOLS, BadArguments, check_arguments
+
+ACTION_TOOLS = {
+    **{action: tool for tool, action in NOTEBOOK_TOOLS.items()},
+    "question": "ask_user",
+    "plan": "update_plan",
+}
+"""The tool of each job action besides `run_code` (fenced headers are checked like its calls)."""
 
 CELL_MARKER = re.compile(r"\A[ \t]*#[ \t]*cell_id:[ \t]*([^\s]+)[ \t]*(?:\r?\n|\Z)")
 """First line of a fenced block that fixes a cell in place (fenced models have no arguments)."""
@@ -103,6 +119,13 @@ class Job:
     """Said to the model after the step's output (e.g. an unknown cell id ran as a new cell)."""
     repeat: bool = False
     """Not run: the same code already succeeded in this turn (the model got that output)."""
+    action: str = "run_code"
+    """`run_code`, a notebook action (`edit`, `run`, `read`, `markdown`, `delete`), `plan` or
+    `question`."""
+    arguments: dict[str, Any] = field(default_factory=dict)
+    """The checked arguments of a job that is not `run_code` (tools.check_arguments)."""
+    acted: bool = False
+    """A job that is not a step (a plan) was done."""
 
     @property
     def kept_images(self) -> list[dict[str, str]]:
@@ -113,9 +136,15 @@ class Job:
 
 def tool_call_job(call: ToolCallEvent) -> Job:
     """A job for a real tool call, with a problem set if it cannot be run."""
-    if call.name not in RUN_CODE_NAMES:
-        return Job(call=call, problem=f"unknown tool '{call.name}'; the only tool is run_code")
+    action = next((a for a, tool in ACTION_TOOLS.items() if tool == call.name), None)
+    if call.name not in RUN_CODE_NAMES and action is None:
+        known = ", ".join(["run_code", *ACTION_TOOLS.values()])
+        return Job(call=call, problem=f"unknown tool '{call.name}'; the tools are {known}")
     arguments = describe_arguments(call.arguments_json)
+    if action is not None:
+        if isinstance(arguments, str):
+            return Job(call=call, problem=arguments, action=action)
+        return action_job(action, arguments, call)
     if isinstance(arguments, str):
         return Job(call=call, problem=arguments + '; call run_code with {"code": "..."}')
     code = arguments.get("code")
@@ -136,6 +165,24 @@ def fenced_job(code: str) -> Job:
     if not rest.strip():
         return Job(problem="the block has a cell_id line but no code")
     return Job(code=rest, cell_id=marker.group(1))
+
+
+def action_job(action: str, arguments: dict[str, Any], call: ToolCallEvent | None = None) -> Job:
+    """A job for a notebook action, a plan or a question, with a problem if its arguments are bad."""
+    try:
+        checked = check_arguments(ACTION_TOOLS[action], arguments)
+    except BadArguments as bad:
+        return Job(call=call, problem=str(bad), action=action)
+    source = checked.get("source", "") if action == "edit" else ""
+    return Job(code=source, call=call, action=action, arguments=checked)
+
+
+def block_job(block: Block, rule: CodeRule) -> Job:
+    """A job for a runnable fenced block: a notebook action its header names, or code to run."""
+    header = header_action(block, rule)
+    job = fenced_job(block.code) if header is None else action_job(header.action, header.arguments)
+    job.source = "fenced"
+    return job
 
 
 def printed_job(call: PrintedCall) -> Job:
@@ -171,9 +218,7 @@ def jobs_of(
     reply.text = reply.text[: block.end]
     if reply.mode == "tools" and strict_tools:
         return [Job(problem=NOT_A_TOOL_CALL, source="fenced")]
-    job = fenced_job(block.code)
-    job.source = "fenced"
-    return [job]
+    return [block_job(block, rule)]
 
 
 def finished_frame(job: Job, result: ExecutionResult) -> dict[str, Any]:
@@ -234,8 +279,10 @@ def record_exchange(
     messages.append(assistant_message(reply))
     sections = []
     for number, job in enumerate(jobs, 1):
-        if job.step is not None:
+        if job.step is not None and job.action == "run_code":
             sections.append(f"Output of the code you ran (step {job.step}):\n{job.feedback}")
+        elif job.step is not None:
+            sections.append(f"Result of your {job.action} (step {job.step}):\n{job.feedback}")
         else:
             sections.append(f"Code {number} of your reply: {job.feedback}")
     fenced = reply.mode == "fenced" or (jobs[0].source == "fenced" and jobs[0].problem is None)

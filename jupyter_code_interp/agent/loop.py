@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Literal
 
 from ..conversations.model import Conversation
@@ -18,45 +17,40 @@ from .exchange import (
     Reply,
     assistant_message,
     cut_reply_error,
-    finished_frame,
     jobs_of,
-    record_exchange,
 )
-from .executor import ExecutionResult, Executor, execute_safely
+from .executor import Executor
 from .guidance import FENCE_STOP, Repeats, names_a_file, settle_stop
 from .languages import kernel_language
 from .messages import (
-    IMAGES_PER_STEP,
     BuiltContext,
     RequestMode,
     build_context,
     request_messages,
 )
 from .outcome import TurnOptions, TurnOutcome
-from .outputs import downscale_image, format_outputs_for_model, step_images
 from .prompts import (
     COMPACT_BELOW,
-    RUN_CODE_TOOL,
     answer_request,
     compute_request,
     cut_reply,
-    duplicate_feedback,
-    new_cell_note,
     system_prompt,
 )
 from .reading import Emit, ReplyReader
-from .repair import FixTracker, approval_feedback
+from .repair import FixTracker
 from .snapshot import NotebookSnapshot, kernel_summary
+from .steps import run_jobs
+from .tools import tool_schemas
 from .usage import UsageMeter, estimate_messages, estimate_tokens
 
-__all__ = ["RUN_CODE_TOOL", "TurnOptions", "TurnOutcome", "request_messages", "run_turn"]
+__all__ = ["TurnOptions", "TurnOutcome", "request_messages", "run_turn"]
 
 
 MAX_INVALID_ROUNDS = 3
 """Replies in a row whose tool calls could not be run before the turn gives up."""
-TOOL_SCHEMA_TOKENS = estimate_tokens(str(RUN_CODE_TOOL)) + 20
-STEP_IMAGES = 3
-"""Images per step shown as thumbnails (`step_finished.images`)."""
+TOOL_SCHEMA_TOKENS = estimate_tokens(str(tool_schemas())) + 20
+"""Prompt tokens the tool schemas take (all tools; the compact prompt sends run_code only)."""
+COMPACT_TOOL_TOKENS = estimate_tokens(str(tool_schemas()[:1])) + 20
 
 
 class _Turn:
@@ -85,7 +79,9 @@ class _Turn:
         self.meter = meter if meter is not None else UsageMeter()
         self.fixes = FixTracker(options.max_fix_attempts)
         self.ran_cells: list[str] = []
-        """Ids of the cells this turn ran, in order: only those may be replaced."""
+        """Ids of the code cells this turn inserted and ran, in order."""
+        self.written: list[str] = []
+        """Ids of the Markdown cells this turn inserted."""
         self.start = len(conversation.messages)
         notebook = options.notebook
         self.snapshot = NotebookSnapshot(notebook) if notebook is not None else None
@@ -103,7 +99,9 @@ class _Turn:
         self.learned_fenced = False
 
     def outcome(
-        self, reason: Literal["done", "max_steps", "error", "gave_up"], message: str | None = None
+        self,
+        reason: Literal["done", "max_steps", "error", "gave_up", "question"],
+        message: str | None = None,
     ) -> TurnOutcome:
         """The turn's outcome with its step count and token usage."""
         tokens, estimated = self.meter.tokens(), self.meter.estimated
@@ -159,7 +157,7 @@ class _Turn:
             stop = await self.run_jobs(reply, jobs)
             if stop is not None:
                 return stop
-            if any(job.step is not None for job in jobs):
+            if any(job.step is not None or job.acted for job in jobs):
                 invalid_rounds, self.repeats.rounds = 0, 0
                 continue
             if all(job.repeat for job in jobs):
@@ -260,7 +258,7 @@ class _Turn:
         reply = Reply(mode, producer=self.provider.source(self.model))
         self.mode = mode
         messages = self.request(mode).messages
-        tools = [RUN_CODE_TOOL] if mode == "tools" else None
+        tools = self.tools() if mode == "tools" else None
         cap = self.options.max_output_tokens or None
         cut = BlockCut(code_rule(self.language, fenced=True)) if mode == "fenced" else None
         reply.stop_sent = cut is not None and self.use_stop
@@ -284,13 +282,28 @@ class _Turn:
                 calls = "".join(call.name + call.arguments_json for call in reply.tool_calls)
                 self.meter.record(reported, messages, reply.reasoning + reply.text + calls)
             if reported is not None:
-                estimated = estimate_messages(messages) + (TOOL_SCHEMA_TOKENS if tools else 0)
+                estimated = estimate_messages(messages) + (self.tool_tokens if tools else 0)
                 known, guessed = self.calibration
                 self.calibration = (known + reported[0], guessed + estimated)
         stopped_early = cut_reply_error(reply.finish_reason, cap)
         if stopped_early is not None:
             raise stopped_early
         return reply
+
+    @property
+    def compact(self) -> bool:
+        """A small context window: the short prompt, and run_code as the only tool."""
+        return self.options.context_budget < COMPACT_BELOW
+
+    def tools(self) -> list[dict[str, Any]]:
+        """The tools of a tools-mode request (their descriptions in the kernel's language)."""
+        schemas = tool_schemas(self.language)
+        return schemas[:1] if self.compact else schemas
+
+    @property
+    def tool_tokens(self) -> int:
+        """The prompt tokens `tools()` takes."""
+        return COMPACT_TOOL_TOKENS if self.compact else TOOL_SCHEMA_TOKENS
 
     @property
     def ratio(self) -> float:
@@ -307,7 +320,7 @@ class _Turn:
                 mode,
                 self.kernel,
                 self.options.vision,
-                compact=self.options.context_budget < COMPACT_BELOW,
+                compact=self.compact,
                 language=self.language,
                 rules=self.options.rules,
             ),
@@ -318,7 +331,7 @@ class _Turn:
             mode=mode,
             vision=self.options.vision,
             ratio=self.ratio,
-            reserve=TOOL_SCHEMA_TOKENS if mode == "tools" else 0,
+            reserve=self.tool_tokens if mode == "tools" else 0,
             producer=self.provider.source(self.model),
             fence=self.fence,
         )
@@ -328,93 +341,9 @@ class _Turn:
             message["_context"] = built.snapshot
         return built
 
-    def feedback(self, result: ExecutionResult, job: Job) -> str:
-        """What the model reads about one step."""
-        text = format_outputs_for_model(result.outputs, self.output_limit)
-        text = "\n\n".join([text, *result.notes]) if result.notes else text
-        text = approval_feedback(result, job.code, text, self.fence)
-        if result.status != "error" or result.skipped:
-            return text
-        note = self.fixes.error_note(result.cell_id, self.mode == "tools", self.fence)
-        return f"The cell raised an exception.\n{text}\n\n{note}"
-
-    def check_replacement(self, job: Job) -> None:
-        """A job naming a cell this turn did not run adds a new cell instead (and says so)."""
-        if job.cell_id is None or job.cell_id in self.ran_cells:
-            return
-        job.note = new_cell_note(job.cell_id, self.ran_cells)
-        job.cell_id = None
-
-    async def run_step(self, job: Job) -> tuple[ExecutionResult, str | None]:
-        """Announce, run and report one step; returns its result and a reason to give up."""
-        self.steps += 1
-        job.step = self.steps
-        started: dict[str, Any] = {"type": "step_started", "step": job.step, "code": job.code}
-        if job.cell_id is not None:
-            started["replaceCellId"] = job.cell_id
-        attempt = self.fixes.start_step()
-        if attempt is not None:
-            started["attempt"] = attempt
-        await self.emit(started)
-        result = await execute_safely(self.executor, job.code, job.cell_id)
-        gave_up = self.fixes.finish_step(result)
-        ran = result.cell_id
-        if ran is not None and result.failure is None and ran not in self.ran_cells:
-            self.ran_cells.append(ran)
-        job.images = step_images(result.outputs, STEP_IMAGES)
-        if self.options.vision and job.images:
-            job.model_images = await asyncio.to_thread(
-                lambda: [downscale_image(image) for image in job.images[:IMAGES_PER_STEP]]
-            )
-        finished = finished_frame(job, result)
-        job.feedback = (
-            f"Could not run: {result.failure}"
-            if result.failure is not None
-            else self.feedback(result, job)
-        )
-        if result.status == "ok" and result.failure is None and not result.skipped:
-            self.repeats.remember(job.code, job.step, job.feedback)
-        if job.note is not None:
-            job.feedback += "\n\n" + job.note
-        await self.emit(finished)
-        return result, gave_up
-
     async def run_jobs(self, reply: Reply, jobs: list[Job]) -> TurnOutcome | None:
-        """Run the reply's code step by step; always record the exchange, even when stopped."""
-        outcome: TurnOutcome | None = None
-        not_run = "Not run: the turn was stopped before this code finished."
-        try:
-            for job in jobs:
-                self.check_replacement(job)
-                if job.problem is not None:
-                    job.feedback = f"Not run: {job.problem}."
-                    continue
-                earlier = self.repeats.earlier(job.code)
-                if earlier is not None:
-                    job.feedback, job.repeat = duplicate_feedback(*earlier), True
-                    continue
-                if self.steps >= self.max_steps:
-                    not_run = "Not run: the step limit of this turn was reached."
-                    break
-                result, gave_up = await self.run_step(job)
-                if result.failure is not None:
-                    outcome = self.outcome("error", result.failure)
-                    not_run = "Not run: an earlier cell could not run."
-                    break
-                if gave_up is not None:
-                    outcome = self.outcome("gave_up", gave_up)
-                    not_run = "Not run: the turn gave up after the cell before it failed."
-                    break
-                if result.status == "error":
-                    # Code written before the error was seen would build on a failed cell.
-                    not_run = "Not run: an earlier cell of this reply raised an exception."
-                    break
-        finally:
-            for job in jobs:
-                if job.feedback is None:
-                    job.feedback = not_run
-            record_exchange(self.conversation.messages, reply, jobs, self.fence)
-        return outcome
+        """Run the reply's jobs step by step (steps.py); the exchange is always recorded."""
+        return await run_jobs(self, reply, jobs)
 
 
 async def run_turn(

@@ -41,13 +41,16 @@ class TurnOptions:
     """The `<attached_cells>` block of the instruction (attached.py; '' without cells)."""
     rules: str = ""
     """The project's rules block of the system prompt (rules.py; '' without rules)."""
+    trust_edits: bool = False
+    """Edits of cells this conversation did not write need no review (deletions still do)."""
 
 
 @dataclass
 class TurnOutcome:
     """How a turn ended."""
 
-    reason: Literal["done", "max_steps", "error", "stopped", "gave_up"]
+    reason: Literal["done", "max_steps", "error", "stopped", "gave_up", "question"]
+    """`question`: the model asked the user something (ask_user) and waits for the answer."""
     message: str | None = None
     steps: int = 0
     usage: dict[str, int] = field(

@@ -142,13 +142,14 @@ def _merge_streams(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return merged
 
 
-def format_outputs_for_model(outputs: list[dict[str, Any]], limit: int) -> str:
-    """All outputs of a cell as text, at most `limit` characters; `(no output)` when empty."""
+def format_outputs_for_model(outputs: list[dict[str, Any]], limit: int | None) -> str:
+    """All outputs of a cell as text, at most `limit` characters (None: all of it); `(no output)`
+    when empty."""
     pieces = [format_output(output) for output in _merge_streams(outputs)]
     text = "\n".join(piece.strip("\n") for piece in pieces if piece.strip("\n"))
     if not text.strip():
         return "(no output)"
-    return truncate_middle(text, limit)
+    return text if limit is None else truncate_middle(text, limit)
 
 
 STEP_IMAGE_TYPES = ("image/png", "image/jpeg")

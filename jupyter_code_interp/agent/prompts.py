@@ -2,35 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from .languages import KernelLanguage, kernel_language
-
-RUN_CODE_TOOL: dict[str, Any] = {
-    "type": "function",
-    "function": {
-        "name": "run_code",
-        "description": (
-            "Run Python code as a new cell in the user's Jupyter notebook, in the notebook's own "
-            "kernel (variables persist between calls; %pip and other IPython magics work), and "
-            "return the cell's outputs: printed text, results, errors with tracebacks, and "
-            "placeholders for images."
-        ),
-        "parameters": {
-            "type": "object",
-            "properties": {
-                "code": {"type": "string", "description": "The Python code of one cell."},
-                "cell_id": {
-                    "type": "string",
-                    "description": "Only to fix a cell of this turn that failed: its id. Its code "
-                    "is replaced by `code` and the cell runs again in place.",
-                },
-            },
-            "required": ["code"],
-        },
-    },
-}
-"""The one tool of tools mode (fenced mode describes the same in its system prompt)."""
 
 _COMMON = """\
 You are a code interpreter working inside the user's Jupyter notebook. You solve the user's \
@@ -80,10 +54,14 @@ new cell in the notebook, run in the notebook's kernel, and you receive its outp
 text, results, errors with tracebacks, image placeholders). Call the tool; do not print the tool \
 call as JSON or show code in a markdown block instead of running it. Say in a sentence what each \
 cell is for before calling the tool.
-Fixing a cell: when a cell you ran this turn failed, call `run_code` with the corrected code and \
-`cell_id` set to the failing cell's id (given with the error): the cell's code is replaced and \
-it runs again in place, so the notebook keeps one working cell instead of a broken one and a \
-copy. Only cells you ran in this turn can be replaced.
+Fixing a cell: when a cell you wrote failed, call `run_code` with the corrected code and \
+`cell_id` set to its id (given with the error): the cell's code is replaced and it runs again in \
+place, so the notebook keeps one working cell instead of a broken one and a copy.
+Other cells (ids from <notebook_context>): `edit_cell` changes a cell's source and runs it, \
+`run_cells` re-runs cells (e.g. after fixing an upstream one), `read_output` pages through a \
+long output, `insert_markdown` adds notes, `delete_cell` removes a cell. The user reviews edits \
+of their own cells and every deletion; if they reject one, respect it. Use `update_plan` for \
+tasks of several steps, and `ask_user` only when you cannot go on without an answer.
 """
 
 _FENCED = """
@@ -93,9 +71,13 @@ sentence saying what the cell is for, then the block, and stop there: your reply
 block, and anything after it is discarded (you have not seen the output yet). An answer with \
 no ```{fence} block ends the turn, so only leave the block out when you are done. Use other \
 fence tags ({others}) for anything that must not be run.
-Fixing a cell: when a cell you ran this turn failed, you may fix it in place: write the corrected \
-cell with `# cell_id: <the failing cell's id>` as the first line of the block. Only cells \
-you ran in this turn can be replaced.
+Fixing a cell: when a cell you wrote failed, you may fix it in place: write the corrected cell \
+with `# cell_id: <the failing cell's id>` as the first line of the block.
+Other cells (ids from <notebook_context>), one block per reply, named by its first line: \
+```{fence} edit=<id> (replace that cell's source with the block and run it; add run=no to not \
+run it), ```run <id> <id> (re-run cells, empty body), ```read <id> <page> (page through a \
+cell's outputs), ```markdown insert after=<id> (a Markdown cell), ```delete <id> (the user \
+reviews it), ```plan with "- [ ] step" / "- [x] step" lines (your checklist for long tasks).
 """
 
 
@@ -170,11 +152,12 @@ def duplicate_feedback(step: int, output: str) -> str:
 
 
 def new_cell_note(cell_id: str, known: list[str]) -> str:
-    """Said when a `cell_id` names no cell of this turn: the code ran as a new cell."""
+    """Said when a `cell_id` names no cell this conversation wrote: the code ran as a new cell."""
     cells = ", ".join(f'"{cell}"' for cell in known) or "none yet"
     return (
-        f'Note: "{cell_id}" is not a cell you ran in this turn (yours: {cells}), so this code '
-        "ran as a NEW cell. Name a cell id only to fix a failed cell of yours."
+        f'Note: "{cell_id}" is not a cell you wrote (yours this turn: {cells}), so this code '
+        "ran as a NEW cell. Name a cell id in run_code only to fix a cell of yours; use "
+        "edit_cell for other cells."
     )
 
 
@@ -255,7 +238,7 @@ def system_prompt(
         )
     elif not spoken.is_python:
         prompt += (
-            f"\nThe notebook's kernel runs {spoken.display}, not Python: write every cell in "
+            f"\nThe notebook's kernel runs {spoken.display}: write every cell in "
             f"{spoken.display}.\n"
         )
     if rules:

@@ -147,4 +147,5 @@ def _undo(store: ConversationStore, notebook: str, turn_id: str) -> dict[str, An
         "notebook": notebook,
         "turnId": turn_id,
         "removeCellIds": list(record.cell_ids),
+        "restoreCells": list(reversed(record.restores)),
     }

@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any
 
-from ..agent.executor import ExecutionResult
+from ..agent.executor import ActionResult, CellRun, ExecutionResult, NotebookAction
 from ..agent.snapshot import NotebookContext
 from ..files.paths import PathRefused, normalize_client_path
 from ..limits import CONTROL_FRAME_BYTES, FRAME_LIMITS, KIB, MAX_ATTACHED_CELLS, MIB
@@ -187,18 +187,9 @@ def parse_execution_result(frame: dict[str, Any]) -> ExecutionResult:
         why: str = frame_field(frame, "error", str)
         return ExecutionResult(failure=why.strip() or "The panel could not run the code.")
     result: dict[str, Any] = frame_field(frame, "result", dict)
-    outputs = result.get("outputs", [])
-    if not isinstance(outputs, list):
-        raise FrameError("'result.outputs' must be a list of nbformat output objects.")
-    for position, output in enumerate(outputs):
-        _check_output(f"result.outputs[{position}]", output)
-    typed = {"executionCount": int, "cellId": str, "cellIndex": int}
-    for name, kind in typed.items():
-        value = result.get(name)
-        if value is not None and (
-            not isinstance(value, kind) or (kind is int and isinstance(value, bool))
-        ):
-            raise FrameError(f"'result.{name}' must be {_kind_name(kind)} or null.")
+    outputs = _outputs("result.outputs", result.get("outputs"))
+    for name, kind in {"executionCount": int, "cellId": str, "cellIndex": int}.items():
+        _optional(f"result.{name}", result.get(name), kind)
     skipped = result.get("skipped", False)
     if not isinstance(skipped, bool):
         raise FrameError("'result.skipped' must be a boolean.")
@@ -213,6 +204,89 @@ def parse_execution_result(frame: dict[str, Any]) -> ExecutionResult:
         skipped=skipped,
         edited_code=edited,
     )
+
+
+def _optional(where: str, value: Any, kind: type) -> Any:
+    """`value` if it is None or of `kind` (bool is no int here); else a FrameError."""
+    if value is not None and (
+        not isinstance(value, kind) or (kind is int and isinstance(value, bool))
+    ):
+        raise FrameError(f"'{where}' must be {_kind_name(kind)} or null.")
+    return value
+
+
+def _outputs(where: str, value: Any) -> list[dict[str, Any]]:
+    """A checked list of nbformat outputs (None: none)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise FrameError(f"'{where}' must be a list of nbformat output objects.")
+    for position, output in enumerate(value):
+        _check_output(f"{where}[{position}]", output)
+    return value
+
+
+def _cell_run(where: str, run: Any) -> CellRun:
+    """One `{cellId, cellIndex, outputs, executionCount}` of a notebook result, checked."""
+    if not isinstance(run, dict) or not isinstance(run.get("cellId"), str):
+        raise FrameError(f"'{where}' must be an object with a string 'cellId'.")
+    return CellRun(
+        run["cellId"],
+        _optional(f"{where}.cellIndex", run.get("cellIndex"), int),
+        _outputs(f"{where}.outputs", run.get("outputs")),
+        _optional(f"{where}.executionCount", run.get("executionCount"), int),
+    )
+
+
+def _before(value: Any) -> dict[str, Any] | None:
+    """The `before` of an edit or deletion (what Undo restores), checked."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise FrameError("'result.before' must be an object.")
+    if value.get("cellType", "code") not in CELL_TYPES:
+        raise FrameError(f"'result.before.cellType' must be one of {', '.join(CELL_TYPES)}.")
+    if not isinstance(value.get("source", ""), str):
+        raise FrameError("'result.before.source' must be a string.")
+    return {
+        "cellType": value.get("cellType", "code"),
+        "source": value.get("source", ""),
+        "outputs": _outputs("result.before.outputs", value.get("outputs")),
+        "executionCount": _optional(
+            "result.before.executionCount", value.get("executionCount"), int
+        ),
+        "index": _optional("result.before.index", value.get("index"), int),
+    }
+
+
+def parse_action_result(frame: dict[str, Any], request: NotebookAction) -> ActionResult:
+    """The ActionResult a `notebook_result` frame carries for `request` (its error or result)."""
+    if frame.get("error") is not None:
+        why: str = frame_field(frame, "error", str)
+        return ActionResult(error=why.strip() or "The panel could not do it.")
+    result: dict[str, Any] = frame_field(frame, "result", dict)
+    accepted = result.get("accepted", True)
+    if not isinstance(accepted, bool):
+        raise FrameError("'result.accepted' must be a boolean.")
+    runs = result.get("runs") or []
+    if not isinstance(runs, list):
+        raise FrameError("'result.runs' must be a list of the cells that ran.")
+    done = ActionResult(
+        cell_id=_optional("result.cellId", result.get("cellId"), str),
+        cell_index=_optional("result.cellIndex", result.get("cellIndex"), int),
+        accepted=accepted,
+        comment=_optional("result.comment", result.get("comment"), str),
+        before=_before(result.get("before")),
+        runs=[_cell_run(f"result.runs[{i}]", run) for i, run in enumerate(runs)],
+    )
+    outputs = _outputs("result.outputs", result.get("outputs"))
+    count = _optional("result.executionCount", result.get("executionCount"), int)
+    if request.action == "read":
+        done.outputs = outputs
+    elif request.action == "edit" and request.run and accepted and not done.runs:
+        cell = done.cell_id or request.cell_id or ""
+        done.runs = [CellRun(cell, done.cell_index, outputs, count)]
+    return done
 
 
 def _is_text(value: Any) -> bool:

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ..agent.executor import ExecutionResult, Executor
+from ..agent.executor import Executor
 from ..agent.loop import run_turn
 from ..agent.rules import turn_rules
 from ..agent.snapshot import NotebookContext
@@ -31,6 +31,7 @@ from .frames import (
     FrameError,
     frame_field,
     frame_identifier,
+    parse_action_result,
     parse_attached_cells,
     parse_execution_result,
     parse_notebook_context,
@@ -123,7 +124,7 @@ class ChatSession:
                 # The requested model is checked against the endpoints' current model lists.
                 await self._registry.refresh_models()
                 await self._start_turn(frame)
-            elif kind == "execute_result":
+            elif kind in ("execute_result", "notebook_result"):
                 self._resolve_execution(frame)
             elif kind == "stop":
                 self._stop_turn(frame)
@@ -131,7 +132,8 @@ class ChatSession:
                 await self._safe_send(handle_conversation_frame(self._store, frame))
             else:
                 raise FrameError(
-                    f"Unknown frame type '{kind}'; expected turn, execute_result, stop, "
+                    f"Unknown frame type '{kind}'; expected turn, execute_result, "
+                    "notebook_result, stop, "
                     f"{', '.join(sorted(CONVERSATION_FRAMES))}."
                 )
         except FrameError as error:
@@ -145,7 +147,7 @@ class ChatSession:
         was an execution result, its step fails with `why` (the turn would wait forever)."""
         pending = self._pending.get(request_id or "")
         if pending is not None and not pending.future.done():
-            pending.future.set_result(ExecutionResult(failure=f"Invalid result: {why}"))
+            pending.fail(f"Invalid result: {why}")
             turn_id = pending.turn_id
         await self._safe_send(
             {"type": "error", "message": why, **({"turnId": turn_id} if turn_id else {})}
@@ -171,6 +173,7 @@ class ChatSession:
             cells = parse_attached_cells(frame.get("attachedCells"))
             fix_attempts = frame_field(frame, "maxFixAttempts", int, required=False)
             compute_figures = frame_field(frame, "computeFigures", bool, required=False)
+            trust_edits = frame_field(frame, "trustEdits", bool, required=False) is True
             kernel_id = frame_field(frame, "kernelId", str, required=False)
             locale = frame_field(frame, "locale", str, required=False)
             try:
@@ -195,7 +198,7 @@ class ChatSession:
                 notebook,
                 instruction,
                 choice,
-                TurnLimits(max_steps, output_limit, fix_attempts, compute_figures),
+                TurnLimits(max_steps, output_limit, fix_attempts, compute_figures, trust_edits),
                 files,
                 (context, cells),
                 locale or self._locale,
@@ -270,6 +273,7 @@ class ChatSession:
                     compute_figures=limits.compute_figures,
                     rules=rules.prompt_block(),
                     attached_cells=inputs[1],
+                    trust_edits=limits.trust_edits,
                 ),
             )
             if files is not None and outcome.reason == "done":
@@ -319,57 +323,44 @@ class ChatSession:
                 {"type": "error", "turnId": recorder.record.turn_id, "message": problem}
             )
 
-    async def request_execution(
-        self,
-        turn_id: str,
-        step: int,
-        code: str,
-        replace_cell_id: str | None = None,
-        cell_id: str | None = None,
-    ) -> ExecutionResult:
-        """Send an `execute_request` for `code` and wait for the panel's `execute_result`.
-
-        `cell_id` is the id the panel gives the new cell (none when a cell is replaced).
-        """
+    async def request(
+        self, turn_id: str, pending: PendingExecution, frame: Callable[[str], dict[str, Any]]
+    ) -> Any:
+        """Send the request `frame(request_id)` builds and wait for the result that answers it
+        (`execute_result` or `notebook_result`); `pending.fail` answers it if that never comes."""
         if self._closed:
-            return ExecutionResult(failure=CLOSED_MESSAGE)
+            pending.fail(CLOSED_MESSAGE)
+            return pending.future.result()
         request_id = uuid.uuid4().hex
-        future: asyncio.Future[ExecutionResult] = asyncio.get_running_loop().create_future()
-        self._pending[request_id] = PendingExecution(turn_id, future)
+        self._pending[request_id] = pending
         try:
-            await self._send(
-                {
-                    "type": "execute_request",
-                    "turnId": turn_id,
-                    "requestId": request_id,
-                    "step": step,
-                    "code": code,
-                    **({"replaceCellId": replace_cell_id} if replace_cell_id else {}),
-                    **({"cellId": cell_id} if cell_id else {}),
-                }
-            )
+            await self._send(frame(request_id))
         except Exception as error:  # noqa: BLE001 - a vanished socket must not crash the loop
             self._pending.pop(request_id, None)
-            return ExecutionResult(failure=f"Could not reach the panel ({type(error).__name__}).")
+            pending.fail(f"Could not reach the panel ({type(error).__name__}).")
+            return pending.future.result()
         try:
-            return await future
+            return await pending.future
         finally:
             self._pending.pop(request_id, None)
 
     def _resolve_execution(self, frame: dict[str, Any]) -> None:
-        """Hand an `execute_result` to the execution waiting for it."""
+        """Hand an `execute_result` or `notebook_result` to the request waiting for it."""
         request_id = frame_identifier(frame, "requestId")
         pending = self._pending.get(request_id)
-        if pending is None or pending.future.done():
+        if pending is None or pending.future.done() or pending.answer_type != frame["type"]:
             raise FrameError(
-                f"Unknown requestId '{request_id}': no execution is waiting for it "
+                f"Unknown requestId '{request_id}': no {frame['type']} is awaited for it "
                 "(it finished, was stopped, or never existed)."
             )
         try:
-            result = parse_execution_result(frame)
+            if pending.action is None:
+                result: Any = parse_execution_result(frame)
+            else:
+                result = parse_action_result(frame, pending.action)
         except FrameError as error:
             # The turn would wait forever otherwise: the step fails, the model hears why.
-            pending.future.set_result(ExecutionResult(failure=f"Invalid result: {error}"))
+            pending.fail(f"Invalid result: {error}")
             error.turn_id = pending.turn_id
             raise
         pending.future.set_result(result)
@@ -392,8 +383,8 @@ class ChatSession:
     def _abandon_executions(self, turn_id: str, why: str = "The turn ended.") -> None:
         """Fail the pending executions of one turn."""
         for pending in list(self._pending.values()):
-            if pending.turn_id == turn_id and not pending.future.done():
-                pending.future.set_result(ExecutionResult(failure=why))
+            if pending.turn_id == turn_id:
+                pending.fail(why)
 
     def close(self) -> None:
         """The socket closed: interrupt cells still running, cancel the turns, release them."""
@@ -401,7 +392,7 @@ class ChatSession:
             return
         self._closed = True
         self._store.unwatch(self._notify)
-        running = {pending.turn_id for pending in self._pending.values()}
+        running = {pending.turn_id for pending in self._pending.values() if pending.runs_code}
         kernels = [t for t in self._turns.values() if t.turn_id in running]
         self._cleanup = asyncio.ensure_future(self._release(kernels))
 
@@ -416,8 +407,7 @@ class ChatSession:
                 self._interrupt_kernel, turn.kernel_id, self._log
             )
         for pending in list(self._pending.values()):
-            if not pending.future.done():
-                pending.future.set_result(ExecutionResult(failure=CLOSED_MESSAGE))
+            pending.fail(CLOSED_MESSAGE)
         tasks = [turn.task for turn in self._turns.values()]
         for task in tasks:
             task.cancel()

@@ -40,6 +40,8 @@ class TurnLimits:
     output_limit: int | None
     fix_attempts: int | None
     compute_figures: bool | None = None
+    trust_edits: bool = False
+    """`trustEdits`: edits of cells this conversation did not write need no review."""
 
 
 @dataclass

@@ -15,11 +15,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from ..agent.executor import ExecutionResult, Executor
+from ..agent.executor import ActionResult, ExecutionResult, Executor, NotebookAction
 from ..files.paths import FileAccess, PathRefused
 from ..files.preview import preview_file
 from ..files.previews.media import guess_mime
-from ..files.workspace import changed_files, take_snapshot
+from ..files.workspace import Snapshot, changed_files, take_snapshot
 from ..formats import human_size
 
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
@@ -118,12 +118,24 @@ class FileTrackingExecutor:
             result = await self._inner.execute(code)
         if result.failure is not None:
             return result
-        after = await asyncio.to_thread(take_snapshot, self._files.workdir)
-        changed = changed_files(before, after)
-        if changed:
-            note = await self._files.report_step(changed)
+        note = await self._changes(before)
+        if note is not None:
             result.notes.append(note)
         return result
+
+    async def act(self, request: NotebookAction) -> ActionResult:
+        """Do a notebook action through the wrapped executor; cells it ran may write files."""
+        before = await asyncio.to_thread(take_snapshot, self._files.workdir)
+        result = await self._inner.act(request)
+        if result.runs and result.failure is None:
+            await self._changes(before)  # the panel gets its file cards; the model reads runs
+        return result
+
+    async def _changes(self, before: Snapshot) -> str | None:
+        """Report the files created or changed since `before`; the note for the model, if any."""
+        after = await asyncio.to_thread(take_snapshot, self._files.workdir)
+        changed = changed_files(before, after)
+        return await self._files.report_step(changed) if changed else None
 
 
 class TurnFiles:

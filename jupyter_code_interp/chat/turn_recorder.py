@@ -88,6 +88,14 @@ class TurnRecorder:
             return frame
         kind = frame.get("type")
         record = self.record
+        if kind == "step_finished" and "_before" in frame:
+            before = frame.pop("_before")
+            change = {
+                "cellId": frame.get("cellId"),
+                "action": frame.get("action"),
+                "before": before,
+            }
+            record.restores.append(change)
         events = record.events
         if kind in ("text", "reasoning") and events and events[-1].get("type") == kind:
             # One event per run of deltas (a reasoning run keeps its `seconds` when it ends).
@@ -97,7 +105,9 @@ class TurnRecorder:
             events.append(frame)
         if kind == "turn_started":
             record.provider, record.model = frame.get("provider"), frame.get("model")
-        elif kind == "step_finished":
+        elif kind == "step_finished" and frame.get("action", "run_code") != "run_code":
+            self._requested = None  # a notebook action: its cells are not new code cells
+        elif kind == "step_finished" and not self._earlier(frame.get("cellId")):
             cell_id = frame.get("cellId")
             requested, self._requested = self._requested, None
             ids = record.cell_ids
@@ -118,6 +128,11 @@ class TurnRecorder:
         if kind in _SAVE_AFTER:
             self.save()
         return frame
+
+    def _earlier(self, cell_id: Any) -> bool:
+        """An earlier turn of the conversation inserted this cell (its Undo removes it)."""
+        records = self._conversation.records if self._conversation is not None else []
+        return any(cell_id in r.cell_ids for r in records if r is not self.record)
 
     def note_cell(self, cell_id: str) -> None:
         """The panel is asked to insert a cell with this id: Undo removes it from now on."""

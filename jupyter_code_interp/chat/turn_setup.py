@@ -37,11 +37,13 @@ async def turn_options(
     compute_figures: bool | None = None,
     rules: str = "",
     attached_cells: list[dict[str, Any]] | None = None,
+    trust_edits: bool = False,
 ) -> TurnOptions:
     """TurnOptions for a turn; `workdir` (the notebook's directory) adds its listing to `context`.
 
     `attached`: files came with the instruction; `compute_figures` None: the server's setting;
-    `rules`: the project's rules block; `attached_cells`: the turn frame's (checked).
+    `rules`: the project's rules block; `attached_cells`: the turn frame's (checked);
+    `trust_edits`: edits of cells the conversation did not write are not reviewed.
     """
     spec = choice.spec
     window = spec.context_window if spec else None
@@ -66,4 +68,5 @@ async def turn_options(
         attached=attached,
         attached_cells=attached_cells_block(attached_cells or [], limit, language),
         rules=rules,
+        trust_edits=trust_edits,
     )

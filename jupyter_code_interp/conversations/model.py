@@ -40,6 +40,9 @@ class TurnRecord:
     """Cells the turn inserted, in order, each once (a re-run of a cell keeps its id)."""
     message_start: int = 0
     """Length of the conversation's message list before the turn: undo truncates back to it."""
+    restores: list[dict[str, Any]] = field(default_factory=list)
+    """`{cellId, action, before}` of each edit and deletion the turn made, oldest first: what
+    Undo puts back (kept out of the replayed events, which stay small)."""
 
     @property
     def finished(self) -> bool:
@@ -62,6 +65,7 @@ class TurnRecord:
             "usage": self.usage,
             "cellIds": self.cell_ids,
             "messageStart": self.message_start,
+            "restores": self.restores,
         }
 
     @classmethod
@@ -81,12 +85,13 @@ class TurnRecord:
             usage=data.get("usage"),
             cell_ids=list(data.get("cellIds") or []),
             message_start=int(data.get("messageStart", 0)),
+            restores=list(data.get("restores") or []),
         )
 
     def wire(self, undoable: bool) -> dict[str, Any]:
         """The `turnRecord` of a `history` frame."""
         stored = self.to_json()
-        del stored["cellIds"], stored["messageStart"]
+        del stored["cellIds"], stored["messageStart"], stored["restores"]
         return {**stored, "undoable": undoable}
 
 

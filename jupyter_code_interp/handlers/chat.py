@@ -169,7 +169,7 @@ class ChatWebSocketHandler(WebSocketMixin, websocket.WebSocketHandler, JupyterHa
         fails its step (the turn would wait for it forever otherwise)."""
         assert self.session is not None
         request_id = None
-        if peek_field(message, "type") == "execute_result":
+        if peek_field(message, "type") in ("execute_result", "notebook_result"):
             request_id = peek_field(message, "requestId")
         await self.session.refuse(why, peek_field(message, "turnId"), request_id)
 

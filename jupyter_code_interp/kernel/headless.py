@@ -18,11 +18,12 @@ from jupyter_core.utils import ensure_async
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
-from ..agent.executor import ExecutionResult
+from ..agent.executor import ActionResult, ExecutionResult, NotebookAction
 from ..agent.snapshot import MAX_LISTED_FILES, NotebookContext
 from ..files.workspace import list_files
 from ..providers.presets import environment_without_keys
 from .inspection import INSPECT_EXPRESSION, parse_state, python_inspect_setup
+from .notebook_edits import act_on_notebook
 from .setup_code import setup_code
 
 DEFAULT_KERNEL = "python3"
@@ -50,7 +51,10 @@ class KernelExecutor:
         self.notebook_path = Path(notebook_path)
         self.inserted: list[str] = []
         """Ids of the cells this executor inserted, in order."""
-        self._anchor: str | None = None
+        self.anchor: str | None = None
+        """The cell this turn inserted last: the next new cell goes after it."""
+        self.edited = False
+        """A notebook action changed or ran existing cells (the notebook must be saved)."""
         self._manager: AsyncKernelManager | None = None
         self.language: str | None = None
         self._inspection_ready = False
@@ -137,13 +141,13 @@ class KernelExecutor:
 
     def begin_turn(self) -> None:
         """Start a new turn: its first cell goes to the end of the notebook."""
-        self._anchor = None
+        self.anchor = None
 
-    def _insert_position(self) -> int:
+    def insert_position(self) -> int:
         """After the cell this turn inserted last, else at the end."""
-        if self._anchor is not None:
+        if self.anchor is not None:
             for index, cell in enumerate(self.notebook.cells):
-                if cell.get("id") == self._anchor:
+                if cell.get("id") == self.anchor:
                     return index + 1
         return len(self.notebook.cells)
 
@@ -151,9 +155,9 @@ class KernelExecutor:
         """The cell to run and its index (a new one, or a replaced one), or why not."""
         if replace_cell_id is None:
             cell = nbformat.v4.new_code_cell(code)
-            index = self._insert_position()
+            index = self.insert_position()
             self.notebook.cells.insert(index, cell)
-            self._anchor = cell.id
+            self.anchor = cell.id
             self.inserted.append(cell.id)
             return cell, index
         if replace_cell_id not in self.inserted:
@@ -171,7 +175,16 @@ class KernelExecutor:
         placed = self._place(code, replace_cell_id)
         if isinstance(placed, str):
             return ExecutionResult(failure=placed)
-        cell, index = placed
+        return await self.run_in_place(*placed)
+
+    async def act(self, request: NotebookAction) -> ActionResult:
+        """Do one notebook action on the in-memory notebook (kernel/notebook_edits.py)."""
+        if self._manager is None or self._client.kc is None:
+            return ActionResult(failure="The kernel is not running.")
+        return await act_on_notebook(self, request)
+
+    async def run_in_place(self, cell: Any, index: int) -> ExecutionResult:
+        """Run the code cell at `index` of the notebook in the kernel; its outputs."""
         try:
             await self._client.async_execute_cell(cell, index)
         except DeadKernelError:

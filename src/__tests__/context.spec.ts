@@ -329,14 +329,23 @@ describe('KernelInspector', () => {
     expect(fetched).toBe(1);
   });
 
-  it('gives no kernel part for no kernel, a dead kernel or another language', async () => {
+  it('gives no kernel part for no kernel or a dead kernel', async () => {
     expect(await inspector.inspect(null)).toBeNull();
     const dead = new FakeKernel();
     dead.status = 'dead';
     expect(await inspector.inspect(dead.connection)).toBeNull();
-    const r = new FakeKernel('R');
-    expect(await inspector.inspect(r.connection)).toBeNull();
-    expect(r.requests).toEqual([]);
+  });
+
+  it('gives only the language of a kernel it cannot inspect, running nothing', async () => {
+    for (const language of ['R', 'bash']) {
+      const kernel = new FakeKernel(language);
+      expect(await inspector.inspect(kernel.connection)).toEqual({
+        language,
+        state: null,
+        error: null
+      });
+      expect(kernel.requests).toEqual([]);
+    }
   });
 
   it('never waits for a busy kernel: state null with the reason', async () => {

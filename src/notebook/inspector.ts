@@ -104,7 +104,11 @@ export class KernelInspector {
     }
   }
 
-  /** The kernel part of a turn's context (null: no running kernel of a known language). */
+  /**
+   * The kernel part of a turn's context (null: no running kernel). A kernel
+   * of a language without inspection (R, bash…) gives its language only, so
+   * that the model is told which language to write.
+   */
   async inspect(
     kernel: Kernel.IKernelConnection | null | undefined
   ): Promise<IKernelContext | null> {
@@ -151,7 +155,7 @@ export class KernelInspector {
     }
     const spec = code[language];
     if (!spec) {
-      return null;
+      return { language, state: null, error: null };
     }
     seen.language = language;
     return { language, ...(await this._evaluate(kernel, spec.expression)) };
