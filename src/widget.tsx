@@ -52,7 +52,8 @@ export class CodeInterpreterPanel extends ReactWidget {
     tracker.currentChanged.connect(this._onCurrentChanged, this);
     this._onCurrentChanged();
     options.providers?.choices.changed.connect(this._onChanged, this);
-    options.cellChips?.changed.connect(this._onChanged, this);
+    // Attached cells: the composer takes the focus for the question about them.
+    options.cellChips?.changed.connect(this._onFocusRequested, this);
     const files = options.files;
     if (files) {
       files.attachments.changed.connect(this._onChanged, this);
@@ -77,7 +78,7 @@ export class CodeInterpreterPanel extends ReactWidget {
     );
     this._watchPath(null);
     this._options.providers?.choices.changed.disconnect(this._onChanged, this);
-    this._options.cellChips?.changed.disconnect(this._onChanged, this);
+    this._options.cellChips?.changed.disconnect(this._onFocusRequested, this);
     this._options.files?.attachments.changed.disconnect(this._onChanged, this);
     this._options.files?.focusRequested.disconnect(
       this._onFocusRequested,

@@ -137,6 +137,8 @@ test.describe('Fix, Explain and Ask about cells', () => {
       (window as any).jupyterapp.commands.execute('code-interp:ask-about-cells')
     );
     await expect(chips).toHaveCount(3);
+    // The composer takes the focus for the question about them.
+    await expect(panel.locator('.jp-CodeInterp-input')).toBeFocused();
     await chips.nth(2).locator('.jp-CodeInterp-chipRemove').click();
     await expect(chips).toHaveCount(2);
 
