@@ -3,6 +3,7 @@ import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import {
   openNotebook,
   openPanel,
+  reloadWithPanel,
   received,
   Reply,
   script,
@@ -206,6 +207,16 @@ test.describe('Fix, Explain and Ask about cells', () => {
       'Rules: AGENTS.md'
     );
 
+    // The history replays the plan, the rules and the question with its buttons.
+    await reloadWithPanel(page);
+    await expect(
+      panel.locator('.jp-CodeInterp-planItem[data-done="true"]')
+    ).toHaveText('Load the data');
+    await expect(panel.locator('.jp-CodeInterp-rules')).toContainText(
+      'Rules: AGENTS.md'
+    );
+    await expect(panel.locator('button.jp-CodeInterp-choice')).toHaveCount(2);
+    await expect(panel.locator('.jp-CodeInterp-turnNotice')).toHaveCount(0);
     await panel
       .locator('button.jp-CodeInterp-choice', { hasText: 'price' })
       .click();
