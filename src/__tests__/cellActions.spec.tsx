@@ -118,6 +118,25 @@ describe('cells attached by Fix and Explain', () => {
     expect(turnId).not.toBeNull();
     fake.dispose();
   });
+
+  it('Retry sends the same cells again, as they are now', async () => {
+    const fake = fakeController({ fetchStatus: async () => READY_STATUS });
+    const ws = fake.open();
+    const { panel } = makePanel({ notebook: failingNotebook() });
+    const turnId = fake.controller.startTurn(panel, 'Fix it', [], ['bad'])!;
+    await flush();
+    ws.receive({
+      type: 'turn_finished',
+      turnId,
+      reason: 'error',
+      message: 'provider down'
+    });
+    fake.controller.retry(panel, turnId);
+    await flush();
+    expect(ws.frames[1].instruction).toBe('Fix it');
+    expect(ws.frames[1].attachedCells[0].id).toBe('bad');
+    fake.dispose();
+  });
 });
 
 describe('the composer’s cell chips', () => {
