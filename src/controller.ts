@@ -22,6 +22,7 @@ import {
 } from './protocol';
 import { requestAPI } from './request';
 import { ChatSocket, ConnectionStatus } from './socket';
+import { attachedCells } from './notebook/attachedCells';
 import { reportsMissingCjkGlyphs } from './notebook/glyphs';
 import { INotebookExecutor } from './notebook/tokens';
 import { errorMessage } from './errors';
@@ -135,7 +136,8 @@ export class CodeInterpreterController {
   startTurn(
     panel: NotebookPanel,
     instruction: string,
-    attachments: readonly IAttachmentRef[] = []
+    attachments: readonly IAttachmentRef[] = [],
+    cellIds: readonly string[] = []
   ): string | null {
     const notebook = panel.context.path;
     const text = instruction.trim();
@@ -146,13 +148,21 @@ export class CodeInterpreterController {
     const turnId = UUID.uuid4();
     // Cells go after the last cell this conversation wrote (the executor decides).
     const written = conversationCells(this.store.get(notebook));
-    this.store.startTurn(notebook, turnId, text, attachments);
+    const outputLimit = this._outputLimit(settings);
+    // The cells as they are now (source, outputs), errors with their whole traceback.
+    const cells = attachedCells(panel.content?.model, cellIds, outputLimit);
+    this.store.startTurn(
+      notebook,
+      turnId,
+      text,
+      attachments,
+      cells.map(({ id, index }) => ({ id, index }))
+    );
     this._executor.beginTurn(turnId, panel, { written });
     this._kernels.set(
       turnId,
       panel.sessionContext?.session?.kernel?.id ?? notebook
     );
-    const outputLimit = this._outputLimit(settings);
     this._outputLimits.set(turnId, outputLimit);
     // Absent limits are left out of the JSON: the server applies its own.
     const frame: ITurnFrame = {
@@ -168,7 +178,8 @@ export class CodeInterpreterController {
       ...this._modelFields(notebook, settings),
       ...(attachments.length
         ? { attachments: attachments.map(file => file.path) }
-        : {})
+        : {}),
+      ...(cells.length ? { attachedCells: cells } : {})
     };
     this._unsentTurns.add(turnId);
     void this._gatherContext(panel, outputLimit)
@@ -194,7 +205,7 @@ export class CodeInterpreterController {
   }
 
   /**
-   * Send a finished turn's instruction again, with its attachments (Retry
+   * Send a finished turn's instruction again, with its files and cells (Retry
    * after a provider error); returns the new turn's id, or null.
    */
   retry(panel: NotebookPanel, turnId: string): string | null {
@@ -204,7 +215,12 @@ export class CodeInterpreterController {
     if (!user || user.kind !== 'user') {
       return null;
     }
-    return this.startTurn(panel, user.text, user.attachments ?? []);
+    return this.startTurn(
+      panel,
+      user.text,
+      user.attachments ?? [],
+      (user.cells ?? []).map(cell => cell.id)
+    );
   }
 
   /** Get a notebook's kernel ready for its first turn (in the background). */

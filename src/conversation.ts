@@ -3,8 +3,11 @@
  * by applying server frames. Plain TypeScript, no DOM.
  */
 
+import { AgentEntry, applyAgentFrame } from './agentEntries';
+import { nextId, push } from './entries';
 import type { IAttachmentRef } from './files/attachments';
 import {
+  IAttachedCellRef,
   IExecuteRequestFrame,
   IFileCard,
   IStepStartedFrame,
@@ -25,6 +28,8 @@ export interface IUserEntry {
   text: string;
   /** Files attached to the instruction. */
   attachments?: readonly IAttachmentRef[];
+  /** Notebook cells attached to the instruction. */
+  cells?: readonly IAttachedCellRef[];
 }
 
 /** A run of the model's markdown answer. */
@@ -135,7 +140,8 @@ export type ConversationEntry =
   | IStepEntry
   | INoticeEntry
   | IErrorEntry
-  | IFilesEntry;
+  | IFilesEntry
+  | AgentEntry;
 
 /** The turn that runs in a conversation. */
 export interface IRunningTurn {
@@ -162,18 +168,6 @@ export interface IConversation {
 /** An empty conversation for a notebook. */
 export function emptyConversation(notebook: string): IConversation {
   return { notebook, entries: [], turn: null };
-}
-
-function nextId(conv: IConversation, turnId: string): string {
-  return `${turnId}:${conv.seq ?? conv.entries.length}`;
-}
-
-function push(conv: IConversation, entry: ConversationEntry): IConversation {
-  return {
-    ...conv,
-    entries: [...conv.entries, entry],
-    seq: (conv.seq ?? conv.entries.length) + 1
-  };
 }
 
 /** Change a turn's step entry (created, running, when it is not there yet). */
@@ -213,14 +207,16 @@ export function beginTurn(
   conv: IConversation,
   turnId: string,
   instruction: string,
-  attachments: readonly IAttachmentRef[] = []
+  attachments: readonly IAttachmentRef[] = [],
+  cells: readonly IAttachedCellRef[] = []
 ): IConversation {
   const withUser = push(conv, {
     kind: 'user',
     id: nextId(conv, turnId),
     turnId,
     text: instruction,
-    ...(attachments.length ? { attachments } : {})
+    ...(attachments.length ? { attachments } : {}),
+    ...(cells.length ? { cells } : {})
   });
   return { ...withUser, turn: { turnId, started: false, model: null } };
 }
@@ -364,10 +360,13 @@ export function applyFrame(
       if (conv.turn?.turnId !== frame.turnId) {
         return conv;
       }
-      return {
-        ...conv,
-        turn: { ...conv.turn, started: true, model: frame.model ?? null }
-      };
+      return applyAgentFrame(
+        {
+          ...conv,
+          turn: { ...conv.turn, started: true, model: frame.model ?? null }
+        },
+        frame
+      );
     case 'text': {
       const last = conv.entries[conv.entries.length - 1];
       if (last?.kind === 'assistant' && last.turnId === frame.turnId) {
@@ -414,6 +413,9 @@ export function applyFrame(
     case 'step_started':
     case 'execute_request':
       return startStep(conv, frame);
+    case 'plan':
+    case 'question':
+      return applyAgentFrame(conv, frame);
     case 'step_finished':
       return updateStep(conv, frame.turnId, frame.step, e => ({
         ...e,

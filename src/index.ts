@@ -1,3 +1,4 @@
+import cellActionsPlugin from './plugins/cellActions';
 import executorPlugin from './plugins/executor';
 import filebrowserPlugin from './plugins/filebrowser';
 import filesPlugin from './plugins/files';
@@ -10,5 +11,6 @@ export default [
   filesPlugin,
   providersPlugin,
   panelPlugin,
+  cellActionsPlugin,
   filebrowserPlugin
 ];

@@ -13,7 +13,7 @@ import type {
 
 /** Why a turn ended. */
 export type TurnEndReason =
-  'done' | 'max_steps' | 'error' | 'stopped' | 'gave_up';
+  'done' | 'max_steps' | 'error' | 'stopped' | 'gave_up' | 'question';
 
 /** Outcome of one executed step. */
 export type StepStatus = 'ok' | 'error' | 'aborted';
@@ -41,6 +41,8 @@ export interface ITurnFrame {
   kernelId?: string;
   /** The panel's language for the server's messages (default: the socket's). */
   locale?: string;
+  /** Notebook cells the instruction is about (Fix, Explain, Ask about cells). */
+  attachedCells?: IAttachedCell[];
   /** Apply the model's edits of cells without review (deletions are still reviewed). */
   trustEdits?: boolean;
 }
@@ -231,6 +233,10 @@ export interface ITurnStartedFrame {
   instruction?: string;
   /** Attached files (for replays). */
   attachments?: string[];
+  /** Attached cells (for replays: the chips). */
+  attachedCells?: IAttachedCellRef[];
+  /** The rules added to the system prompt for this turn. */
+  rules?: IRuleSource[];
 }
 
 /** Server → client: a piece of the model's markdown answer. */
@@ -416,7 +422,54 @@ export type ServerFrame =
   | IErrorFrame
   | IHistoryFrame
   | IConversationsFrame
-  | IUndoneFrame;
+  | IUndoneFrame
+  | IPlanFrame
+  | IQuestionFrame;
+
+// Issue 15, panel entry points: attached cells, plans, questions, rules.
+
+/** A notebook cell attached to a turn (Fix, Explain, Ask about cells). */
+export interface IAttachedCell {
+  id: string;
+  /** Position in the notebook (0-based). */
+  index: number;
+  source: string;
+  /** Compacted like execute results; errors keep their full traceback. */
+  outputs: nbformat.IOutput[];
+}
+
+/** An attached cell as `turn_started` echoes it. */
+export type IAttachedCellRef = Pick<IAttachedCell, 'id' | 'index'>;
+
+/** One item of the model's plan. */
+export interface IPlanItem {
+  text: string;
+  done: boolean;
+}
+
+/** Server → client: the model's whole checklist (each frame replaces the last). */
+export interface IPlanFrame {
+  type: 'plan';
+  turnId: string;
+  items: IPlanItem[];
+}
+
+/** Server → client: the model asks the user; the turn then ends with reason `question`. */
+export interface IQuestionFrame {
+  type: 'question';
+  turnId: string;
+  question: string;
+  choices: string[];
+}
+
+/** A source of rules in the system prompt of a turn. */
+export interface IRuleSource {
+  source: 'agents' | 'config';
+  /** The AGENTS.md file, relative to the server root. */
+  path?: string;
+  chars: number;
+  truncated: boolean;
+}
 
 /** Response of `GET /code-interp/status`. */
 export interface IServerStatus {
@@ -449,7 +502,9 @@ const SERVER_FRAME_TYPES = new Set([
   'error',
   'history',
   'conversations',
-  'undone'
+  'undone',
+  'plan',
+  'question'
 ]);
 
 /** Parse one incoming message; `null` when it is not a known server frame. */

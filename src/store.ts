@@ -18,6 +18,7 @@ import {
   setStepCell
 } from './conversation';
 import {
+  IAttachedCellRef,
   IConversationsFrame,
   IHistoryFrame,
   IServerStatus,
@@ -70,17 +71,18 @@ export class ConversationStore {
     return ids;
   }
 
-  /** Record the user's instruction (and its attachments) and the pending turn. */
+  /** Record the user's instruction (its files and cells) and the pending turn. */
   startTurn(
     notebook: string,
     turnId: string,
     instruction: string,
-    attachments: readonly IAttachmentRef[] = []
+    attachments: readonly IAttachmentRef[] = [],
+    cells: readonly IAttachedCellRef[] = []
   ): void {
     this._turns.set(turnId, notebook);
     this._set(
       notebook,
-      beginTurn(this.get(notebook), turnId, instruction, attachments)
+      beginTurn(this.get(notebook), turnId, instruction, attachments, cells)
     );
   }
 

@@ -18,7 +18,10 @@ import type { ICodeInterpreterFiles } from './files/tokens';
 import { CodeInterpreterController } from './controller';
 import { codeInterpreterIcon } from './icons';
 import type { ApprovalChoice } from './approvals';
+import type { CellChips } from './cellChips';
 import { IStepEntry } from './conversation';
+import { cellLabel } from './notebook/attachedCells';
+import type { IAttachedCellRef } from './protocol';
 import { errorMessage } from './errors';
 import type { IAttachmentRef } from './files/attachments';
 import { FALLBACK_NAME } from './notebook/newNotebook';
@@ -53,6 +56,8 @@ export class CodeInterpreterPanel extends ReactWidget {
     tracker.currentChanged.connect(this._onCurrentChanged, this);
     this._onCurrentChanged();
     options.providers?.choices.changed.connect(this._onChanged, this);
+    // Attached cells: the composer takes the focus for the question about them.
+    options.cellChips?.changed.connect(this._onFocusRequested, this);
     const files = options.files;
     if (files) {
       files.attachments.changed.connect(this._onChanged, this);
@@ -77,6 +82,7 @@ export class CodeInterpreterPanel extends ReactWidget {
     );
     this._watchPath(null);
     this._options.providers?.choices.changed.disconnect(this._onChanged, this);
+    this._options.cellChips?.changed.disconnect(this._onFocusRequested, this);
     this._options.files?.attachments.changed.disconnect(this._onChanged, this);
     this._options.files?.focusRequested.disconnect(
       this._onFocusRequested,
@@ -113,9 +119,13 @@ export class CodeInterpreterPanel extends ReactWidget {
           if (panel === null) {
             return this._sendInNewNotebook(text, attached);
           }
-          const sent = controller.startTurn(panel, text, attached) !== null;
+          const chips = this._options.cellChips;
+          const cellIds = chips?.items(panel.context.path).map(c => c.id);
+          const sent =
+            controller.startTurn(panel, text, attached, cellIds) !== null;
           if (sent) {
             files?.attachments.clearSent();
+            chips?.clear(panel.context.path);
           }
           return sent;
         }}
@@ -159,6 +169,15 @@ export class CodeInterpreterPanel extends ReactWidget {
             ? panelFiles(files, this._filesPath(), this._focusRequest)
             : undefined
         }
+        agent={{
+          chips:
+            path === null ? [] : (this._options.cellChips?.items(path) ?? []),
+          onRemoveChip: this._onRemoveChip,
+          onShowCell: this._onShowAttachedCell,
+          onAnswer: this._onAnswer,
+          onOpenRules: this._options.openFile,
+          cellLabel: this._cellLabel
+        }}
         {...panelModelProps({
           providers: this._options.providers,
           status: store.status.status,
@@ -321,7 +340,7 @@ export class CodeInterpreterPanel extends ReactWidget {
 
   private _showCell(
     notebook: string | null,
-    step: IStepEntry,
+    step: Pick<IStepEntry, 'cellId' | 'cellIndex'>,
     edit = false
   ): void {
     const panel = this._options.tracker.find(p => p.context.path === notebook);
@@ -363,6 +382,23 @@ export class CodeInterpreterPanel extends ReactWidget {
     this._showCell(this._conversationPath(), step);
   private _onEditCell = (step: IStepEntry): void =>
     this._showCell(this._conversationPath(), step, true);
+  private _onShowAttachedCell = (cellId: string): void =>
+    this._showCell(this._conversationPath(), { cellId, cellIndex: null });
+  private _onRemoveChip = (cellId: string): void => {
+    const path = this._conversationPath();
+    if (path !== null) {
+      this._options.cellChips?.remove(path, cellId);
+    }
+  };
+  private _onAnswer = (answer: string): void => {
+    const panel = this._options.tracker.currentWidget;
+    if (panel) {
+      this._options.controller.startTurn(panel, answer);
+    }
+  };
+  private _cellLabel = (cell: IAttachedCellRef): string =>
+    cellLabel(this._options.tracker.currentWidget?.content.model, cell.id) ||
+    `#${cell.index + 1}`;
   private _onApprove = (step: IStepEntry, choice: ApprovalChoice): void => {
     this._options.controller.approve(step.turnId, choice);
   };
@@ -441,6 +477,10 @@ export namespace CodeInterpreterPanel {
     openImage?: (image: IImageData, title: string) => void;
     /** Export the shown conversation as Markdown (absent: no button). */
     exportConversation?: () => void;
+    /** Cells attached to the composer (absent: no cell chips). */
+    cellChips?: CellChips | null;
+    /** Open a file of the server in JupyterLab (the AGENTS.md of a turn's rules). */
+    openFile?: (path: string) => void;
     /** Syntax highlighting of a kernel language for review diffs (absent: plain). */
     highlight?: (language: string) => Promise<Extension | null>;
   }

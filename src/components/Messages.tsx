@@ -2,8 +2,11 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 import React, { useEffect, useLayoutEffect, useRef, useState } from 'react';
 
+import { answerableTurn } from '../agentEntries';
 import type { ApprovalChoice } from '../approvals';
 import { ConversationEntry, INoticeEntry, IStepEntry } from '../conversation';
+import type { IAttachedCellRef } from '../protocol';
+import { CellChipList, PlanView, QuestionView, RulesLine } from './Agent';
 import { AttachmentChips } from './files/Attachments';
 import { FileCards, IFileActions } from './files/FileCards';
 import { Markdown } from './Markdown';
@@ -39,10 +42,20 @@ export interface IMessagesProps {
   onUndo?: (turnId: string) => void;
   /** Send a failed turn's instruction again, with its attachments. */
   onRetry?: (turnId: string) => void;
+  /** Whether a turn runs (question buttons wait). */
+  busy?: boolean;
+  /** Send the answer to the model's question as the next instruction. */
+  onAnswer?: (answer: string) => void;
+  /** Open a rules file (AGENTS.md) in JupyterLab. */
+  onOpenRules?: (path: string) => void;
+  /** Scroll the notebook to an attached cell. */
+  onShowAttachedCell?: (cellId: string) => void;
+  /** How an attached cell is named (default: its position, `#4`). */
+  cellLabel?: (cell: IAttachedCellRef) => string;
 }
 
 /** What an entry needs besides itself. */
-type EntryContext = Omit<IMessagesProps, 'entries' | 'undoableTurnId'>;
+type EntryContext = Omit<IMessagesProps, 'entries' | 'undoableTurnId' | 'busy'>;
 
 /** What a turn's end notice says. */
 export function noticeText(
@@ -58,6 +71,8 @@ export function noticeText(
       );
     case 'stopped':
       return trans.__('Stopped.');
+    case 'question':
+      return ''; // the question itself ends the turn
     case 'gave_up':
       return trans.__(
         'Gave up: the automatic fixes did not work. %1',
@@ -97,6 +112,9 @@ const Entry = React.memo(function Entry(
   props: EntryContext & {
     entry: ConversationEntry;
     undoable: boolean;
+    /** The newest turn's question, while no turn runs. */
+    answerable: boolean;
+    busy: boolean;
     severalPending?: boolean;
   }
 ): JSX.Element {
@@ -109,7 +127,33 @@ const Entry = React.memo(function Entry(
           {entry.attachments && (
             <AttachmentChips items={entry.attachments} trans={trans} />
           )}
+          {entry.cells && (
+            <CellChipList
+              chips={entry.cells.map(cell => ({
+                id: cell.id,
+                label: props.cellLabel?.(cell) ?? `#${cell.index + 1}`
+              }))}
+              trans={trans}
+              onShow={props.onShowAttachedCell}
+            />
+          )}
         </div>
+      );
+    case 'plan':
+      return <PlanView entry={entry} trans={trans} />;
+    case 'question':
+      return (
+        <QuestionView
+          entry={entry}
+          trans={trans}
+          answerable={props.answerable}
+          busy={props.busy}
+          onAnswer={props.onAnswer}
+        />
+      );
+    case 'rules':
+      return (
+        <RulesLine entry={entry} trans={trans} onOpenFile={props.onOpenRules} />
       );
     case 'files':
       return fileActions ? (
@@ -146,12 +190,19 @@ const Entry = React.memo(function Entry(
     case 'notice':
       return (
         <>
-          <div className="jp-CodeInterp-turnNotice" data-reason={entry.reason}>
-            {noticeText(entry, trans)}
-            {entry.reason === 'max_steps' && entry.message && (
-              <div className="jp-CodeInterp-noticeDetail">{entry.message}</div>
-            )}
-          </div>
+          {entry.reason !== 'question' && (
+            <div
+              className="jp-CodeInterp-turnNotice"
+              data-reason={entry.reason}
+            >
+              {noticeText(entry, trans)}
+              {entry.reason === 'max_steps' && entry.message && (
+                <div className="jp-CodeInterp-noticeDetail">
+                  {entry.message}
+                </div>
+              )}
+            </div>
+          )}
           {entry.usage && <TurnUsage usage={entry.usage} trans={trans} />}
           {props.onRetry && props.undoable && entry.reason === 'error' && (
             <TurnButton
@@ -196,7 +247,8 @@ const END_SLACK = 48;
  * where they put it and offers a "Jump to latest" button.
  */
 export function Messages(props: IMessagesProps): JSX.Element {
-  const { entries, trans, undoableTurnId, ...context } = props;
+  const { entries, trans, undoableTurnId, busy, ...context } = props;
+  const newestTurn = answerableTurn(entries);
   const several = pendingReviews({ entries }) > 1;
   const listRef = useRef<HTMLDivElement>(null);
   const contentRef = useRef<HTMLDivElement>(null);
@@ -289,6 +341,10 @@ export function Messages(props: IMessagesProps): JSX.Element {
               undoable={
                 entry.kind === 'notice' && entry.turnId === undoableTurnId
               }
+              answerable={
+                entry.kind === 'question' && entry.turnId === newestTurn
+              }
+              busy={busy === true}
               severalPending={entry.kind === 'step' && several}
               {...context}
             />

@@ -8,6 +8,7 @@ import { IConversation, IStepEntry } from '../conversation';
 import type { IConversationsFrame, IConversationSummary } from '../protocol';
 import type { IStatusState } from '../store';
 import type { ConnectionStatus } from '../socket';
+import { CellChipList, IPanelAgent } from './Agent';
 import { FontHintCard, NoNotebookCard, SetupCard } from './Cards';
 import { Composer } from './Composer';
 import { ConversationMenu } from './Conversations';
@@ -82,6 +83,8 @@ export interface IPanelViewProps {
   fontHint?: boolean;
   /** Hide that card. */
   onDismissFontHint?: () => void;
+  /** Attached cells, questions and rules (absent: none of them). */
+  agent?: IPanelAgent;
 }
 
 /** The notebook's stored conversations for the header menu. */
@@ -114,6 +117,32 @@ function AutoRunToggle(props: {
       {trans.__('Auto-run')}
     </label>
   );
+}
+
+/** The composer's file props, with the attached cells' chips above them. */
+function composerProps(
+  props: IPanelViewProps,
+  trans: TranslationBundle
+): ReturnType<typeof composerFileProps> {
+  const fileProps = composerFileProps(props.files, trans);
+  const agent = props.agent;
+  if (!agent?.chips.length) {
+    return fileProps;
+  }
+  return {
+    ...fileProps,
+    accessory: (
+      <>
+        <CellChipList
+          chips={agent.chips}
+          trans={trans}
+          onShow={agent.onShowCell}
+          onRemove={agent.onRemoveChip}
+        />
+        {fileProps.accessory}
+      </>
+    )
+  };
 }
 
 /** The whole side panel: header, cards or conversation, composer. */
@@ -237,6 +266,11 @@ export function PanelView(props: IPanelViewProps): JSX.Element {
             onUndo={props.onUndo}
             onRetry={props.onRetryTurn}
             onOpenImage={props.onOpenImage}
+            busy={busy}
+            onAnswer={props.agent?.onAnswer}
+            onOpenRules={props.agent?.onOpenRules}
+            onShowAttachedCell={props.agent?.onShowCell}
+            cellLabel={props.agent?.cellLabel}
             review={props.review}
           />
           {props.fontHint && props.onDismissFontHint && (
@@ -275,7 +309,7 @@ export function PanelView(props: IPanelViewProps): JSX.Element {
                 />
               )
             }
-            {...composerFileProps(props.files, trans)}
+            {...composerProps(props, trans)}
           />
         </>
       )}

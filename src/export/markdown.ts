@@ -247,10 +247,27 @@ export function conversationToMarkdown(
               formatTokens(entry.usage.completionTokens)
             )}`
           : '';
-        writer.block(`${noticeText(entry, trans).trim()}${usage}`);
+        const line = `${noticeText(entry, trans).trim()}${usage}`.trim();
+        if (line) {
+          writer.block(line);
+        }
         writer.block('---');
         break;
       }
+      case 'plan':
+        writer.block(
+          entry.items
+            .map(item => `- [${item.done ? 'x' : ' '}] ${item.text}`)
+            .join('\n')
+        );
+        break;
+      case 'question':
+        writer.block(quoted(entry.question));
+        if (entry.choices.length) {
+          writer.block(entry.choices.map(choice => `- ${choice}`).join('\n'));
+        }
+        break;
+      case 'rules':
       case 'reasoning':
         // The model's thinking is not part of its answer: the export leaves it out.
         break;

@@ -14,6 +14,7 @@ import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { downloadIcon } from '@jupyterlab/ui-components';
 
+import { CellChips } from '../cellChips';
 import { CodeInterpreterController, ITurnSettings } from '../controller';
 import { errorMessage } from '../errors';
 import { exportConversation } from '../export/save';
@@ -35,6 +36,7 @@ import {
   watchSettings
 } from '../settings';
 import { createNotebookFile, IKernelChoice } from '../notebook/newNotebook';
+import { ICodeInterpreterPanel } from '../tokens';
 import { CodeInterpreterPanel, INewNotebook } from '../widget';
 
 /** Command ids. */
@@ -61,11 +63,12 @@ function readTurnSettings(settings: ISettingRegistry.ISettings): ITurnSettings {
 /**
  * The Code Interpreter side panel, its command and palette entry.
  */
-const plugin: JupyterFrontEndPlugin<void> = {
+const plugin: JupyterFrontEndPlugin<ICodeInterpreterPanel> = {
   id: PANEL_SETTINGS_ID,
   description:
     'A side panel where instructions become notebook cells run in the kernel.',
   autoStart: true,
+  provides: ICodeInterpreterPanel,
   requires: [INotebookTracker, IRenderMimeRegistry, INotebookExecutor],
   optional: [
     ISettingRegistry,
@@ -94,7 +97,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     browser: IDefaultFileBrowser | null,
     state: IStateDB | null,
     languages: IEditorLanguageRegistry | null
-  ) => {
+  ): ICodeInterpreterPanel => {
     const trans = (translator ?? nullTranslator).load('jupyter_code_interp');
     // The server's messages (setup card, provider errors, how turns end) come in this language.
     const locale = translator?.languageCode ?? '';
@@ -198,7 +201,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
         }
       : null;
 
+    const cellChips = new CellChips();
     const widget = new CodeInterpreterPanel({
+      cellChips,
+      // The AGENTS.md of a turn's rules opens like any file of the server.
+      openFile: path => void app.commands.execute('docmanager:open', { path }),
       controller,
       tracker,
       answers,
@@ -306,6 +313,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
     }
 
     void controller.refreshStatus();
+    return {
+      cellChips,
+      show: () => app.shell.activateById(widget.id),
+      ask: (panel, instruction, cellIds) =>
+        controller.startTurn(panel, instruction, [], cellIds)
+    };
   }
 };
 
