@@ -250,6 +250,8 @@ async def test_full_turn_with_a_real_kernel(
         "model": "scripted-model",
         "instruction": "计算 6*7",
         "attachments": [],
+        "attachedCells": [],
+        "rules": [],
     }
     steps = [frame for frame in frames if frame["type"] == "step_finished"]
     assert steps[0]["status"] == "error"

@@ -53,14 +53,17 @@ def test_hidden_folders_links_out_of_the_root_and_bad_files_are_skipped(
     os.symlink(outside, root / "linked" / "AGENTS.md")
     write(root / "latin1" / "AGENTS.md", "caf\xe9 rules".encode("latin-1"))
     write(root / "locked" / "AGENTS.md", "locked rules").chmod(0)
+    (root / "loop").mkdir()
+    os.symlink("AGENTS.md", root / "loop" / "AGENTS.md")  # a link to itself
     access = FileAccess.at(root)
 
     with caplog.at_level(logging.INFO):
-        for notebook in ("linked/nb.ipynb", ".hidden/nb.ipynb", "latin1/nb.ipynb"):
+        for notebook in ("linked/nb.ipynb", ".hidden/nb.ipynb", "latin1/nb.ipynb", "loop/nb"):
             assert find_rules("", access, notebook).sources[0].text == "root rules", notebook
     assert "not UTF-8" in caplog.text
     assert "leads outside the server root" in caplog.text
     assert "is hidden" in caplog.text
+    assert "cannot be resolved" in caplog.text
     if os.geteuid() != 0:  # root reads a file of mode 000
         assert find_rules("", access, "locked/nb.ipynb").sources[0].text == "root rules"
     # The server hides nothing: the hidden folder's rules are the nearest.

@@ -118,6 +118,16 @@ def read_rules_file(path: Path, log: logging.Logger = _LOG) -> tuple[str, bool] 
     return _capped(text.removeprefix("\ufeff"), more)
 
 
+def _is_file(path: Path, log: logging.Logger) -> bool:
+    """Whether `path` is a file; False (with a note in the log) when its folder cannot be
+    searched (Path.is_file raises PermissionError for it)."""
+    try:
+        return path.is_file()
+    except OSError as error:
+        log.warning("code-interp: project rules %s skipped: cannot be read (%s)", path, error)
+        return False
+
+
 def nearest_agents_file(
     access: FileAccess, notebook: str, log: logging.Logger = _LOG
 ) -> RuleSource | None:
@@ -132,7 +142,7 @@ def nearest_agents_file(
             # A hidden folder, or a link out of the root: not the user's project files.
             log.info("code-interp: %s", refused)
             path = None
-        if path is not None and path.is_file():
+        if path is not None and _is_file(path, log):
             found = read_rules_file(path, log)
             if found is not None and found[0]:
                 return RuleSource("agents", found[0], found[1], relative)

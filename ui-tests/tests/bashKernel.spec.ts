@@ -1,6 +1,7 @@
 import { expect, test } from '@jupyterlab/galata';
 import {
   notebookCells,
+  openNotebook,
   openPanel,
   received,
   script,
@@ -16,37 +17,10 @@ test.describe('a bash notebook', () => {
     page,
     request
   }) => {
-    const notebook = {
-      cells: [
-        {
-          cell_type: 'code',
-          source: 'echo start',
-          metadata: {},
-          outputs: [],
-          execution_count: null
-        }
-      ],
-      metadata: {
-        kernelspec: { name: 'bash', display_name: 'Bash', language: 'bash' }
-      },
-      nbformat: 4,
-      nbformat_minor: 5
-    };
-    expect(
-      await page.contents.uploadContent(
-        JSON.stringify(notebook),
-        'text',
-        'shell.ipynb'
-      )
-    ).toBe(true);
-    await page.evaluate(async () => {
-      const app = (window as any).jupyterapp;
-      const panel = await app.commands.execute('docmanager:open', {
-        path: 'shell.ipynb',
-        factory: 'Notebook'
-      });
-      await panel.context.ready;
-      await panel.sessionContext.ready;
+    await openNotebook(page, 'shell.ipynb', ['echo start'], {
+      name: 'bash',
+      display_name: 'Bash',
+      language: 'bash'
     });
     await openPanel(page);
 

@@ -132,14 +132,20 @@ export function errorReply(status: number, message: string): Reply {
 }
 
 /**
- * Write a Python notebook with these cells at `filePath` and open it (a string
- * is a code cell); Galata's own helper renames an Untitled notebook after its
- * session started, and goes through English menu labels.
+ * Write a notebook with these cells at `filePath` and open it (a string is a
+ * code cell; a Python kernel unless `kernelspec` names another); Galata's own
+ * helper renames an Untitled notebook after its session started, and goes
+ * through English menu labels.
  */
 export async function openNotebook(
   page: IJupyterLabPageFixture,
   filePath: string,
-  cells: Array<string | Record<string, unknown>> = []
+  cells: Array<string | Record<string, unknown>> = [],
+  kernelspec: Record<string, string> = {
+    name: 'python3',
+    display_name: 'Python 3',
+    language: 'python'
+  }
 ): Promise<void> {
   const notebook = {
     cells: cells.map(cell =>
@@ -153,13 +159,7 @@ export async function openNotebook(
           }
         : cell
     ),
-    metadata: {
-      kernelspec: {
-        name: 'python3',
-        display_name: 'Python 3',
-        language: 'python'
-      }
-    },
+    metadata: { kernelspec },
     nbformat: 4,
     nbformat_minor: 5
   };
