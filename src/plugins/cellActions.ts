@@ -8,6 +8,7 @@ import type * as nbformat from '@jupyterlab/nbformat';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { buildIcon } from '@jupyterlab/ui-components';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import {
@@ -17,6 +18,7 @@ import {
   hasError
 } from '../notebook/attachedCells';
 import { addErrorActions } from '../notebook/outputActions';
+import { codeInterpreterIcon } from '../icons';
 import { ICodeInterpreterPanel } from '../tokens';
 
 /** Command ids. */
@@ -136,7 +138,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     );
 
     app.commands.addCommand(CommandIDs.fix, {
-      label: trans.__('Fix with Code Interpreter'),
+      // On the cell toolbar (args.toolbar, as JupyterLab's own cell buttons): icon and caption.
+      label: args =>
+        args['toolbar'] ? '' : trans.__('Fix with Code Interpreter'),
+      icon: args => (args['toolbar'] ? buildIcon : undefined),
       caption: trans.__(
         'Ask the Code Interpreter to fix the error of this cell'
       ),
@@ -146,7 +151,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
       execute: () => act(targetCell(), 'fix')
     });
     app.commands.addCommand(CommandIDs.explain, {
-      label: trans.__('Explain with Code Interpreter'),
+      // On the cell toolbar (args.toolbar, as JupyterLab's own cell buttons): icon and caption.
+      label: args =>
+        args['toolbar'] ? '' : trans.__('Explain with Code Interpreter'),
+      icon: args => (args['toolbar'] ? codeInterpreterIcon : undefined),
       caption: trans.__(
         'Ask the Code Interpreter to explain the output of this cell'
       ),

@@ -72,6 +72,35 @@ test.describe('Fix, Explain and Ask about cells', () => {
     expect(block).toContain('Traceback');
   });
 
+  test('the cell toolbar offers Explain for any output, Fix only for errors', async ({
+    page,
+    request,
+    tmpPath
+  }) => {
+    await script(request, textReply('It prints the sum, 3.'));
+    await openNotebook(page, `${tmpPath}/explain.ipynb`, ['print(1 + 2)']);
+    await runAll(page);
+    await page.locator('.jp-Notebook .jp-Cell').first().click();
+    const toolbar = page.locator('.jp-Notebook .jp-cell-toolbar');
+    const explain = toolbar.locator(
+      '[data-command="code-interp:explain-cell"]'
+    );
+    await expect(explain).toBeVisible();
+    await expect(
+      toolbar.locator('[data-command="code-interp:fix-cell"]')
+    ).toBeHidden();
+    await explain.click();
+    const panel = page.locator('#jp-code-interp-panel');
+    await expect(panel.locator('.jp-CodeInterp-userText')).toHaveText(
+      'Explain the output of cell [1].'
+    );
+    await waitIdle(page);
+    const message = await lastUserMessage(request);
+    const block = message.slice(message.indexOf('<attached_cells'));
+    expect(block).toContain('print(1 + 2)');
+    expect(block).toContain('3');
+  });
+
   test('the cell context menu offers Fix and Explain; Ask adds chips that are sent', async ({
     page,
     request,
