@@ -3,18 +3,15 @@ import { ServerConnection } from '@jupyterlab/services';
 import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { UUID } from '@lumino/coreutils';
 
-import { ApprovalChoice, Approvals } from './approvals';
+import type { ApprovalChoice } from './approvals';
 import { conversationCells } from './conversation';
 import { ConversationSync } from './conversationSync';
-import { Reviews } from './notebook/review';
+import type { Reviews } from './notebook/review';
 import type { IAttachmentRef } from './files/attachments';
 import type { IModelChoice } from './providers/types';
 import { ConversationStore } from './store';
-import {
+import type {
   ClientFrame,
-  IExecuteRequestFrame,
-  IExecutionResult,
-  INotebookActionFrame,
   INotebookContext,
   IServerStatus,
   ITurnFrame,
@@ -23,10 +20,13 @@ import {
 import { requestAPI } from './request';
 import { ChatSocket, ConnectionStatus } from './socket';
 import { attachedCells } from './notebook/attachedCells';
-import { reportsMissingCjkGlyphs } from './notebook/glyphs';
 import { INotebookExecutor } from './notebook/tokens';
 import { errorMessage } from './errors';
+import { StepRequests } from './stepRequests';
 import { withTimeout } from './timeout';
+import { ITurnSettings, modelFields, outputLimitOf } from './turnSettings';
+
+export type { ITurnSettings } from './turnSettings';
 
 /** The `kernelId` field of a turn frame: the notebook's kernel, when it has one. */
 function kernelField(panel: NotebookPanel): { kernelId?: string } {
@@ -39,27 +39,6 @@ const CONNECT_TIMEOUT = 5000;
 
 /** How long a new turn waits for the notebook context, in ms. */
 const CONTEXT_TIMEOUT = 4000;
-
-/**
- * User settings sent with each turn (schema/panel.json); a limit that is
- * absent (the settings are not read yet) is left to the server's configuration.
- */
-export interface ITurnSettings {
-  /** Code cells one turn may run. */
-  maxSteps?: number;
-  /** Characters of a cell's text output sent to the model per step. */
-  outputLimit?: number;
-  /** The model id to use ('' or absent: the server's default). */
-  defaultModel?: string;
-  /** Run the model's code at once (false: ask the user first). */
-  autoRun?: boolean;
-  /** Automatic fix attempts per failure. */
-  maxFixAttempts?: number;
-  /** Ask once for computed figures when a turn about files ends without code. */
-  computeFigures?: boolean;
-  /** Apply the model's edits of cells without review (deletions are still reviewed). */
-  trustEdits?: boolean;
-}
 
 /**
  * Ties the socket, the conversation store and the notebook executor
@@ -83,8 +62,14 @@ export class CodeInterpreterController {
     this._fetchStatus =
       options.fetchStatus ??
       (() => requestAPI<IServerStatus>(statusQuery, serverSettings));
-    this._approvals = new Approvals(this.store);
-    this.reviews = new Reviews(this.store, this._trans);
+    this._requests = new StepRequests({
+      store: this.store,
+      executor: this._executor,
+      settings: this._settings,
+      send: frame => this._send(frame),
+      trans: this._trans
+    });
+    this.reviews = this._requests.reviews;
     this.conversations = new ConversationSync({
       store: this.store,
       send: frame => this._send(frame),
@@ -148,7 +133,7 @@ export class CodeInterpreterController {
     const turnId = UUID.uuid4();
     // Cells go after the last cell this conversation wrote (the executor decides).
     const written = conversationCells(this.store.get(notebook));
-    const outputLimit = this._outputLimit(settings);
+    const outputLimit = outputLimitOf(settings, this.store.status.status);
     // The cells as they are now (source, outputs), errors with their whole traceback.
     const cells = attachedCells(panel.content?.model, cellIds, outputLimit);
     this.store.startTurn(
@@ -159,11 +144,11 @@ export class CodeInterpreterController {
       cells.map(({ id, index }) => ({ id, index }))
     );
     this._executor.beginTurn(turnId, panel, { written });
-    this._kernels.set(
+    this._requests.beginTurn(
       turnId,
-      panel.sessionContext?.session?.kernel?.id ?? notebook
+      panel.sessionContext?.session?.kernel?.id ?? notebook,
+      outputLimit
     );
-    this._outputLimits.set(turnId, outputLimit);
     // Absent limits are left out of the JSON: the server applies its own.
     const frame: ITurnFrame = {
       type: 'turn',
@@ -175,7 +160,10 @@ export class CodeInterpreterController {
       maxFixAttempts: settings.maxFixAttempts,
       computeFigures: settings.computeFigures,
       trustEdits: settings.trustEdits,
-      ...this._modelFields(notebook, settings),
+      ...modelFields(
+        this._modelFor?.(notebook, settings.defaultModel ?? '') ?? null,
+        settings
+      ),
       ...(attachments.length
         ? { attachments: attachments.map(file => file.path) }
         : {}),
@@ -240,8 +228,7 @@ export class CodeInterpreterController {
       this._forget(turn.turnId);
       return;
     }
-    this._approvals.cancel(turn.turnId);
-    this.reviews.cancel(turn.turnId);
+    this._requests.cancel(turn.turnId);
     void this._executor.interrupt(turn.turnId).catch(() => undefined);
     if (!this._send({ type: 'stop', turnId: turn.turnId })) {
       this.store.endTurn(turn.turnId, 'stopped', '');
@@ -267,7 +254,7 @@ export class CodeInterpreterController {
 
   /** Answer a cell waiting for Run or Skip (auto-run off). */
   approve(turnId: string, choice: ApprovalChoice): boolean {
-    return this._approvals.answer(turnId, choice);
+    return this._requests.approve(turnId, choice);
   }
 
   /** Detach from the socket. */
@@ -326,12 +313,7 @@ export class CodeInterpreterController {
       return;
     }
     this.store.apply(frame);
-    if (frame.type === 'execute_request') {
-      void this._answer(frame.turnId, () => this._execute(frame));
-    }
-    if (frame.type === 'notebook_request') {
-      void this._answer(frame.turnId, () => this._act(frame));
-    }
+    this._requests.handle(frame);
     if (frame.type === 'turn_finished' && frame.toolModeLearned) {
       void this.refreshStatus(); // the picker marks the model
     }
@@ -339,84 +321,6 @@ export class CodeInterpreterController {
     if (turnId && !this.store.runningTurns().includes(turnId)) {
       this._forget(turnId);
     }
-  }
-
-  /** Send the answer to a request of a running turn (the server abandons ended ones). */
-  private async _answer(
-    turnId: string,
-    make: () => Promise<ClientFrame>
-  ): Promise<void> {
-    const reply = await make();
-    if (this.store.runningTurns().includes(turnId)) {
-      this._send(reply);
-    }
-  }
-
-  private async _execute(frame: IExecuteRequestFrame): Promise<ClientFrame> {
-    const { turnId, requestId, step } = frame;
-    try {
-      const result = await this._executor.execute(turnId, frame.code, {
-        outputLimit: this._turnOutputLimit(turnId),
-        replaceCellId: frame.replaceCellId ?? null,
-        cellId: frame.cellId ?? null,
-        onInserted: (cellId, cellIndex) =>
-          this.store.setStepCell(turnId, step, cellId, cellIndex),
-        // Auto-run off: the cell is inserted, then waits for Run or Skip.
-        ...(this._settings().autoRun === false
-          ? {
-              approve: (cellId: string, cellIndex: number) =>
-                this._approvals.request(turnId, step, cellId, cellIndex)
-            }
-          : {})
-      });
-      this._noteMissingGlyphs(turnId, result.outputs);
-      return { type: 'execute_result', requestId, result };
-    } catch (reason) {
-      return { type: 'execute_result', requestId, error: errorMessage(reason) };
-    }
-  }
-
-  /** Act on existing cells; changes asked for review wait for the user. */
-  private async _act(frame: INotebookActionFrame): Promise<ClientFrame> {
-    const { turnId, requestId, step } = frame;
-    try {
-      const result = await this._executor.act(turnId, frame, {
-        outputLimit: this._turnOutputLimit(turnId),
-        review: change => this.reviews.request(turnId, step, change)
-      });
-      return { type: 'notebook_result', requestId, result };
-    } catch (reason) {
-      return {
-        type: 'notebook_result',
-        requestId,
-        error: errorMessage(reason)
-      };
-    }
-  }
-
-  private _turnOutputLimit(turnId: string): number {
-    return (
-      this._outputLimits.get(turnId) ?? this._outputLimit(this._settings())
-    );
-  }
-
-  /** Say once per kernel that plots show boxes for Chinese text, with the fix. */
-  private _noteMissingGlyphs(
-    turnId: string,
-    outputs: IExecutionResult['outputs']
-  ): void {
-    const notebook = this.store.notebookOfTurn(turnId);
-    const kernel = this._kernels.get(turnId) ?? notebook;
-    if (
-      notebook === undefined ||
-      kernel === undefined ||
-      this._glyphKernels.has(kernel) ||
-      !reportsMissingCjkGlyphs(outputs)
-    ) {
-      return;
-    }
-    this._glyphKernels.add(kernel);
-    this.store.setFontHint(notebook, true);
   }
 
   private _onConnection(_: ChatSocket, status: ConnectionStatus): void {
@@ -445,39 +349,13 @@ export class CodeInterpreterController {
   }
 
   private _forget(turnId: string): void {
-    this._approvals.cancel(turnId);
-    this.reviews.cancel(turnId);
+    this._requests.forget(turnId);
     this._executor.endTurn(turnId);
-    this._outputLimits.delete(turnId);
     this._sentTurns.delete(turnId);
-    this._kernels.delete(turnId);
-  }
-
-  /**
-   * Characters of output kept here per step: the setting, else the server's
-   * configured limit; when neither is known nothing is cut here (the server cuts).
-   */
-  private _outputLimit(settings: ITurnSettings): number {
-    return (
-      settings.outputLimit ?? this.store.status.status?.outputLimit ?? Infinity
-    );
   }
 
   private _socket: ChatSocket;
   private _executor: INotebookExecutor;
-  /** The model fields of a turn frame: the picker's choice, else the setting. */
-  private _modelFields(
-    notebook: string,
-    settings: ITurnSettings
-  ): { provider?: string; model?: string } {
-    const choice =
-      this._modelFor?.(notebook, settings.defaultModel ?? '') ?? null;
-    if (choice) {
-      return { provider: choice.provider, model: choice.model };
-    }
-    return settings.defaultModel ? { model: settings.defaultModel } : {};
-  }
-
   /** Current user settings (the model picker shows the `defaultModel` one). */
   get turnSettings(): ITurnSettings {
     return this._settings();
@@ -488,13 +366,9 @@ export class CodeInterpreterController {
     ((notebook: string, settingModel: string) => IModelChoice | null) | null;
   private _trans: TranslationBundle;
   private _fetchStatus: () => Promise<IServerStatus>;
-  private _outputLimits = new Map<string, number>();
-  private _approvals: Approvals;
+  /** Answers the notebook requests of running turns. */
+  private _requests: StepRequests;
   private _sentTurns = new Set<string>();
-  /** The kernel (id) each running turn started with. */
-  private _kernels = new Map<string, string>();
-  /** Kernels whose missing CJK glyphs the panel already reported. */
-  private _glyphKernels = new Set<string>();
   /** Turns started here whose `turn` frame is not sent yet. */
   private _unsentTurns = new Set<string>();
 }

@@ -38,6 +38,18 @@ export function imagesOf(outputs: readonly nbformat.IOutput[]): IImageData[] {
   return images;
 }
 
+/**
+ * A step's image `index` at full size from its cell's outputs, else the
+ * step's thumbnail (the cell or its output is gone).
+ */
+export function stepImage(
+  cellOutputs: readonly nbformat.IOutput[] | null | undefined,
+  thumbnails: readonly IImageData[] | undefined,
+  index: number
+): IImageData | undefined {
+  return imagesOf(cellOutputs ?? [])[index] ?? thumbnails?.[index];
+}
+
 /** A main-area tab showing `image` at its natural size (scrollable). */
 export function createImageView(
   image: IImageData,

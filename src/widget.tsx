@@ -1,9 +1,5 @@
-import type { Extension } from '@codemirror/state';
-import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
-import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
-import type { IStateDB } from '@jupyterlab/statedb';
-import { TranslationBundle } from '@jupyterlab/translation';
+import type { NotebookPanel } from '@jupyterlab/notebook';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import type { Message } from '@lumino/messaging';
 import React from 'react';
@@ -14,22 +10,19 @@ import { imageTitle } from './components/Step';
 import { panelFiles } from './components/files/PanelFiles';
 import { panelModelProps } from './components/providers/PanelModels';
 import { DropTarget } from './files/dropTarget';
-import type { ICodeInterpreterFiles } from './files/tokens';
-import { CodeInterpreterController } from './controller';
 import { codeInterpreterIcon } from './icons';
 import type { ApprovalChoice } from './approvals';
-import type { CellChips } from './cellChips';
 import { IStepEntry } from './conversation';
 import { cellLabel } from './notebook/attachedCells';
 import type { IAttachedCellRef } from './protocol';
-import { errorMessage } from './errors';
 import type { IAttachmentRef } from './files/attachments';
 import { FALLBACK_NAME } from './notebook/newNotebook';
-import type { IModelProviders } from './providers/tokens';
-import type { AnswerRendermime } from './render/sanitizer';
-import { IImageData, imagesOf } from './imageView';
+import { startTurnInNewNotebook } from './newNotebookTurn';
+import { stepImage } from './imageView';
 import { cellOutputs } from './notebook/cells';
-import { undoDialogText } from './notebook/review';
+import { ICellLocation, locateCell, revealCell } from './notebook/revealCell';
+import { confirmDeleteConversation, confirmUndo } from './panelDialogs';
+import type { ICodeInterpreterPanelOptions } from './panelOptions';
 import { SidebarWidth } from './sidebarWidth';
 
 /** DOM id of the side panel. */
@@ -204,26 +197,14 @@ export class CodeInterpreterPanel extends ReactWidget {
     }
     this._creating = true;
     this.update();
-    void newNotebook
-      .create(text)
-      .then(created => {
-        if (controller.startTurn(created, text, attached) !== null) {
-          files?.attachments.clearSent();
-        }
-      })
-      .catch(reason => {
-        controller.store.setGlobalError(
-          trans.__(
-            'No notebook could be created for your instruction (%1). Your instruction was: %2',
-            errorMessage(reason),
-            text
-          )
-        );
-      })
-      .finally(() => {
-        this._creating = false;
-        this._onChanged();
-      });
+    void startTurnInNewNotebook(
+      { newNotebook, controller, trans, files },
+      text,
+      attached
+    ).finally(() => {
+      this._creating = false;
+      this._onChanged();
+    });
     return true;
   }
 
@@ -303,15 +284,7 @@ export class CodeInterpreterPanel extends ReactWidget {
   /** Undo a turn after the user confirmed (kernel side effects stay). */
   private async _undo(notebook: string, turnId: string): Promise<void> {
     const { trans, controller } = this._options;
-    const result = await showDialog({
-      title: trans.__('Undo the last turn?'),
-      body: undoDialogText(controller.store.get(notebook), turnId, trans),
-      buttons: [
-        Dialog.cancelButton({ label: trans.__('Cancel') }),
-        Dialog.warnButton({ label: trans.__('Undo') })
-      ]
-    });
-    if (result.button.accept) {
+    if (await confirmUndo(trans, controller.store.get(notebook), turnId)) {
       controller.conversations.undo(notebook, turnId);
     }
   }
@@ -322,50 +295,24 @@ export class CodeInterpreterPanel extends ReactWidget {
     item: { id: string; title: string }
   ): Promise<void> {
     const { trans, controller } = this._options;
-    const result = await showDialog({
-      title: trans.__('Delete this conversation?'),
-      body: trans.__(
-        '“%1” and its turns are deleted for good. The notebook’s cells stay.',
-        item.title || trans.__('(empty conversation)')
-      ),
-      buttons: [
-        Dialog.cancelButton({ label: trans.__('Cancel') }),
-        Dialog.warnButton({ label: trans.__('Delete') })
-      ]
-    });
-    if (result.button.accept) {
+    if (await confirmDeleteConversation(trans, item.title)) {
       controller.conversations.delete(notebook, item.id);
     }
   }
 
+  /** Activate a notebook and show one of its cells (for `edit`, in its editor). */
   private _showCell(
     notebook: string | null,
-    step: Pick<IStepEntry, 'cellId' | 'cellIndex'>,
+    cell: ICellLocation,
     edit = false
   ): void {
     const panel = this._options.tracker.find(p => p.context.path === notebook);
     if (!panel || !panel.content.model) {
       return;
     }
-    const cells = panel.content.widgets;
-    let index = cells.findIndex(c => c.model.id === step.cellId);
-    if (index === -1) {
-      index = step.cellIndex ?? -1;
-    }
+    const index = locateCell(panel, cell);
     this._options.activate(panel.id);
-    if (index < 0 || index >= cells.length) {
-      return;
-    }
-    panel.content.mode = 'command';
-    panel.content.activeCellIndex = index;
-    panel.content.deselectAll();
-    void panel.content
-      .scrollToCell(cells[index], 'center')
-      .catch(() => undefined);
-    if (edit) {
-      panel.content.mode = 'edit';
-      cells[index].editor?.focus();
-    }
+    revealCell(panel, index, edit);
   }
 
   /** The current notebook's conversation path, if any. */
@@ -420,8 +367,7 @@ export class CodeInterpreterPanel extends ReactWidget {
       p => p.context.path === this._conversationPath()
     );
     const outputs = cellOutputs(panel?.content.model, step.cellId);
-    // The cell's own image is full size; the step's thumbnail stands in when it is gone.
-    const image = imagesOf(outputs ?? [])[index] ?? step.images?.[index];
+    const image = stepImage(outputs, step.images, index);
     if (image) {
       this._options.openImage?.(
         image,
@@ -450,46 +396,5 @@ export class CodeInterpreterPanel extends ReactWidget {
 /** Namespace for `CodeInterpreterPanel` types. */
 export namespace CodeInterpreterPanel {
   /** Construction options. */
-  export interface IOptions {
-    /** The controller (and its store). */
-    controller: CodeInterpreterController;
-    /** Tracks the active notebook. */
-    tracker: INotebookTracker;
-    /** Renders assistant markdown (remote resources wait for a click). */
-    answers: AnswerRendermime;
-    /** Translation bundle. */
-    trans: TranslationBundle;
-    /** Activate a main-area widget by id. */
-    activate: (id: string) => void;
-    /** Create and open a new notebook. */
-    createNotebook: () => Promise<unknown>;
-    /** Create a notebook for an instruction sent while none is open (absent: no composer then). */
-    newNotebook?: INewNotebook | null;
-    /** Attachments, uploads and file cards (optional). */
-    files?: ICodeInterpreterFiles | null;
-    /** Model picker and providers settings (optional). */
-    providers?: IModelProviders | null;
-    /** Change the auto-run setting (absent: no toggle). */
-    setAutoRun?: (value: boolean) => void;
-    /** Where the panel's width is remembered (absent: the default each time). */
-    state?: IStateDB | null;
-    /** Open an image at full size in the main area (absent: a click reveals the cell). */
-    openImage?: (image: IImageData, title: string) => void;
-    /** Export the shown conversation as Markdown (absent: no button). */
-    exportConversation?: () => void;
-    /** Cells attached to the composer (absent: no cell chips). */
-    cellChips?: CellChips | null;
-    /** Open a file of the server in JupyterLab (the AGENTS.md of a turn's rules). */
-    openFile?: (path: string) => void;
-    /** Syntax highlighting of a kernel language for review diffs (absent: plain). */
-    highlight?: (language: string) => Promise<Extension | null>;
-  }
-}
-
-/** Notebooks created for instructions sent while no notebook is open. */
-export interface INewNotebook {
-  /** The folder it goes in (the file browser's). */
-  folder(): string;
-  /** Create and open a notebook named from the instruction, ready for a turn. */
-  create(instruction: string): Promise<NotebookPanel>;
+  export type IOptions = ICodeInterpreterPanelOptions;
 }

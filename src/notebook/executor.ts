@@ -2,7 +2,7 @@ import { CodeCell } from '@jupyterlab/cells';
 import type { NotebookPanel } from '@jupyterlab/notebook';
 
 import { notebookAction, restoreCells } from './actions';
-import { cellIndex, deleteCells, replaceSource } from './cells';
+import { deleteCells } from './cells';
 import { notebookContext } from './context';
 import type { KernelInspector } from './inspector';
 import type { KernelSetup } from './kernelSetup';
@@ -23,6 +23,13 @@ import type {
   INotebookContext,
   IRestoreCell
 } from '../protocol';
+import {
+  cellIndexOf,
+  insertionIndex,
+  ITurnTarget,
+  placeCode,
+  waitForDecision
+} from './turnTarget';
 import type {
   IExecuteOptions,
   INotebookActionOptions,
@@ -31,29 +38,6 @@ import type {
 } from './tokens';
 
 export type { CellRunner } from './run';
-
-/** The notebook a turn works in and where it inserts cells. */
-interface ITurnTarget {
-  panel: NotebookPanel;
-  /** The first cell goes after this one (null or gone: at the end). */
-  anchorId: string | null;
-  lastId: string | null;
-  runningId: string | null;
-  /** The run of the cell now running: the save at the end waits for it. */
-  running: Promise<unknown> | null;
-  /** Cells this turn inserted, in order. */
-  inserted: string[];
-  /** Cells the conversation's earlier turns wrote: run_code may replace them too. */
-  written: readonly string[];
-  /** The turn inserted or rewrote a cell: the notebook is saved at its end. */
-  changed: boolean;
-  /** Ends a wait for the user's approval (Stop, end of turn). */
-  cancelWait: (() => void) | null;
-}
-
-function cellIndexOf(panel: NotebookPanel, cellId: string | null): number {
-  return cellIndex(panel.content.model, cellId);
-}
 
 /**
  * Runs code as new cells of a turn's notebook, in that notebook's kernel
@@ -107,7 +91,7 @@ export class NotebookExecutor implements INotebookExecutor {
     const target = await this._readyTarget(turnId);
     const { panel } = target;
     const path = panel.context.path;
-    const { cellId, index } = this._place(
+    const { cellId, index } = placeCode(
       target,
       code,
       options.replaceCellId,
@@ -122,7 +106,7 @@ export class NotebookExecutor implements INotebookExecutor {
       void panel.content.scrollToCell(cell).catch(() => undefined);
     }
     if (options.approve) {
-      const decision = await this._waitForApproval(
+      const decision = await waitForDecision(
         target,
         options.approve(cellId, index)
       );
@@ -176,15 +160,12 @@ export class NotebookExecutor implements INotebookExecutor {
         },
         review: review
           ? async change => {
-              const decision = await this._waitForApproval(
-                target,
-                review(change)
-              );
+              const decision = await waitForDecision(target, review(change));
               this._checkRunning(turnId);
               return decision;
             }
           : undefined,
-        insertionIndex: () => this._insertionIndex(target),
+        insertionIndex: () => insertionIndex(target),
         changed: lastId => {
           target.changed = true;
           if (lastId) {
@@ -333,73 +314,6 @@ export class NotebookExecutor implements INotebookExecutor {
     }
   }
 
-  /** Insert a new cell, or replace the code of one this turn inserted. */
-  private _place(
-    target: ITurnTarget,
-    code: string,
-    replaceCellId: string | null | undefined,
-    newCellId?: string | null
-  ): { cellId: string; index: number } {
-    const { panel } = target;
-    const model = panel.content.model;
-    if (!model) {
-      throw new Error(`The notebook ${panel.context.path} was closed.`);
-    }
-    if (replaceCellId) {
-      if (
-        !target.inserted.includes(replaceCellId) &&
-        !target.written.includes(replaceCellId)
-      ) {
-        throw new Error(
-          `The cell ${replaceCellId} was not inserted by this conversation: only cells this conversation inserted can be replaced. Use edit_cell for other cells, or run the code without cell_id to insert a new cell.`
-        );
-      }
-      const index = cellIndexOf(panel, replaceCellId);
-      if (index === -1) {
-        throw new Error(
-          `The cell ${replaceCellId} is no longer in ${panel.context.path} (the user deleted it). Run the code without cell_id to insert a new cell.`
-        );
-      }
-      replaceSource(model, index, code);
-      target.changed = true;
-      return { cellId: replaceCellId, index };
-    }
-    const index = this._insertionIndex(target);
-    // The id the server chose (and recorded for Undo), unless the notebook has it already.
-    const id =
-      newCellId && cellIndexOf(panel, newCellId) === -1 ? newCellId : undefined;
-    model.sharedModel.insertCell(index, {
-      cell_type: 'code',
-      source: code,
-      metadata: {},
-      ...(id ? { id } : {})
-    });
-    target.changed = true;
-    const cellId = model.cells.get(index).id;
-    target.lastId = cellId;
-    target.inserted.push(cellId);
-    return { cellId, index };
-  }
-
-  /** Wait for the user's answer; the turn's Stop or end rejects the wait. */
-  private async _waitForApproval<T>(
-    target: ITurnTarget,
-    decision: Promise<T>
-  ): Promise<T> {
-    const stopped = new Promise<'stopped'>(resolve => {
-      target.cancelWait = () => resolve('stopped');
-    });
-    try {
-      const answer = await Promise.race([decision, stopped]);
-      if (answer === 'stopped') {
-        throw new Error('The turn was stopped before the cell ran.');
-      }
-      return answer as T;
-    } finally {
-      target.cancelWait = null;
-    }
-  }
-
   private _checkRunning(turnId: string): void {
     if (!this._turns.has(turnId)) {
       throw new Error('The turn ended before the code could run.');
@@ -413,16 +327,6 @@ export class NotebookExecutor implements INotebookExecutor {
     }
     this._panels.delete(path);
     return this._findPanel?.(path) ?? null;
-  }
-
-  private _insertionIndex(target: ITurnTarget): number {
-    for (const id of [target.lastId, target.anchorId]) {
-      const found = cellIndexOf(target.panel, id);
-      if (found !== -1) {
-        return found + 1;
-      }
-    }
-    return target.panel.content.model?.cells.length ?? 0;
   }
 
   private _turns = new Map<string, ITurnTarget>();

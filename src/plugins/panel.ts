@@ -37,7 +37,8 @@ import {
 } from '../settings';
 import { createNotebookFile, IKernelChoice } from '../notebook/newNotebook';
 import { ICodeInterpreterPanel } from '../tokens';
-import { CodeInterpreterPanel, INewNotebook } from '../widget';
+import type { INewNotebook } from '../panelOptions';
+import { CodeInterpreterPanel } from '../widget';
 
 /** Command ids. */
 namespace CommandIDs {
