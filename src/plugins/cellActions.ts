@@ -3,9 +3,13 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
-import type { Cell } from '@jupyterlab/cells';
+import type { Cell, ICodeCellModel } from '@jupyterlab/cells';
 import type * as nbformat from '@jupyterlab/nbformat';
-import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import {
+  INotebookTracker,
+  NotebookActions,
+  NotebookPanel
+} from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { buildIcon } from '@jupyterlab/ui-components';
@@ -186,6 +190,23 @@ const plugin: JupyterFrontEndPlugin<void> = {
         interpreter.show();
       }
     });
+
+    // The cell toolbar asks isVisible when it draws its buttons: tell it when the answer may
+    // change (another cell or notebook becomes active, a cell ran, the active cell's outputs change).
+    const refresh = (): void => {
+      app.commands.notifyCommandChanged(CommandIDs.fix);
+      app.commands.notifyCommandChanged(CommandIDs.explain);
+    };
+    let watched: ICodeCellModel | null = null;
+    tracker.activeCellChanged.connect((_, cell) => {
+      watched?.outputs.changed.disconnect(refresh);
+      watched =
+        cell?.model.type === 'code' ? (cell.model as ICodeCellModel) : null;
+      watched?.outputs.changed.connect(refresh);
+      refresh();
+    });
+    tracker.currentChanged.connect(refresh);
+    NotebookActions.executed.connect(refresh);
 
     // A right-click on an output matches both selectors: `area` keeps one of each.
     for (const [selector, area, rank] of [
