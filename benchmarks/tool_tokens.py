@@ -49,7 +49,7 @@ async def measure(model_path: Path, language: str) -> None:
     server = LocalModelServer(model_path, context=8192, max_tokens=8)
     url = await server.start()
     try:
-        client = AsyncOpenAI(base_url=f"{url}/v1", api_key="none")
+        client = AsyncOpenAI(base_url=url, api_key="none")
         model = server.model_id
         tools = tool_schemas(language)
         by_name = {tool["function"]["name"]: tool for tool in tools}
