@@ -242,7 +242,7 @@ test('a 500-message conversation renders and stays responsive', async ({
       requestAnimationFrame(check);
     });
   });
-  await page.notebook.createNew(NOTEBOOK);
+  await page.notebook.createNew(NOTEBOOK, { kernel: 'python3' });
   const render = await page.evaluate(async () => {
     const win = window as any;
     const panel = document.getElementById('jp-code-interp-panel');

@@ -14,7 +14,7 @@ test.describe('automatic tool mode', () => {
     page,
     request
   }) => {
-    await page.notebook.createNew('auto.ipynb');
+    await page.notebook.createNew('auto.ipynb', { kernel: 'python3' });
     await openPanel(page);
     const panel = page.locator('#jp-code-interp-panel');
     const picker = panel.locator('.jp-CodeInterp-modelPicker');

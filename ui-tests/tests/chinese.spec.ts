@@ -181,7 +181,7 @@ test.describe('typing Chinese with an input method', () => {
     page,
     request
   }) => {
-    await page.notebook.createNew('ime.ipynb');
+    await page.notebook.createNew('ime.ipynb', { kernel: 'python3' });
     await openPanel(page);
     await script(request, textReply('好的。'));
     const input = page.locator(`${PANEL} .jp-CodeInterp-input`);
@@ -244,7 +244,7 @@ test.describe('the kernel font setup', () => {
     page,
     request
   }) => {
-    await page.notebook.createNew('font.ipynb');
+    await page.notebook.createNew('font.ipynb', { kernel: 'python3' });
     await openPanel(page);
     const probe =
       'import matplotlib\nprint(matplotlib.rcParams["font.family"])';

@@ -38,7 +38,7 @@ test.describe('approval, history, undo and conversations', () => {
     page,
     request
   }) => {
-    await page.notebook.createNew('approve.ipynb');
+    await page.notebook.createNew('approve.ipynb', { kernel: 'python3' });
     await openPanel(page);
     await setAutoRun(page, false);
     await script(
@@ -88,7 +88,7 @@ test.describe('approval, history, undo and conversations', () => {
     page,
     request
   }) => {
-    await page.notebook.createNew('edit.ipynb');
+    await page.notebook.createNew('edit.ipynb', { kernel: 'python3' });
     await openPanel(page);
     await setAutoRun(page, false);
     await script(request, toolReply('y = 1\nprint(y)'), textReply('Ok.'));
@@ -122,7 +122,7 @@ test.describe('approval, history, undo and conversations', () => {
     page,
     request
   }) => {
-    await page.notebook.createNew('reload.ipynb');
+    await page.notebook.createNew('reload.ipynb', { kernel: 'python3' });
     await openPanel(page);
     await script(
       request,
@@ -153,7 +153,7 @@ test.describe('approval, history, undo and conversations', () => {
     page,
     request
   }) => {
-    await page.notebook.createNew('undo.ipynb');
+    await page.notebook.createNew('undo.ipynb', { kernel: 'python3' });
     await page.notebook.setCell(0, 'code', 'base = 1');
     await openPanel(page);
     await script(request, toolReply('a = base + 1'), textReply('First.'));
@@ -198,7 +198,7 @@ test.describe('approval, history, undo and conversations', () => {
     page,
     request
   }) => {
-    await page.notebook.createNew('convs.ipynb');
+    await page.notebook.createNew('convs.ipynb', { kernel: 'python3' });
     await openPanel(page);
     const panel = page.locator(PANEL);
     const users = panel.locator('.jp-CodeInterp-message[data-role="user"]');

@@ -46,7 +46,7 @@ test.describe('models and reasoning from the endpoint', () => {
     request,
     tmpPath
   }) => {
-    await page.notebook.createNew('endpoint.ipynb');
+    await page.notebook.createNew('endpoint.ipynb', { kernel: 'python3' });
     await openPanel(page);
     const panel = page.locator('#jp-code-interp-panel');
     const picker = panel.locator('.jp-CodeInterp-modelPicker');

@@ -196,7 +196,7 @@ test.describe('remote resources in model output do not load by themselves', () =
         `${tmpPath}/local-plot.png`
       )
     ).toBe(true);
-    await page.notebook.createNew('exfiltration.ipynb');
+    await page.notebook.createNew('exfiltration.ipynb', { kernel: 'python3' });
     await openPanel(page);
     await script(request, textReply(probeAnswer(listener.host)));
     await send(page, 'summarise the uploaded file');

@@ -18,7 +18,7 @@ test.describe('files', () => {
     request,
     tmpPath
   }) => {
-    await page.notebook.createNew('upload.ipynb');
+    await page.notebook.createNew('upload.ipynb', { kernel: 'python3' });
     await openPanel(page);
     const panel = page.locator(PANEL);
     const input = panel.locator('input.jp-CodeInterp-attach');
@@ -89,7 +89,7 @@ test.describe('files', () => {
     page,
     tmpPath
   }) => {
-    await page.notebook.createNew('again.ipynb');
+    await page.notebook.createNew('again.ipynb', { kernel: 'python3' });
     await openPanel(page);
     const panel = page.locator(PANEL);
     const input = panel.locator('input.jp-CodeInterp-attach');
@@ -132,7 +132,7 @@ test.describe('files', () => {
     tmpPath
   }) => {
     await page.contents.uploadContent(GDP, 'text', `${tmpPath}/gdp-2023.csv`);
-    await page.notebook.createNew('context.ipynb');
+    await page.notebook.createNew('context.ipynb', { kernel: 'python3' });
     await page.filebrowser.refresh();
     const item = page.locator('.jp-DirListing-item[data-isdir="false"]', {
       hasText: 'gdp-2023.csv'
@@ -164,7 +164,7 @@ test.describe('files', () => {
     tmpPath
   }) => {
     await page.contents.uploadContent(GDP, 'text', `${tmpPath}/dragged.csv`);
-    await page.notebook.createNew('drag.ipynb');
+    await page.notebook.createNew('drag.ipynb', { kernel: 'python3' });
     await openPanel(page);
     await page.filebrowser.refresh();
     const item = page.locator('.jp-DirListing-item[data-isdir="false"]', {
@@ -201,7 +201,7 @@ test.describe('files', () => {
     request,
     tmpPath
   }) => {
-    await page.notebook.createNew('produce.ipynb');
+    await page.notebook.createNew('produce.ipynb', { kernel: 'python3' });
     await openPanel(page);
     const content = '城市,人口（万）\n北京,2186\n上海,2487\n';
     await script(

@@ -247,7 +247,7 @@ test.describe('step labels agree with the notebook', () => {
     page,
     request
   }) => {
-    await page.notebook.createNew('labels.ipynb');
+    await page.notebook.createNew('labels.ipynb', { kernel: 'python3' });
     // The user ran their own cell three times: counts and positions differ.
     await page.notebook.setCell(0, 'code', 'x = 1');
     for (let run = 0; run < 3; run++) {

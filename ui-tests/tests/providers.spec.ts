@@ -17,7 +17,7 @@ test.describe('providers and model switching', () => {
     page,
     request
   }) => {
-    await page.notebook.createNew('switch.ipynb');
+    await page.notebook.createNew('switch.ipynb', { kernel: 'python3' });
     await openPanel(page);
     const panel = page.locator('#jp-code-interp-panel');
     const picker = panel.locator('.jp-CodeInterp-modelPicker');
@@ -95,7 +95,7 @@ test.describe('providers and model switching', () => {
     page,
     request
   }) => {
-    await page.notebook.createNew('keys.ipynb');
+    await page.notebook.createNew('keys.ipynb', { kernel: 'python3' });
     await openPanel(page);
     await page
       .locator('#jp-code-interp-panel .jp-CodeInterp-providersButton')

@@ -91,7 +91,7 @@ test.describe('closing the notebook ends the turn cleanly', () => {
       'text',
       `${tmpPath}/other.ipynb`
     );
-    await page.notebook.createNew('closed.ipynb');
+    await page.notebook.createNew('closed.ipynb', { kernel: 'python3' });
     await openPanel(page);
     await script(
       request,
@@ -131,7 +131,7 @@ test.describe('a kernel that dies or is restarted ends the turn cleanly', () => 
   test.use({ kernels: null });
 
   test('the kernel dies mid-cell', async ({ page, request }) => {
-    await page.notebook.createNew('dies.ipynb');
+    await page.notebook.createNew('dies.ipynb', { kernel: 'python3' });
     await openPanel(page);
     await script(
       request,
@@ -147,7 +147,7 @@ test.describe('a kernel that dies or is restarted ends the turn cleanly', () => 
   });
 
   test('the user restarts the kernel mid-turn', async ({ page, request }) => {
-    await page.notebook.createNew('restart.ipynb');
+    await page.notebook.createNew('restart.ipynb', { kernel: 'python3' });
     await openPanel(page);
     await script(
       request,
@@ -181,7 +181,7 @@ test.describe('a chat socket that drops mid-turn', () => {
       routes.push(ws);
     });
     await page.reload();
-    await page.notebook.createNew('dropped.ipynb');
+    await page.notebook.createNew('dropped.ipynb', { kernel: 'python3' });
     await openPanel(page);
     await expect.poll(() => routes.length).toBeGreaterThan(0);
 

@@ -53,7 +53,7 @@ test.describe('self-repair, stop and notebook context', () => {
     request,
     tmpPath
   }) => {
-    await page.notebook.createNew('repair.ipynb');
+    await page.notebook.createNew('repair.ipynb', { kernel: 'python3' });
     await openPanel(page);
     // The first cell waits for a flag file, so that the fix (which must name the
     // cell's id, known only once the cell exists) is queued before it fails.
@@ -110,7 +110,7 @@ test.describe('self-repair, stop and notebook context', () => {
     page,
     request
   }) => {
-    await page.notebook.createNew('context.ipynb');
+    await page.notebook.createNew('context.ipynb', { kernel: 'python3' });
     // The variable's name is built at run time: it reaches the model only
     // through the kernel inspection, not through the cell's source.
     await page.notebook.setCell(
@@ -141,7 +141,7 @@ test.describe('self-repair, stop and notebook context', () => {
     page,
     request
   }) => {
-    await page.notebook.createNew('image.ipynb');
+    await page.notebook.createNew('image.ipynb', { kernel: 'python3' });
     await openPanel(page);
     // A 1600×400 grey gradient PNG, encoded by hand (no plotting library needed).
     const plot = [
@@ -197,7 +197,7 @@ test.describe('Stop during a running cell', () => {
     page,
     request
   }) => {
-    await page.notebook.createNew('stop.ipynb');
+    await page.notebook.createNew('stop.ipynb', { kernel: 'python3' });
     await openPanel(page);
     await script(
       request,

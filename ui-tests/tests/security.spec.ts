@@ -58,7 +58,7 @@ test.describe('model output is inert in the panel', () => {
         }
       });
     });
-    await page.notebook.createNew('security.ipynb');
+    await page.notebook.createNew('security.ipynb', { kernel: 'python3' });
     await openPanel(page);
     // The same text also reaches the panel as the code of a step and in its output.
     await script(
@@ -135,7 +135,7 @@ test.describe('code shown for approval', () => {
     const code =
       's = "abc\u202edef\u200bghi\u001b[31m"\n' +
       'print([hex(ord(c)) for c in s if ord(c) < 32 or ord(c) > 126])';
-    await page.notebook.createNew('hidden.ipynb');
+    await page.notebook.createNew('hidden.ipynb', { kernel: 'python3' });
     await openPanel(page);
     const autoRun = page.locator(
       '#jp-code-interp-panel .jp-CodeInterp-autoRun input'

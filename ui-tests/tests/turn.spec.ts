@@ -15,7 +15,7 @@ test.describe('one instruction, end to end', () => {
     page,
     request
   }) => {
-    await page.notebook.createNew('spine.ipynb');
+    await page.notebook.createNew('spine.ipynb', { kernel: 'python3' });
     await page.notebook.setCell(0, 'code', 'base = 6');
     await page.notebook.run();
     await openPanel(page);
@@ -92,7 +92,7 @@ test.describe('one instruction, end to end', () => {
     page,
     request
   }) => {
-    await page.notebook.createNew('errors.ipynb');
+    await page.notebook.createNew('errors.ipynb', { kernel: 'python3' });
     await openPanel(page);
     await script(
       request,
