@@ -235,6 +235,10 @@ test.describe('Fix, Explain and Ask about cells', () => {
     await expect(panel.locator('.jp-CodeInterp-rules')).toContainText(
       'Rules: AGENTS.md'
     );
+    // The file's rules reached the model, in its system message.
+    const requests = await received(request);
+    const system = requests[0].messages.find(m => m.role === 'system');
+    expect(JSON.stringify(system?.content)).toContain('Answer briefly.');
 
     // The history replays the plan, the rules and the question with its buttons.
     await reloadWithPanel(page);
