@@ -5,10 +5,12 @@ share/jupyter/labextensions), compresses each `.js` file with gzip level 9 and p
 chunk and the total. Source maps are not counted: the browser only fetches them with the
 developer tools open.
 
-Goal (issue 7): ≤ 130 KB in total (Jupyter AI 3.2 ships ~549 KB). With `--check` the script exits
+Goal: ≤ 140 KB in total (Jupyter AI 3.2 ships ~549 KB). Issue 7 set 130 KB; issue 15 raised it
+on purpose by the review diff's `@codemirror/merge` (about 20 KB, a chunk of its own that loads
+with the first diff, not at start-up). With `--check` the script exits
 with status 1 when the total is past the budget, so that CI fails the build.
 
-Run: python benchmarks/bundle_size.py [--check] [--static DIR] [--budget-kb 130]
+Run: python benchmarks/bundle_size.py [--check] [--static DIR] [--budget-kb 140]
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import gzip
 import sys
 from pathlib import Path
 
-BUDGET_KB = 130.0
+BUDGET_KB = 140.0
 STATIC = Path(__file__).resolve().parent.parent / "jupyter_code_interp" / "labextension" / "static"
 
 
