@@ -19,7 +19,7 @@ test.describe('kernels behind a Jupyter Kernel Gateway', () => {
     request
   }) => {
     expect(MARK).toMatch(/^kernel-gateway-on-/);
-    await page.notebook.createNew('remote.ipynb');
+    await page.notebook.createNew('remote.ipynb', { kernel: 'python3' });
     await openPanel(page);
     await script(
       request,
